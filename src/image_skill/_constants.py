@@ -1,0 +1,54 @@
+"""Settings shared by the client, the CLI and the local backend.
+
+Nothing here imports a third-party package: this module is read on the fast path
+(`image-skill version`, `--help`).
+"""
+
+from __future__ import annotations
+
+#: The npm CLI contract version this client mirrors.
+CONTRACT_VERSION = "0.1.30"
+#: Version of this Python distribution.
+__version__ = "0.1.30"
+PACKAGE_NAME = "image-skill"
+MODE = "public_hosted_cli"
+
+DEFAULT_BASE_URL = "https://api.image-skill.com"
+#: `--api-base-url local` selects the in-process local backend.
+LOCAL_BASE_URL_ALIAS = "local"
+#: Host used for requests routed to the in-process local backend.
+IN_PROCESS_ORIGIN = "http://local.image-skill.invalid"
+
+DOCS_URL = "https://image-skill.com/cli.md"
+SKILL_URL = "https://image-skill.com/skill.md"
+LLMS_URL = "https://image-skill.com/llms.txt"
+
+# Timeouts, in seconds. Creates (video above all) can take minutes, so the read timeout
+# is long; connecting should be quick or fail.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 600.0
+WRITE_TIMEOUT = 60.0
+POOL_TIMEOUT = 10.0
+
+# Automatic retries: only for requests that cannot have spent anything.
+MAX_RETRIES = 2
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0
+
+# Uploads and downloads.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+REMOTE_FETCH_TIMEOUT = 30.0
+REMOTE_FETCH_MAX_REDIRECTS = 5
+
+SIGNUP_SUGGESTED_ARGS = (
+    "signup",
+    "--agent",
+    "--agent-contact",
+    "AGENT_OR_OPERATOR_INBOX",
+    "--agent-name",
+    "NAME",
+    "--runtime",
+    "RUNTIME",
+    "--json",
+)
