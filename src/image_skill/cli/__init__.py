@@ -1,0 +1,203 @@
+"""The `image-skill` command line.
+
+`main()` is the only entry point. Whatever happens (success, API error, bad arguments,
+`--help`, `version`, Ctrl-C, a crash) it writes exactly one envelope on stdout and returns
+the exit code. Each command group lives in its own module and exposes ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from .. import _constants as C
+from .. import envelope as E
+from ..envelope import Result
+from ..output import choose_format, emit
+from ._app import AppState, CommandFailed, common_options
+
+#: Modules under image_skill.cli that contribute commands, in help order.
+COMMAND_MODULES = (
+    "doctor",
+    "signup",
+    "auth",
+    "usage",
+    "credits",
+    "models",
+    "capabilities",
+    "create",
+    "upload",
+    "edit",
+    "assets",
+    "jobs",
+    "activity",
+    "feedback",
+    "local",
+)
+
+
+class UnknownCommand(click.UsageError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"public CLI command is not available: {name}")
+        self.name = name
+
+
+class RootGroup(click.Group):
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name not in self.commands and not name.startswith("-"):
+            raise UnknownCommand(name)
+        return super().resolve_command(ctx, args)
+
+
+@click.group(
+    cls=RootGroup,
+    context_settings={"help_option_names": [], "max_content_width": 100},
+    invoke_without_command=False,
+)
+@common_options
+def root() -> None:
+    """Generate and edit images, video, audio and 3D with the Image Skill API.
+
+    Every command prints one JSON envelope on stdout (or a readable view with --human) and
+    exits with a stable code: 0 ok, 1 generic, 2 invalid arguments, 3 auth, 4 capability
+    denied, 5 quota, 6 content policy, 7 provider or transport failure, 8 timeout,
+    9 filesystem.
+    """
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue
+            raise
+        for command in getattr(module, "COMMANDS", ()):
+            root.add_command(command)
+
+
+_register()
+
+
+def _version() -> Result:
+    return E.ok_result(
+        "image-skill version",
+        {
+            "version": C.CONTRACT_VERSION,
+            "package": C.PACKAGE_NAME,
+            "mode": C.MODE,
+            "implementation": "python",
+            "python_package_version": C.__version__,
+        },
+    )
+
+
+def _wants_help(argv: list[str]) -> bool:
+    if not argv or argv[0] == "help":
+        return True
+    for token in argv:
+        if token == "--":
+            return False
+        if token in ("--help", "-h"):
+            return True
+    return False
+
+
+def _usage_error(exc: click.UsageError, argv: list[str]) -> Result:
+    if isinstance(exc, UnknownCommand):
+        return E.error_result(
+            f"image-skill {exc.name}",
+            E.PUBLIC_CLI_COMMAND_NOT_AVAILABLE,
+            exc.format_message(),
+            recovery={"suggested_command": "image-skill help --json", "docs_url": C.DOCS_URL},
+        )
+    ctx = exc.ctx
+    if ctx is not None and ctx.command_path:
+        label = ctx.command_path
+    else:
+        label = "image-skill" + (f" {argv[0]}" if argv else "")
+    words = label.split()[1:]
+    return E.invalid(
+        label,
+        exc.format_message(),
+        recovery={
+            "suggested_command": " ".join(["image-skill", *words, "--help"]),
+            "docs_url": C.DOCS_URL,
+        },
+    )
+
+
+def run(argv: list[str]) -> Result:
+    """Parse and run one command line, returning the result to emit."""
+    if argv and argv[0] in ("version", "--version", "-v"):
+        return _version()
+    if _wants_help(argv):
+        from .help import help_result
+
+        return help_result(root, argv)
+    state = AppState()
+    try:
+        rv: Any = root.main(
+            args=list(argv), prog_name="image-skill", standalone_mode=False, obj=state
+        )
+    except CommandFailed as exc:
+        return exc.result
+    except click.UsageError as exc:
+        return _usage_error(exc, argv)
+    except (click.Abort, KeyboardInterrupt):
+        return _interrupted(argv)
+    except click.ClickException as exc:
+        return E.error_result(
+            "image-skill" + (f" {argv[0]}" if argv else ""),
+            E.PUBLIC_CLI_FAILED,
+            exc.format_message(),
+            retryable=True,
+        )
+    finally:
+        state.close()
+    if isinstance(rv, Result):
+        return rv
+    return E.error_result(
+        "image-skill" + (f" {argv[0]}" if argv else ""),
+        E.PUBLIC_CLI_FAILED,
+        "command produced no result",
+        retryable=True,
+    )
+
+
+def _interrupted(argv: list[str]) -> Result:
+    return E.error_result(
+        "image-skill" + (f" {argv[0]}" if argv else ""),
+        E.INTERRUPTED,
+        "interrupted before the command finished; any in-flight spend is recorded in a "
+        "breadcrumb under the config directory's in-flight folder",
+        retryable=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    fmt = choose_format(args)
+    try:
+        result = run(args)
+    except KeyboardInterrupt:
+        result = _interrupted(args)
+    except Exception as exc:  # the last line of defence: never a traceback on stdout
+        result = E.error_result(
+            "image-skill" + (f" {args[0]}" if args else ""),
+            E.PUBLIC_CLI_FAILED,
+            f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__,
+            retryable=True,
+        )
+    try:
+        emit(result, fmt)
+    except KeyboardInterrupt:
+        return int(E.ExitCode.INTERRUPTED)
+    return result.exit_code

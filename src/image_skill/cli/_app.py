@@ -1,0 +1,237 @@
+"""Shared CLI plumbing: the per-invocation state, the options every command accepts,
+token resolution and client construction.
+
+Nothing heavy is imported at module level: httpx and pydantic load only when a command
+actually talks to the API.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from .. import _constants as C
+from .. import envelope as E
+from ..envelope import Result
+
+if TYPE_CHECKING:
+    from ..client import ImageSkillClient
+    from ..commands import CommandContext
+    from ..config import TokenResolution
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CommandFailed(Exception):
+    """Raised inside a command to stop with a ready failure result."""
+
+    def __init__(self, result: Result) -> None:
+        super().__init__(result.envelope.get("error"))
+        self.result = result
+
+
+@dataclass
+class AppState:
+    api_base_url: str | None = None
+    token: str | None = None
+    token_stdin: bool = False
+    timeout: float | None = None
+    fmt: str = "json"
+    _stdin_token: str | None = None
+    _stdin_read: bool = False
+    _clients: list[Any] = field(default_factory=list)
+
+    # -- base URL and rendering ----------------------------------------------------
+    def base_url(self) -> str:
+        from ..client import resolve_base_url
+
+        return resolve_base_url(self.api_base_url)
+
+    def command_ctx(self) -> CommandContext:
+        from .._prefix import detect_prefix
+        from ..commands import CommandContext
+
+        return CommandContext(prefix=detect_prefix(), api_base_url=self.api_base_url)
+
+    def render(self, args: list[str], *, env: list[tuple[str, str]] | None = None) -> str:
+        from ..commands import render
+
+        return render(args, self.command_ctx(), env=env or [])
+
+    # -- config and tokens ------------------------------------------------------------
+    def config_path(self) -> Path:
+        from ..config import config_path
+
+        return config_path()
+
+    def read_stdin_token(self, label: str) -> str:
+        """Read the token piped on stdin once; fail on a TTY or on empty input."""
+        if self._stdin_read:
+            assert self._stdin_token is not None
+            return self._stdin_token
+        stream = click.get_text_stream("stdin")
+        if stream.isatty():
+            raise CommandFailed(
+                E.invalid(label, "--token-stdin requires a token piped on stdin")
+            )
+        value = stream.read().strip().lstrip("\ufeff").strip()
+        if not value:
+            raise CommandFailed(
+                E.error_result(label, E.AUTH_REQUIRED, "--token-stdin received empty stdin")
+            )
+        self._stdin_token = value
+        self._stdin_read = True
+        return value
+
+    def resolve_token(
+        self, label: str, *, allow_missing: bool = False, allow_saved: bool = True
+    ) -> TokenResolution:
+        from ..config import ConfigError, resolve_token
+
+        stdin_token = self.read_stdin_token(label) if self.token_stdin else None
+        try:
+            resolution = resolve_token(
+                stdin_token=stdin_token,
+                flag_token=self.token,
+                allow_saved=allow_saved,
+            )
+        except ConfigError as exc:
+            raise CommandFailed(config_invalid(label, exc.path, exc.reason)) from None
+        if resolution.token is None and not allow_missing:
+            raise CommandFailed(auth_required(label, self))
+        return resolution
+
+    # -- client ----------------------------------------------------------------------
+    def client(self, token: str | None = None) -> ImageSkillClient:
+        from ..client import ImageSkillClient, LocalBackendUnavailable
+
+        try:
+            client = ImageSkillClient(base_url=self.api_base_url, token=token, timeout=self.timeout)
+        except LocalBackendUnavailable as exc:
+            raise CommandFailed(
+                E.error_result(
+                    "image-skill",
+                    E.LOCAL_BACKEND_UNAVAILABLE,
+                    str(exc),
+                    recovery={"suggested_command": "pip install 'image-skill[local]'"},
+                )
+            ) from None
+        self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+
+
+def state() -> AppState:
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = AppState()
+    assert isinstance(root.obj, AppState)
+    return root.obj
+
+
+def label() -> str:
+    """The command label of the running command: `image-skill <words>`."""
+    ctx = click.get_current_context()
+    words = []
+    node: click.Context | None = ctx
+    while node is not None and node.parent is not None:
+        if node.info_name:
+            words.append(node.info_name)
+        node = node.parent
+    return " ".join(["image-skill", *reversed(words)])
+
+
+def group_label() -> str:
+    """`image-skill <first word>`: the npm client's label for auth failures in groups."""
+    parts = label().split()
+    return " ".join(parts[:2])
+
+
+def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        del param
+        if value is None or value is False:
+            return
+        root = ctx.find_root()
+        if root.obj is None:
+            root.obj = AppState()
+        setattr(root.obj, name, value)
+
+    return callback
+
+
+def common_options(func: F) -> F:
+    """Options every command accepts, before or after the command words."""
+    decorators = [
+        click.option("--json", "json_", is_flag=True, expose_value=False,
+                     help="Print the JSON envelope (the default)."),
+        click.option("--human", is_flag=True, expose_value=False,
+                     help="Render the result for a person instead of JSON."),
+        click.option("--api-base-url", expose_value=False, callback=_store("api_base_url"),
+                     metavar="URL", help="API base URL, or 'local' for the in-process backend."),
+        click.option("--token", expose_value=False, callback=_store("token"), metavar="TOKEN",
+                     help="Bearer token for this call (prefer --token-stdin)."),
+        click.option("--token-stdin", is_flag=True, expose_value=False,
+                     callback=_store("token_stdin"), help="Read the token from stdin."),
+        click.option("--timeout", type=float, expose_value=False, callback=_store("timeout"),
+                     metavar="SECONDS", help="Read timeout for API requests."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def auth_required(label_: str, app: AppState) -> Result:
+    return E.error_result(
+        label_,
+        E.AUTH_REQUIRED,
+        "this command needs an Image Skill token: run signup, set IMAGE_SKILL_TOKEN, "
+        "or pipe one with --token-stdin",
+        recovery={
+            "suggested_command": app.render(list(C.SIGNUP_SUGGESTED_ARGS)),
+            "docs_url": f"{C.DOCS_URL}#image-skill-signup-agent",
+        },
+    )
+
+
+def config_invalid(label_: str, path: Path, reason: str) -> Result:
+    return E.error_result(
+        label_,
+        E.PUBLIC_CLI_CONFIG_INVALID,
+        f"the config file at {path} cannot be read ({reason}); it was left untouched",
+        recovery={
+            "config_path": str(path),
+            "config_path_env": "IMAGE_SKILL_CONFIG_PATH",
+            "fix": "repair or move the file aside, or point IMAGE_SKILL_CONFIG_PATH elsewhere",
+            "suggested_command": f"mv {_q(str(path))} {_q(str(path) + '.corrupt')}",
+            "docs_url": f"{C.DOCS_URL}#local-config-and-install",
+        },
+    )
+
+
+def _q(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def is_tty_stdin() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}

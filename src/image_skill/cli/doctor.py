@@ -1,0 +1,59 @@
+"""`image-skill doctor`: is the API reachable, and where would auth come from?"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from .. import _constants as C
+from ..envelope import Result, ok_result
+from ._app import common_options, state
+
+
+@click.command("doctor")
+@common_options
+def doctor() -> Result:
+    """Check API reachability, the CLI version and where a token would come from."""
+    from ..config import ConfigError, saved_token
+
+    app = state()
+    path = app.config_path()
+    auth: dict[str, Any] = {"config_path": str(path)}
+    try:
+        auth["saved_token"] = saved_token(path) is not None
+    except ConfigError as exc:
+        auth["saved_token"] = False
+        auth["config_error"] = {"code": "PUBLIC_CLI_CONFIG_INVALID", "message": str(exc)}
+    env_value = os.environ.get("IMAGE_SKILL_TOKEN")
+    if env_value is None:
+        env_value = os.environ.get("IMAGE_SKILL_HOSTED_TOKEN")
+    auth["env_token"] = bool(env_value)
+
+    client = app.client()
+    health = client.health(label="image-skill doctor")
+    env = health.envelope
+    data_block = env.get("data") if isinstance(env.get("data"), dict) else {}
+    assert isinstance(data_block, dict)
+    hosted: dict[str, Any] = {
+        "reachable": bool(env.get("ok")),
+        "status": data_block.get("status"),
+        "api_version": data_block.get("api_version"),
+    }
+    if "error" in env:
+        hosted["error"] = env.get("error")
+    data = {
+        "cli_version": C.CONTRACT_VERSION,
+        "package": C.PACKAGE_NAME,
+        "mode": C.MODE,
+        "api_base_url": app.base_url(),
+        "hosted_api": hosted,
+        "auth": auth,
+        "docs": {"skill": C.SKILL_URL, "llms": C.LLMS_URL, "cli": C.DOCS_URL},
+        "implementation": "python",
+    }
+    return ok_result("image-skill doctor", data)
+
+
+COMMANDS = [doctor]

@@ -1,0 +1,48 @@
+"""`image-skill usage quota` and its shorthand `image-skill quota`."""
+
+from __future__ import annotations
+
+import click
+
+from .. import envelope as E
+from ..envelope import Result
+from ._app import CommandFailed, common_options, state
+
+
+def _quota(label: str) -> Result:
+    app = state()
+    try:
+        resolution = app.resolve_token(label)
+    except CommandFailed as exc:
+        E.with_command(exc.result.envelope, label)
+        return exc.result
+    result = app.client(resolution.token).quota(label=label)
+    E.with_command(result.envelope, label)
+    return result
+
+
+@click.group("usage", invoke_without_command=True)
+@common_options
+@click.pass_context
+def usage(ctx: click.Context) -> Result | None:
+    """Credits and limits. `usage` alone is the same as `usage quota`."""
+    if ctx.invoked_subcommand is None:
+        return _quota("image-skill usage quota")
+    return None
+
+
+@usage.command("quota")
+@common_options
+def usage_quota() -> Result:
+    """Remaining free and paid credits, daily job cap and reset windows."""
+    return _quota("image-skill usage quota")
+
+
+@click.command("quota")
+@common_options
+def quota() -> Result:
+    """Same as `usage quota`."""
+    return _quota("image-skill quota")
+
+
+COMMANDS = [usage, quota]

@@ -1,0 +1,381 @@
+"""`ImageSkillClient`: the one HTTP client for the Image Skill API.
+
+Every request goes through :meth:`ImageSkillClient.request`, which returns a
+:class:`~image_skill.envelope.Result` (the envelope to print and the exit code it maps to).
+API errors are data, not exceptions: the envelope the server sent is relayed unchanged.
+Transport failures and non-JSON replies become client-built failure envelopes.
+
+Retries happen only where nothing can have been spent: GET requests, a connection that
+was refused before anything was sent, and 429/503 replies that carry ``Retry-After``.
+The client never prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from . import _constants as C
+from . import envelope as E
+from .endpoints import EndpointsMixin
+from .envelope import Result
+
+Params = Sequence[tuple[str, str]]
+
+NON_JSON_5XX_WARNING = (
+    "the API failed without a JSON reply; it may already have reserved credits for this "
+    "request, so retry only with the same idempotency key"
+)
+
+
+def resolve_base_url(flag: str | None, env: Mapping[str, str] | None = None) -> str:
+    """`--api-base-url` > `IMAGE_SKILL_API_BASE_URL` > the hosted default."""
+    env = os.environ if env is None else env
+    if flag:
+        return flag
+    value = env.get("IMAGE_SKILL_API_BASE_URL")
+    if value:
+        return value
+    return C.DEFAULT_BASE_URL
+
+
+def encode_path_id(value: str) -> str:
+    """Percent-encode one path segment (like JS encodeURIComponent); never a dot segment."""
+    encoded = quote(value, safe="-_.!~*'()")
+    if encoded in (".", ".."):
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+def status_exit_code(status: int) -> int:
+    if status in (401, 403):
+        return 3
+    if status in (402, 429):
+        return 5
+    if status >= 500:
+        return 7
+    return 1
+
+
+def _header_exit_code(value: str) -> int | None:
+    text = value.strip()
+    if text == "":
+        return 0
+    try:
+        code = int(float(text))
+    except ValueError:
+        return None
+    return code % 256
+
+
+def new_idempotency_key(kind: str) -> str:
+    return f"{kind}-{int(time.time() * 1000)}-{secrets.token_hex(4)}"
+
+
+def json_body(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class LocalBackendUnavailable(RuntimeError):
+    """`--api-base-url local` was asked for but the `local` extra is not installed."""
+
+
+class ImageSkillClient(EndpointsMixin):
+    """Synchronous client. Use as a context manager or call :meth:`close`."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        token: str | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int = C.MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        user_agent: str | None = None,
+    ) -> None:
+        self.configured_base_url = resolve_base_url(base_url)
+        self.token = token
+        self.max_retries = max(0, max_retries)
+        self._sleep = sleep
+        self.in_process = self.configured_base_url == C.LOCAL_BASE_URL_ALIAS
+        self.base_url = C.IN_PROCESS_ORIGIN if self.in_process else self.configured_base_url
+        self._owns_client = http_client is None
+        if http_client is None:
+            transport: httpx.BaseTransport | None = None
+            if self.in_process:
+                transport = _in_process_transport()
+            http_client = httpx.Client(
+                transport=transport,
+                timeout=httpx.Timeout(
+                    timeout if timeout is not None else C.READ_TIMEOUT,
+                    connect=connect_timeout if connect_timeout is not None else C.CONNECT_TIMEOUT,
+                    write=C.WRITE_TIMEOUT,
+                    pool=C.POOL_TIMEOUT,
+                ),
+                follow_redirects=True,
+                headers={"user-agent": user_agent or f"image-skill-python/{C.__version__}"},
+            )
+        self._http = http_client
+
+    # -- lifecycle -----------------------------------------------------------------
+    def close(self) -> None:
+        if self._owns_client:
+            self._http.close()
+
+    def __enter__(self) -> ImageSkillClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- URL handling ----------------------------------------------------------------
+    def url(self, path: str, params: Params | None = None) -> httpx.URL:
+        """Absolute URL for an API path. Like the npm client, paths start at the host root."""
+        base = httpx.URL(self.base_url)
+        url = base.copy_with(raw_path=path.encode("ascii"))
+        if params:
+            url = url.copy_with(params=list(params))
+        return url
+
+    def is_own_url(self, url: str) -> bool:
+        """Whether ``url`` is served by the configured backend (same scheme, host and port)."""
+        try:
+            candidate = httpx.URL(url)
+            base = httpx.URL(self.base_url)
+        except (httpx.InvalidURL, TypeError):
+            return False
+        return (candidate.scheme, candidate.host, candidate.port) == (
+            base.scheme,
+            base.host,
+            base.port,
+        )
+
+    # -- the one request path --------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        label: str,
+        json: Any = None,
+        params: Params | None = None,
+        auth: bool = True,
+        token: str | None = None,
+        idempotency_key: str | None = None,
+        recovery_command: str | None = None,
+    ) -> Result:
+        """Send one API request and map the outcome to a :class:`Result`.
+
+        ``auth`` sends the bearer token (``token`` overrides the client's) when one exists.
+        ``idempotency_key`` marks a request that may spend: failures whose outcome is
+        unknown then carry that same key, and ``recovery_command`` in their recovery.
+        """
+        headers = {"accept": "application/json"}
+        bearer = token if token is not None else self.token
+        if auth and bearer is not None:
+            headers["authorization"] = f"Bearer {bearer}"
+        content: bytes | None = None
+        if json is not None:
+            headers["content-type"] = "application/json"
+            content = json_body(json)
+        url = self.url(path, params)
+        method = method.upper()
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(method, url, headers=headers, content=content)
+            except httpx.ConnectError as exc:
+                # Nothing was sent: safe to retry whatever the method.
+                if attempt < self.max_retries:
+                    attempt += 1
+                    self._sleep(self._backoff(attempt))
+                    continue
+                return self._transport_failure(label, exc, idempotency_key, recovery_command)
+            except httpx.TimeoutException as exc:
+                if method == "GET" and attempt < self.max_retries:
+                    attempt += 1
+                    self._sleep(self._backoff(attempt))
+                    continue
+                return self._timeout_failure(label, exc, idempotency_key, recovery_command)
+            except httpx.HTTPError as exc:
+                if method == "GET" and attempt < self.max_retries:
+                    attempt += 1
+                    self._sleep(self._backoff(attempt))
+                    continue
+                return self._transport_failure(label, exc, idempotency_key, recovery_command)
+            delay = self._retry_delay(method, response, attempt)
+            if delay is not None:
+                attempt += 1
+                self._sleep(delay)
+                continue
+            return self._to_result(response, label, idempotency_key, recovery_command)
+
+    @contextmanager
+    def stream(self, url: str, *, timeout: float | None = None) -> Iterator[httpx.Response]:
+        """Stream a GET of an absolute URL (asset downloads). No Authorization header."""
+        kwargs: dict[str, Any] = {}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        with self._http.stream("GET", url, **kwargs) as response:
+            yield response
+
+    # -- retry policy ---------------------------------------------------------------
+    def _backoff(self, attempt: int) -> float:
+        base = min(C.MAX_RETRY_DELAY, C.INITIAL_RETRY_DELAY * (2 ** (attempt - 1)))
+        return base * (0.75 + random.random() * 0.25)
+
+    def _retry_delay(self, method: str, response: httpx.Response, attempt: int) -> float | None:
+        if attempt >= self.max_retries:
+            return None
+        retry_after = _parse_retry_after(response.headers.get("retry-after"))
+        if response.status_code in (429, 503) and retry_after is not None:
+            return min(retry_after, C.MAX_RETRY_AFTER)
+        if method == "GET" and response.status_code in (429, 502, 503, 504):
+            return self._backoff(attempt + 1)
+        return None
+
+    # -- response mapping -------------------------------------------------------------
+    def _to_result(
+        self,
+        response: httpx.Response,
+        label: str,
+        idempotency_key: str | None,
+        recovery_command: str | None,
+    ) -> Result:
+        envelope = parse_envelope_body(response.content)
+        status = response.status_code
+        if envelope is None:
+            envelope = self._non_json_envelope(status, label, idempotency_key, recovery_command)
+        header = response.headers.get("x-image-skill-exit-code")
+        exit_code = _header_exit_code(header) if header is not None else None
+        if exit_code is None:
+            exit_code = 0 if envelope.get("ok") else status_exit_code(status)
+        if not envelope.get("ok") and exit_code == 0:
+            # A failure must never look like success to a script.
+            exit_code = status_exit_code(status) if status >= 400 else 1
+        return Result(envelope, exit_code)
+
+    def _non_json_envelope(
+        self,
+        status: int,
+        label: str,
+        idempotency_key: str | None,
+        recovery_command: str | None,
+    ) -> dict[str, Any]:
+        retryable = status >= 500
+        recovery: dict[str, Any] | None = None
+        if retryable and idempotency_key is not None:
+            recovery = {
+                "suggested_command": recovery_command,
+                "idempotency_key": idempotency_key,
+                "docs_url": C.DOCS_URL,
+                "retry_after_seconds": 5,
+            }
+        elif retryable:
+            recovery = {"docs_url": C.DOCS_URL, "retry_after_seconds": 5}
+        return E.failure(
+            label,
+            E.HOSTED_API_NON_JSON_RESPONSE,
+            f"hosted API returned HTTP {status} without a JSON envelope",
+            retryable=retryable,
+            recovery=recovery,
+            warnings=[NON_JSON_5XX_WARNING] if retryable else [],
+        )
+
+    def _unknown_outcome_recovery(
+        self, idempotency_key: str | None, recovery_command: str | None, retry_after: int
+    ) -> dict[str, Any]:
+        recovery: dict[str, Any] = {}
+        if idempotency_key is not None:
+            recovery["suggested_command"] = recovery_command
+            recovery["idempotency_key"] = idempotency_key
+        else:
+            from .commands import render
+
+            recovery["suggested_command"] = render(["doctor", "--json"])
+        recovery["docs_url"] = C.DOCS_URL
+        recovery["retry_after_seconds"] = retry_after
+        return recovery
+
+    def _transport_failure(
+        self,
+        label: str,
+        exc: Exception,
+        idempotency_key: str | None,
+        recovery_command: str | None,
+    ) -> Result:
+        message = f"request to {self.configured_base_url} failed: {exc.__class__.__name__}"
+        detail = str(exc).strip()
+        if detail:
+            message += f": {detail}"
+        return E.error_result(
+            label,
+            E.HOSTED_API_REQUEST_FAILED,
+            message,
+            retryable=True,
+            recovery=self._unknown_outcome_recovery(idempotency_key, recovery_command, 30),
+        )
+
+    def _timeout_failure(
+        self,
+        label: str,
+        exc: Exception,
+        idempotency_key: str | None,
+        recovery_command: str | None,
+    ) -> Result:
+        return E.error_result(
+            label,
+            E.TIMEOUT,
+            f"request to {self.configured_base_url} timed out ({exc.__class__.__name__}); "
+            "the outcome is unknown",
+            retryable=True,
+            recovery=self._unknown_outcome_recovery(idempotency_key, recovery_command, 5),
+        )
+
+
+def parse_envelope_body(body: bytes) -> dict[str, Any] | None:
+    """The parsed envelope when ``body`` is a JSON object holding ``ok``, else None."""
+    text = body.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(parsed, dict) and "ok" in parsed:
+        return parsed
+    return None
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    if seconds < 0:
+        return None
+    return seconds
+
+
+def _in_process_transport() -> httpx.BaseTransport:
+    try:
+        from .local import make_in_process_transport
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise LocalBackendUnavailable(
+            "the local backend needs the 'local' extra: pip install 'image-skill[local]'"
+        ) from exc
+    transport: httpx.BaseTransport = make_in_process_transport()
+    return transport

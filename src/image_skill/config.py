@@ -1,0 +1,225 @@
+"""Config file location, token resolution and safe writes.
+
+The config file is shared with the npm client, so its location follows the same rule on
+every OS:
+
+1. ``IMAGE_SKILL_CONFIG_PATH`` when set and non-empty;
+2. ``$XDG_CONFIG_HOME/image-skill/config.json`` when ``XDG_CONFIG_HOME`` is set and non-empty
+   (an empty value is treated as unset, unlike the npm client, which would write a relative
+   path);
+3. ``~/.config/image-skill/config.json``.
+
+Token order (first hit wins): ``--token-stdin`` > ``--token`` > ``IMAGE_SKILL_TOKEN`` >
+``IMAGE_SKILL_HOSTED_TOKEN`` (only when ``IMAGE_SKILL_TOKEN`` is unset) > the config file.
+
+Writes are atomic (a temporary file in the same folder, created with mode 0600, then
+``os.replace``). A config file that exists but is not valid JSON is reported as an error
+instead of being read as "no token", and it is never overwritten silently.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CONFIG_ENV = "IMAGE_SKILL_CONFIG_PATH"
+TOKEN_ENV = "IMAGE_SKILL_TOKEN"
+HOSTED_TOKEN_ENV = "IMAGE_SKILL_HOSTED_TOKEN"
+SUGGESTED_CONFIG_PATH = "$PWD/.image-skill/config.json"
+
+
+class ConfigError(Exception):
+    """The config file exists but cannot be read or parsed."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"config file at {path} cannot be used: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ConfigWriteError(Exception):
+    """The config path cannot be written."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"could not write auth config at {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    explicit = env.get(CONFIG_ENV)
+    if explicit:
+        return Path(explicit).expanduser().absolute()
+    xdg = env.get("XDG_CONFIG_HOME")
+    base = Path(xdg) if xdg else Path(env.get("HOME") or Path.home()) / ".config"
+    return (base / "image-skill" / "config.json").absolute()
+
+
+def config_dir(env: Mapping[str, str] | None = None) -> Path:
+    return config_path(env).parent
+
+
+def read_config(path: Path) -> dict[str, Any] | None:
+    """The parsed config, or ``None`` when no file exists. Raises ConfigError if corrupt."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigError(path, "the path is a directory") from None
+    except OSError as exc:
+        raise ConfigError(path, exc.strerror or str(exc)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+        parsed = json.loads(text) if text.strip() else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(path, f"not valid JSON ({exc.__class__.__name__})") from None
+    if not isinstance(parsed, dict):
+        raise ConfigError(path, "the top level is not a JSON object")
+    return parsed
+
+
+def saved_token(path: Path) -> str | None:
+    cfg = read_config(path)
+    if not cfg:
+        return None
+    token = cfg.get("token")
+    if isinstance(token, str) and token.strip():
+        return token.strip()
+    return None
+
+
+def probe_writable(path: Path) -> None:
+    """Check that a file can be created next to ``path``; leave nothing behind."""
+    probe = path.with_name(f"{path.name}.write-test-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise ConfigWriteError(path, exc.strerror or str(exc)) from None
+    finally:
+        try:
+            probe.unlink()
+        except OSError:
+            pass
+
+
+def probe_writable_no_create(path: Path) -> str | None:
+    """Like :func:`probe_writable` but never creates the config directory.
+
+    Returns ``None`` when a config file could be written, else the reason. Used by the
+    guide, which must leave no trace: when the directory does not exist yet, the nearest
+    existing ancestor must be writable.
+    """
+    target = path.parent
+    while not target.exists():
+        if target.parent == target:
+            return "no existing parent directory"
+        target = target.parent
+    if not target.is_dir():
+        return f"{target} is not a directory"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "permission denied"
+    if target != path.parent:
+        return None if os.access(target, os.W_OK | os.X_OK) else "permission denied"
+    probe = target / f".{path.name}.write-test-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    try:
+        probe.unlink()
+    except OSError:
+        pass
+    return None
+
+
+def write_config(path: Path, data: Mapping[str, Any]) -> None:
+    """Atomically write ``data`` as the config file with mode 0600 from creation."""
+    text = json.dumps(dict(data), indent=2, ensure_ascii=False) + "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ConfigWriteError(path, exc.strerror or str(exc)) from None
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise ConfigWriteError(path, exc.strerror or str(exc)) from None
+
+
+def save_token(path: Path, token: str, api_base_url: str) -> None:
+    write_config(
+        path,
+        {
+            "api_base_url": api_base_url,
+            "token": token,
+            "saved_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace(
+                "+00:00", "Z"
+            ),
+            "actor": None,
+        },
+    )
+
+
+def delete_config(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class TokenResolution:
+    token: str | None
+    source: str | None  # "stdin" | "flag" | "env" | "config" | None
+
+
+def resolve_token(
+    *,
+    stdin_token: str | None,
+    flag_token: str | None,
+    env: Mapping[str, str] | None = None,
+    path: Path | None = None,
+    allow_saved: bool = True,
+) -> TokenResolution:
+    """Pick the token by the documented order. Reading stdin is the caller's job.
+
+    Raises ConfigError when the saved config is consulted and is corrupt.
+    """
+    env = os.environ if env is None else env
+    if stdin_token is not None:
+        return TokenResolution(stdin_token, "stdin")
+    if flag_token is not None:
+        return TokenResolution(flag_token, "flag")
+    env_value = env.get(TOKEN_ENV)
+    if env_value is None:
+        env_value = env.get(HOSTED_TOKEN_ENV)
+    if env_value is not None and env_value.strip():
+        return TokenResolution(env_value.strip(), "env")
+    if allow_saved:
+        token = saved_token(path if path is not None else config_path(env))
+        if token:
+            return TokenResolution(token, "config")
+    return TokenResolution(None, None)

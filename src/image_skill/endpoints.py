@@ -1,0 +1,161 @@
+"""Typed endpoint methods of :class:`~image_skill.client.ImageSkillClient`.
+
+Each method is a thin, named wrapper over ``request()`` with the contract's path, method,
+auth rule and default command label. They return :class:`~image_skill.envelope.Result`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .envelope import Result
+
+Params = Sequence[tuple[str, str]]
+
+
+def _enc(value: str) -> str:
+    from .client import encode_path_id
+
+    return encode_path_id(value)
+
+
+class EndpointsMixin:
+    """Mixed into ImageSkillClient; relies on its ``request`` method."""
+
+    def request(  # pragma: no cover - provided by ImageSkillClient
+        self,
+        method: str,
+        path: str,
+        *,
+        label: str,
+        json: Any = None,
+        params: Params | None = None,
+        auth: bool = True,
+        token: str | None = None,
+        idempotency_key: str | None = None,
+        recovery_command: str | None = None,
+    ) -> Result:
+        raise NotImplementedError
+
+    # identity and quota
+    def health(self, *, label: str = "image-skill doctor") -> Result:
+        return self.request("GET", "/healthz", label=label, auth=False)
+
+    def signup(self, body: dict[str, Any], *, label: str = "image-skill signup") -> Result:
+        return self.request("POST", "/v1/agent-signups", label=label, json=body, auth=False)
+
+    def whoami(self, *, label: str = "image-skill whoami") -> Result:
+        return self.request("GET", "/v1/whoami", label=label)
+
+    def quota(self, *, label: str = "image-skill quota") -> Result:
+        return self.request("GET", "/v1/quota", label=label)
+
+    # discovery
+    def models(self, params: Params = (), *, label: str = "image-skill models list") -> Result:
+        return self.request("GET", "/v1/models", label=label, params=params, auth=False)
+
+    def model(self, model_id: str, *, label: str = "image-skill models show") -> Result:
+        return self.request("GET", f"/v1/models/{_enc(model_id)}", label=label, auth=False)
+
+    def capabilities(self, *, label: str = "image-skill capabilities list") -> Result:
+        return self.request("GET", "/v1/capabilities", label=label, auth=False)
+
+    def capability(self, cap_id: str, *, label: str = "image-skill capabilities show") -> Result:
+        return self.request("GET", f"/v1/capabilities/{_enc(cap_id)}", label=label, auth=False)
+
+    # credits
+    def payment_methods(self, *, label: str = "image-skill credits methods") -> Result:
+        return self.request("GET", "/v1/payment-methods", label=label, auth=False)
+
+    def credit_packs(self, *, label: str = "image-skill credits packs list") -> Result:
+        return self.request("GET", "/v1/credit-packs", label=label, auth=False)
+
+    def credit_quote(
+        self, body: dict[str, Any], *, label: str = "image-skill credits quote"
+    ) -> Result:
+        return self.request("POST", "/v1/credit-quotes", label=label, json=body)
+
+    def credit_buy(
+        self,
+        provider: str,
+        body: dict[str, Any],
+        *,
+        label: str = "image-skill credits buy",
+        recovery_command: str | None = None,
+    ) -> Result:
+        path = (
+            "/v1/credit-purchases/stripe-x402-deposits"
+            if provider == "stripe_x402"
+            else "/v1/credit-purchases/stripe-checkout-sessions"
+        )
+        return self.request(
+            "POST",
+            path,
+            label=label,
+            json=body,
+            idempotency_key=body.get("idempotency_key"),
+            recovery_command=recovery_command,
+        )
+
+    def credit_status(
+        self, params: Params = (), *, label: str = "image-skill credits status"
+    ) -> Result:
+        return self.request("GET", "/v1/credit-purchases/status", label=label, params=params)
+
+    # media
+    def create(
+        self,
+        body: dict[str, Any],
+        *,
+        label: str = "image-skill create",
+        auth: bool = True,
+        recovery_command: str | None = None,
+    ) -> Result:
+        return self.request(
+            "POST",
+            "/v1/create",
+            label=label,
+            json=body,
+            auth=auth,
+            idempotency_key=body.get("idempotency_key"),
+            recovery_command=recovery_command,
+        )
+
+    def edit(
+        self,
+        body: dict[str, Any],
+        *,
+        label: str = "image-skill edit",
+        recovery_command: str | None = None,
+    ) -> Result:
+        return self.request(
+            "POST",
+            "/v1/edit",
+            label=label,
+            json=body,
+            idempotency_key=body.get("idempotency_key"),
+            recovery_command=recovery_command,
+        )
+
+    def upload(self, payload: dict[str, Any], *, label: str = "image-skill upload") -> Result:
+        return self.request("POST", "/v1/upload", label=label, json=payload)
+
+    def asset(self, asset_id: str, *, label: str = "image-skill assets show") -> Result:
+        return self.request("GET", f"/v1/assets/{_enc(asset_id)}", label=label)
+
+    def job(self, job_id: str, *, label: str = "image-skill jobs show") -> Result:
+        return self.request("GET", f"/v1/jobs/{_enc(job_id)}", label=label)
+
+    def activity(self, params: Params = (), *, label: str = "image-skill activity list") -> Result:
+        return self.request("GET", "/v1/activity", label=label, params=params)
+
+    def activity_item(
+        self, reference: str, *, label: str = "image-skill activity show"
+    ) -> Result:
+        return self.request("GET", f"/v1/activity/{_enc(reference)}", label=label)
+
+    def feedback(
+        self, body: dict[str, Any], *, label: str = "image-skill feedback create"
+    ) -> Result:
+        return self.request("POST", "/v1/feedback", label=label, json=body)
