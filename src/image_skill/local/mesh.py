@@ -59,7 +59,8 @@ def render_glb(source_image: bytes | None, prompt: str, *, seed: int) -> bytes:
     aspect = width / height if height else 1.0
     span_x, span_z = (1.0, 1.0 / aspect) if aspect >= 1 else (aspect, 1.0)
     grid = picture.resize((_GRID, _GRID), Image.Resampling.BILINEAR)
-    colours = list(grid.getdata())
+    raw = grid.tobytes()  # RGB triples, row-major
+    colours = [(raw[i], raw[i + 1], raw[i + 2]) for i in range(0, len(raw), 3)]
     rng = Stream("image-skill-local-mesh", seed, prompt)
     relief = rng.between(0.12, 0.3)
     ripple = rng.between(0.0, 0.04)
