@@ -1,0 +1,39 @@
+"""The offline local backend (needs the ``local`` extra: fastapi, uvicorn, Pillow).
+
+Entry points: :func:`image_skill.local.app.create_app`,
+:func:`make_in_process_transport` (used for ``--api-base-url local``),
+:func:`image_skill.local.server.serve` / ``serve_in_thread``.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .settings import LocalSettings
+    from .transport import InProcessTransport
+
+_TRANSPORTS: dict[Path, InProcessTransport] = {}
+_LOCK = threading.Lock()
+
+
+def make_in_process_transport(settings: LocalSettings | None = None) -> InProcessTransport:
+    """A transport onto the in-process backend; one app per data dir per process.
+
+    The first call for a data dir fixes its settings; later calls with the same data dir
+    reuse that app. The transport is shared, so ``client.close()`` leaves it usable.
+    """
+    from .app import create_app
+    from .settings import LocalSettings
+    from .transport import InProcessTransport
+
+    settings = settings or LocalSettings.from_env()
+    key = settings.data_dir.expanduser().resolve()
+    with _LOCK:
+        transport = _TRANSPORTS.get(key)
+        if transport is None:
+            transport = InProcessTransport(create_app(settings), shared=True)
+            _TRANSPORTS[key] = transport
+        return transport

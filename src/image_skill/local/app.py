@@ -1,0 +1,184 @@
+"""The local backend's ASGI app: envelopes and exit-code headers on every reply.
+
+Routers live in their own modules, each exposing ``router`` (a ``fastapi.APIRouter``).
+:data:`ROUTER_MODULES` lists them; a module that does not exist yet is skipped, so a
+new router only needs its module (and a line here if its name is not listed yet).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .._constants import __version__
+from .errors import (
+    COMMON_RESPONSES,
+    EXIT_HEADER,
+    ApiError,
+    build_envelope,
+    command_label_from_scope,
+    error_response,
+    invalid_arguments,
+)
+from .settings import LocalSettings
+from .store import Store
+
+logger = logging.getLogger("image_skill.local")
+
+#: Router modules included by :func:`create_app`, in order (first match wins).
+ROUTER_MODULES: list[str] = [
+    "image_skill.local.routes_core",
+    "image_skill.local.routes_models",
+    "image_skill.local.routes_credits",
+    "image_skill.local.routes_payments",
+    "image_skill.local.routes_create",
+    "image_skill.local.routes_upload",
+    "image_skill.local.routes_assets",
+    "image_skill.local.routes_jobs",
+    "image_skill.local.routes_activity",
+    "image_skill.local.routes_feedback",
+    "image_skill.local.routes_media",
+    "image_skill.local.routes_pages",
+]
+
+
+def include_optional_routers(app: FastAPI, modules: list[str] | None = None) -> list[str]:
+    """Include ``router`` from each module that exists; return the included names."""
+    included: list[str] = []
+    for name in modules if modules is not None else ROUTER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        app.include_router(module.router)
+        included.append(name)
+    return included
+
+
+def create_app(settings: LocalSettings | None = None) -> FastAPI:
+    settings = settings or LocalSettings.from_env()
+    app = FastAPI(
+        title="image-skill local backend",
+        version=__version__,
+        description=(
+            "Offline, contract-compatible stand-in for the Image Skill API. "
+            "No live money moves and no hosted provider is called."
+        ),
+        docs_url=None,  # the docs UI would load assets from a CDN; stay offline
+        redoc_url=None,
+        responses=COMMON_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.store = Store(settings)
+    _install_error_handlers(app)
+    app.add_middleware(CatchAllMiddleware)
+    include_optional_routers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def on_api_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return error_response(request, exc)
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404:
+            err = ApiError(404, "NOT_FOUND", f"no route for {request.method} {request.url.path}")
+        elif exc.status_code == 405:
+            err = ApiError(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"{request.method} is not allowed on {request.url.path}",
+                headers=dict(exc.headers or {}),
+            )
+        else:
+            err = ApiError(exc.status_code, "HTTP_ERROR", str(exc.detail))
+        return error_response(request, err)
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(request, _validation_to_api_error(exc))
+
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+
+
+def _validation_to_api_error(exc: RequestValidationError) -> ApiError:
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return invalid_arguments("request body is not valid JSON")
+    problems: list[dict[str, Any]] = []
+    for e in errors[:10]:
+        loc = [str(p) for p in e.get("loc", ()) if p != "body"]
+        problems.append({"field": ".".join(loc) or "body", "problem": str(e.get("msg", ""))})
+    first = problems[0] if problems else {"field": "body", "problem": "invalid"}
+    return invalid_arguments(
+        f"invalid request: {first['field']}: {first['problem']}",
+        recovery={"invalid_fields": problems},
+    )
+
+
+class CatchAllMiddleware:
+    """Turn any uncaught exception into a JSON ``500 LOCAL_BACKEND_FAILED`` envelope.
+
+    The traceback goes to the ``image_skill.local`` logger (stderr when served), never
+    into the reply.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("unhandled error in local backend")
+            if started:
+                raise
+            body = build_envelope(
+                ok=False,
+                command=command_label_from_scope(scope),
+                actor=None,
+                data=None,
+                error={
+                    "code": "LOCAL_BACKEND_FAILED",
+                    "message": "the local backend hit an unexpected error; see its log",
+                    "retryable": False,
+                },
+            )
+            payload = json.dumps(body).encode("utf-8")
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(payload)).encode()),
+                        (EXIT_HEADER.encode(), b"1"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,90 @@
+"""FastAPI dependencies shared by every router of the local backend.
+
+Typical route::
+
+    @router.get("/v1/things", openapi_extra=command("image-skill things"))
+    def things(request: Request, conn: Conn, actor: CurrentActor) -> JSONResponse:
+        return envelope_response(request, {...}, actor=actor)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from .errors import COMMAND_EXTENSION, auth_required
+from .settings import LocalSettings
+from .store import Actor, Store, authenticate
+
+
+def command(label: str) -> dict[str, Any]:
+    """``openapi_extra`` for a route: its envelope ``command`` label."""
+    return {COMMAND_EXTENSION: label}
+
+
+def get_settings(request: Request) -> LocalSettings:
+    settings: LocalSettings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_conn(request: Request) -> Iterator[sqlite3.Connection]:
+    """One SQLite connection per request, closed afterwards."""
+    conn = get_store(request).connect()
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+Conn = Annotated[sqlite3.Connection, Depends(get_conn)]
+Settings = Annotated[LocalSettings, Depends(get_settings)]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
+
+
+def optional_actor(request: Request, conn: Conn) -> Actor | None:
+    """The caller when a valid token was sent, else ``None`` (anonymous)."""
+    settings = get_settings(request)
+    if settings.fault("internal_error"):
+        raise RuntimeError("injected internal_error fault")
+    actor = authenticate(conn, bearer_token(request))
+    request.state.actor = actor
+    return actor
+
+
+def require_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    """The caller, or ``401 AUTH_REQUIRED`` (missing, unknown and revoked tokens alike)."""
+    if actor is None:
+        raise auth_required()
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(require_actor)]
+MaybeActor = Annotated[Actor | None, Depends(optional_actor)]
+
+
+def public_base_url(request: Request) -> str:
+    """Base URL this request reached us on, without trailing slash (checkout links)."""
+    return str(request.base_url).rstrip("/")
+
+
+def media_base_url(request: Request) -> str:
+    """Base for owned media URLs: ``settings.media_base_url`` or the request's base."""
+    configured = get_settings(request).media_base_url
+    return configured.rstrip("/") if configured else public_base_url(request)

@@ -1,0 +1,271 @@
+"""Error type, HTTP-status/exit-code mapping and envelope replies of the local backend."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..envelope import new_trace_id
+
+if TYPE_CHECKING:
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+
+    from .store import Actor
+
+EXIT_HEADER = "x-image-skill-exit-code"
+#: Name of the route's OpenAPI extension holding its envelope ``command`` label.
+COMMAND_EXTENSION = "x-image-skill-command"
+DEFAULT_COMMAND = "image-skill"
+SIGNUP_SUGGESTED_COMMAND = (
+    "image-skill signup --agent --agent-contact AGENT_OR_OPERATOR_INBOX"
+    " --agent-name NAME --runtime RUNTIME --json"
+)
+SIGNUP_DOCS_URL = "https://image-skill.com/cli.md#image-skill-signup-agent"
+
+#: Exit code per server error code (server digest §2.6).
+CODE_EXIT: dict[str, int] = {
+    "AUTH_REQUIRED": 3,
+    "INVALID_ARGUMENTS": 2,
+    "BUDGET_REQUIRES_CONFIRMATION": 2,
+    "ARTIFACT_STORAGE_WRITE_FAILED": 9,
+    "INPUT_POLICY_DENIED": 6,
+    "CREDIT_QUOTE_CONFLICT": 2,
+    "PROVIDER_FAILURE": 7,
+    "PUBLIC_CLI_COMMAND_NOT_AVAILABLE": 2,
+    "QUOTA_EXCEEDED": 5,
+    "MODEL_PARAMETERS_INVALID": 2,
+    "BUDGET_GUARD_EXCEEDED": 2,
+    "MODEL_NOT_FOUND": 2,
+    "CAPABILITY_NOT_FOUND": 2,
+    "MODEL_NOT_EXECUTABLE": 4,
+    "CAPABILITY_DENIED": 4,
+    "CONTENT_POLICY_DENIED": 6,
+    "JOB_NOT_FOUND": 1,
+    "ASSET_NOT_FOUND": 1,
+    "QUOTE_NOT_FOUND": 1,
+    "PAYMENT_ATTEMPT_NOT_FOUND": 1,
+    "ACTIVITY_NOT_FOUND": 1,
+    "QUOTE_EXPIRED": 2,
+    "PAYMENT_METHOD_MISMATCH": 2,
+    "PAYMENT_METHOD_UNAVAILABLE": 4,
+    "IDEMPOTENCY_KEY_REQUIRED": 2,
+    "IDEMPOTENCY_KEY_CONFLICT": 2,
+    "FEEDBACK_STORAGE_UNAVAILABLE": 7,
+    "TIMEOUT": 8,
+    "NOT_FOUND": 1,
+    "METHOD_NOT_ALLOWED": 1,
+    "LOCAL_BACKEND_FAILED": 1,
+}
+
+#: Exit code per HTTP status when the code is not in :data:`CODE_EXIT` (§2.5).
+STATUS_EXIT: dict[int, int] = {
+    400: 2,
+    401: 3,
+    402: 5,
+    403: 4,
+    404: 1,
+    405: 1,
+    409: 2,
+    422: 6,
+    429: 5,
+    500: 1,
+    502: 7,
+    503: 7,
+    504: 8,
+    507: 9,
+}
+
+
+def exit_code_for(status: int, code: str) -> int:
+    if code in CODE_EXIT:
+        return CODE_EXIT[code]
+    return STATUS_EXIT.get(status, 7 if status >= 500 else 1)
+
+
+class ApiError(Exception):
+    """Raise from a route to answer with an error envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        retryable: bool = False,
+        recovery: dict[str, Any] | None = None,
+        exit_code: int | None = None,
+        headers: dict[str, str] | None = None,
+        actor: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+        self.recovery = recovery
+        self.exit_code = exit_code if exit_code is not None else exit_code_for(status, code)
+        self.headers = headers or {}
+        self.actor = actor
+
+    def error_block(self) -> dict[str, Any]:
+        error: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "retryable": self.retryable,
+        }
+        if self.recovery is not None:
+            error["recovery"] = self.recovery
+        return error
+
+
+def auth_required(message: str | None = None) -> ApiError:
+    """The one answer for a missing, unknown or revoked token (the guide keys on it)."""
+    return ApiError(
+        401,
+        "AUTH_REQUIRED",
+        message or "this endpoint needs a valid agent token; sign up for one or pass a saved token",
+        recovery={"suggested_command": SIGNUP_SUGGESTED_COMMAND, "docs_url": SIGNUP_DOCS_URL},
+        headers={"www-authenticate": "Bearer"},
+    )
+
+
+def invalid_arguments(message: str, recovery: dict[str, Any] | None = None) -> ApiError:
+    return ApiError(400, "INVALID_ARGUMENTS", message, recovery=recovery)
+
+
+# ------------------------------------------------------------------------ replies
+
+
+def command_label(request: Request) -> str:
+    """The matched route's command label, else the generic one."""
+    return command_label_from_scope(request.scope)
+
+
+def command_label_from_scope(scope: Any) -> str:
+    route = scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    label = extra.get(COMMAND_EXTENSION)
+    return label if isinstance(label, str) else DEFAULT_COMMAND
+
+
+def build_envelope(
+    *,
+    ok: bool,
+    command: str,
+    actor: dict[str, Any] | None,
+    data: Any,
+    warnings: list[str] | None = None,
+    error: dict[str, Any] | None = None,
+    trace_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "ok": ok,
+        "command": command,
+        "trace_id": trace_id or new_trace_id(),
+        "actor": actor,
+        "data": data,
+        "warnings": list(warnings or []),
+        "error": error,
+    }
+
+
+def trace_id_of(request: Request) -> str:
+    """One trace id per request, shared by the reply and whatever the route records."""
+    trace = getattr(request.state, "trace_id", None)
+    if not isinstance(trace, str):
+        trace = new_trace_id()
+        request.state.trace_id = trace
+    return trace
+
+
+def envelope_response(
+    request: Request,
+    data: Any,
+    *,
+    actor: Actor | None = None,
+    warnings: list[str] | None = None,
+    command: str | None = None,
+    status: int = 200,
+) -> JSONResponse:
+    """A success envelope (exit-code header ``0``)."""
+    from fastapi.responses import JSONResponse
+
+    body = build_envelope(
+        ok=True,
+        command=command or command_label(request),
+        actor=actor.envelope_block() if actor is not None else None,
+        data=data,
+        warnings=warnings,
+        trace_id=trace_id_of(request),
+    )
+    return JSONResponse(body, status_code=status, headers={EXIT_HEADER: "0"})
+
+
+def error_response(request: Request, err: ApiError) -> JSONResponse:
+    from fastapi.responses import JSONResponse
+
+    body = build_envelope(
+        ok=False,
+        command=command_label(request),
+        actor=err.actor,
+        data=None,
+        error=err.error_block(),
+        trace_id=trace_id_of(request),
+    )
+    headers = {**err.headers, EXIT_HEADER: str(err.exit_code)}
+    return JSONResponse(body, status_code=err.status, headers=headers)
+
+
+# ------------------------------------------------------------------------ OpenAPI
+
+ENVELOPE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["ok", "command", "trace_id", "actor", "data", "warnings", "error"],
+    "properties": {
+        "ok": {"type": "boolean"},
+        "command": {"type": "string"},
+        "trace_id": {"type": "string"},
+        "actor": {"type": ["object", "null"]},
+        "data": {},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "error": {"type": ["object", "null"]},
+    },
+}
+_EXIT_HEADER_DOC = {
+    EXIT_HEADER: {
+        "description": "Process exit code the CLI should use (0 on success)",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _doc(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": _EXIT_HEADER_DOC,
+        "content": {"application/json": {"schema": ENVELOPE_SCHEMA}},
+    }
+
+
+#: Error replies any route may give (passed to ``FastAPI(responses=...)``).
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("INVALID_ARGUMENTS envelope (bad body or query)"),
+    404: _doc("NOT_FOUND envelope"),
+    405: _doc("METHOD_NOT_ALLOWED envelope"),
+    500: _doc("LOCAL_BACKEND_FAILED envelope"),
+}
+
+
+def envelope_doc(
+    description: str = "Success envelope",
+    *,
+    auth: bool = False,
+    errors: dict[int, str] | None = None,
+) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: its success envelope plus the errors it may give."""
+    out: dict[int | str, dict[str, Any]] = {200: _doc(description)}
+    if auth:
+        out[401] = _doc("AUTH_REQUIRED envelope (missing, unknown or revoked token)")
+    for status, text in (errors or {}).items():
+        out[status] = _doc(text)
+    return out

@@ -1,0 +1,101 @@
+"""Serve the local backend over HTTP with uvicorn (``image-skill local serve``)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .settings import LocalSettings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+
+
+def _config(app: Any, host: str, port: int) -> Any:
+    import uvicorn
+
+    # Warnings and errors only, on stderr; no access log, so stdout stays clean.
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+    )
+
+
+def serve(
+    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, settings: LocalSettings | None = None
+) -> None:
+    """Run the backend in the foreground until interrupted.
+
+    The socket is bound here first, so a busy port raises ``OSError`` to the caller
+    (uvicorn itself would log and exit the process).
+    """
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings)
+    sock = _bind(host, port)
+    try:
+        uvicorn.Server(_config(app, host, port)).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+@contextmanager
+def serve_in_thread(
+    settings: LocalSettings | None = None, host: str = DEFAULT_HOST, port: int = 0
+) -> Iterator[tuple[str, Callable[[], None]]]:
+    """Serve on an ephemeral loopback port in a thread; yield ``(base_url, stop)``.
+
+    The server is stopped when the block exits (``stop`` may also be called earlier).
+    """
+    import uvicorn
+
+    from .app import create_app
+
+    server = uvicorn.Server(_config(create_app(settings), host, port))
+    thread = threading.Thread(target=server.run, name="image-skill-local-serve", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("local backend server failed to start")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("local backend server did not start in time")
+        time.sleep(0.01)
+    sock = server.servers[0].sockets[0]
+    bound_host, bound_port = sock.getsockname()[:2]
+    base_url = f"http://{bound_host}:{bound_port}"
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    try:
+        yield base_url, stop
+    finally:
+        stop()
