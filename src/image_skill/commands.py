@@ -1,0 +1,148 @@
+"""The one renderer for every shell command the program hands out.
+
+Suggested commands (``next_command``, recovery commands, escape hatches, ...) are meant to
+be copied into a POSIX shell as they are. They are built here and nowhere else:
+
+* the program prefix comes first (``image-skill`` when that entry point belongs to this
+  installation, else ``<python> -m image_skill``; see :mod:`image_skill._prefix`);
+* every word is quoted with :func:`shlex.quote`, so a prompt holding ``$(...)``, backticks or
+  ``!`` stays inert when the string is run by ``sh``. (The npm client wraps values in JSON
+  string quotes, which leaves ``$(...)`` live; we deliberately do not copy that.) Words made
+  only of safe characters, such as the placeholders ``AGENT_OR_OPERATOR_INBOX`` or
+  ``image_...``, come out unquoted;
+* ``--api-base-url <value>`` is appended (before a trailing ``--json``) when the user passed
+  that flag explicitly, so the next command talks to the same server;
+* environment assignments ``NAME=value`` go in front. A few values we build ourselves must be
+  expanded by the shell (``$PWD/.image-skill/config.json``, ``$IMAGE_SKILL_TOKEN``); those are
+  written inside double quotes. Any other value is shlex-quoted.
+
+This module is imported at CLI start-up: standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: The word the npm contract uses as its program name in server-provided commands.
+PROGRAM_NAME = "image-skill"
+API_BASE_URL_FLAG = "--api-base-url"
+JSON_FLAG = "--json"
+TOKEN_ENV = "IMAGE_SKILL_TOKEN"
+CONFIG_PATH_ENV = "IMAGE_SKILL_CONFIG_PATH"
+SUGGESTED_CONFIG_PATH = "$PWD/.image-skill/config.json"
+#: Env values that we build ourselves and that must expand in the shell. They contain no
+#: double quote, backslash or backtick, so double quotes are safe for them.
+SHELL_EXPANDED_ENV_VALUES = frozenset({SUGGESTED_CONFIG_PATH, "$" + TOKEN_ENV})
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A server command starting with the program name followed by whitespace.
+_PROGRAM_WORD = re.compile(r"^image-skill\s+")
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """How rendered commands start.
+
+    ``prefix``: the words that run this program. ``api_base_url``: the *explicit*
+    ``--api-base-url`` value to carry into commands (an env-provided base is never written
+    into commands). ``env``: assignments put in front of every command rendered with this
+    context.
+    """
+
+    prefix: tuple[str, ...] = (PROGRAM_NAME,)
+    api_base_url: str | None = None
+    env: tuple[tuple[str, str], ...] = ()
+
+
+DEFAULT_CONTEXT = CommandContext()
+
+
+def quote_env_value(value: str) -> str:
+    """Quote an env value: double quotes for our own shell-expanded values, else shlex."""
+    if value in SHELL_EXPANDED_ENV_VALUES:
+        return f'"{value}"'
+    return shlex.quote(value)
+
+
+def render_env(env: Sequence[tuple[str, str]]) -> list[str]:
+    """``NAME=value`` words; raises ValueError for a name that is not a shell identifier."""
+    words = []
+    for name, value in env:
+        if not _ENV_NAME.fullmatch(name):
+            raise ValueError(f"not a valid environment variable name: {name!r}")
+        words.append(f"{name}={quote_env_value(value)}")
+    return words
+
+
+def _merged_env(
+    ctx_env: Sequence[tuple[str, str]], call_env: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    # A per-call assignment replaces a context assignment of the same name.
+    overridden = {name for name, _ in call_env}
+    return [pair for pair in ctx_env if pair[0] not in overridden] + list(call_env)
+
+
+def render_prefix(ctx: CommandContext | None = None) -> str:
+    """The quoted program prefix alone (no env, no arguments)."""
+    ctx = ctx or DEFAULT_CONTEXT
+    return " ".join(shlex.quote(word) for word in ctx.prefix)
+
+
+def command_words(args: Sequence[str], ctx: CommandContext | None = None) -> list[str]:
+    """Prefix + args (+ ``--api-base-url``), unquoted: what ``shlex.split`` gives back."""
+    ctx = ctx or DEFAULT_CONTEXT
+    words = list(ctx.prefix) + list(args)
+    if ctx.api_base_url is not None:
+        extra = [API_BASE_URL_FLAG, ctx.api_base_url]
+        if args and args[-1] == JSON_FLAG:
+            words[-1:-1] = extra
+        else:
+            words.extend(extra)
+    return words
+
+
+def render(
+    args: Sequence[str],
+    ctx: CommandContext | None = None,
+    *,
+    env: Sequence[tuple[str, str]] = (),
+) -> str:
+    """Render one shell command line.
+
+    ``args`` are the words after the program prefix. Environment assignments come from
+    ``ctx.env`` then ``env`` (a per-call name replaces the context's value).
+    """
+    ctx = ctx or DEFAULT_CONTEXT
+    if isinstance(args, str):
+        raise TypeError("args must be a sequence of words, not a string")
+    parts = render_env(_merged_env(ctx.env, env))
+    parts.extend(shlex.quote(word) for word in command_words(args, ctx))
+    return " ".join(parts)
+
+
+def swap_prefix(command: str, ctx: CommandContext | None = None) -> str:
+    """Run a server-provided ``image-skill ...`` command through our prefix.
+
+    The rest of the string is kept verbatim (it comes from the server, which already wrote
+    it as shell text); a leading ``image-skill`` word is replaced by our prefix, and a
+    command without it gets the prefix in front. ``--api-base-url`` is not added.
+    """
+    ctx = ctx or DEFAULT_CONTEXT
+    rest = _PROGRAM_WORD.sub("", command, count=1)
+    parts = render_env(ctx.env)
+    parts.append(render_prefix(ctx))
+    parts.append(rest)
+    return " ".join(part for part in parts if part)
+
+
+def with_env_token(command: str) -> str:
+    """Prefix a rendered command so it reads the token from ``$IMAGE_SKILL_TOKEN``."""
+    return f"{TOKEN_ENV}={quote_env_value('$' + TOKEN_ENV)} {command}"
+
+
+def with_stdin_token(command: str) -> str:
+    """Pipe ``$IMAGE_SKILL_TOKEN`` into a rendered command that then gets ``--token-stdin``."""
+    return f"printf '%s\\n' \"${TOKEN_ENV}\" | {command} --token-stdin"
