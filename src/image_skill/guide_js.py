@@ -1,0 +1,174 @@
+"""Small helpers that reproduce the JavaScript semantics the guide contract relies on.
+
+The npm guide is written in JavaScript and its outputs depend on JS rules: ``??`` only falls
+through on null/missing, empty arrays and objects are truthy, ``trim()`` strips a specific
+whitespace set, ``Number("")`` is 0, ``toFixed(2)`` breaks exact ties away from zero, and so
+on. These helpers keep those rules in one place. Pure, standard library only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+JS_WS = (
+    "\t\n\u000b\u000c\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+#: A regex character class matching one JS ``\s`` character.
+WS_CLASS = "[" + JS_WS + "]"
+
+_DEC = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)", re.ASCII)
+_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
+_OCT = re.compile(r"0[oO][0-7]+")
+_BIN = re.compile(r"0[bB][01]+")
+_REPR = re.compile(r"(\d+)(?:\.(\d+))?(?:e([+-]\d+))?")
+
+
+def js_trim(value: str) -> str:
+    """``String.prototype.trim``."""
+    return value.strip(JS_WS)
+
+
+def is_number(value: object) -> bool:
+    """``typeof value === "number"`` (``bool`` excluded)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def truthy(value: object) -> bool:
+    """JS truthiness: empty containers are truthy, NaN and 0 are falsy."""
+    if value is None or value is False:
+        return False
+    if value is True:
+        return True
+    if isinstance(value, int | float):
+        return value != 0 and not math.isnan(value)
+    if isinstance(value, str):
+        return value != ""
+    return True
+
+
+def get(value: object, *keys: str) -> Any:
+    """Optional chaining (``a?.b?.c``): None as soon as a step is missing or not an object."""
+    current: Any = value
+    for key in keys:
+        if not isinstance(current, dict):
+            return None
+        current = current.get(key)
+    return current
+
+
+def coalesce(*values: object) -> Any:
+    """``a ?? b ?? c``."""
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def string_to_number(raw: str) -> float:
+    """``Number(string)``: NaN when the text is not a JS numeric literal."""
+    text = js_trim(raw)
+    if text == "":
+        return 0.0
+    if _DEC.fullmatch(text):
+        return float(text.replace("Infinity", "inf"))
+    for pattern, base in ((_HEX, 16), (_OCT, 8), (_BIN, 2)):
+        if pattern.fullmatch(text):
+            return float(int(text[2:], base))
+    return math.nan
+
+
+def to_number(value: object) -> float:
+    """``Number(value)`` for JSON values (objects and arrays give NaN; null gives 0)."""
+    if value is None or value is False:
+        return 0.0
+    if value is True:
+        return 1.0
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        return string_to_number(value)
+    return math.nan
+
+
+def flag_number(raw: str | float | None) -> float | None:
+    """A numeric flag value: ``Number(raw)`` kept only when finite, else None."""
+    if raw is None:
+        return None
+    value = string_to_number(raw) if isinstance(raw, str) else to_number(raw)
+    return value if math.isfinite(value) else None
+
+
+def number_to_string(value: float) -> str:
+    """ECMAScript ``Number::toString`` for a number."""
+    x = float(value)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    match = _REPR.fullmatch(repr(abs(x)))
+    if match is None:  # pragma: no cover - repr of a finite float always matches
+        return repr(x)
+    int_part, frac_part, exp = match.group(1), match.group(2) or "", int(match.group(3) or 0)
+    raw = int_part + frac_part
+    lead = len(raw) - len(raw.lstrip("0"))
+    digits = raw.lstrip("0").rstrip("0")
+    k = len(digits)
+    n = len(int_part) + exp - lead
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
+        text = mantissa + "e" + ("+" if e >= 0 else "-") + str(abs(e))
+    return sign + text
+
+
+def display(value: object) -> str:
+    """``String(value)`` for the values interpolated into messages."""
+    if is_number(value):
+        return number_to_string(float(value))  # type: ignore[arg-type]
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def format_usd(value: object) -> str:
+    """``formatUsd``: integers as ``String(v)``, anything else as ``v.toFixed(2)``.
+
+    ``toFixed`` rounds the exact binary value and breaks exact ties away from zero, which is
+    what ``Decimal(v).quantize(..., ROUND_HALF_UP)`` does (``'%.2f'`` would round half to
+    even). Non-numbers are converted with JS ``Number()`` first (the npm client would crash).
+    """
+    x = to_number(value)
+    if not math.isfinite(x) or x.is_integer():
+        return number_to_string(x)
+    if abs(x) >= 1e21:
+        return number_to_string(x)
+    return str(Decimal(x).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def js_le(value: object, limit: float) -> bool:
+    """``value <= limit`` with JS coercion (null is 0; NaN compares false)."""
+    number = to_number(value)
+    return not math.isnan(number) and number <= limit
+
+
+def js_lt(left: object, right: object) -> bool:
+    """``left < right`` for numbers and numeric coercions."""
+    a, b = to_number(left), to_number(right)
+    return not (math.isnan(a) or math.isnan(b)) and a < b

@@ -1,0 +1,135 @@
+"""The English sentences of ``create --guide``.
+
+Keys, codes, labels and command templates follow the contract exactly; these sentences are
+our own wording of what each message has to tell the reader (the npm client's literals are
+not reused). Names mirror the string ids of the guide digest (§11).
+"""
+
+from __future__ import annotations
+
+# selection.reason
+R_REQ_3D = "The requested model is an executable image-to-3D model; it needs one owned image input."
+R_REQ_CREATE = "The requested model is an executable create model."
+R_3D = (
+    "The prompt asks for a 3D asset, so an executable image-to-3D model was chosen; it needs "
+    "one owned image_... asset as input."
+)
+R_AUDIO = "The prompt asks for audio, so an executable audio model was chosen."
+R_VIDEO = "The prompt asks for video, so an executable video model was chosen."
+R_DRAFT = "A low-cost draft model was chosen for this intent; default output settings apply."
+R_QUALITY = "The highest-quality model currently available for this intent was chosen."
+R_DEFAULT = "The server's default executable model for this kind of media was chosen."
+R_FIRST = "None of the preferred models is available; the first executable create model was chosen."
+
+# checks.payments.preferred_method_summary.warning
+W_PM_SELF_FUND = (
+    "This payment rail needs no browser: a wallet-enabled agent can start and settle the "
+    "top-up itself, within the spending cap it was given."
+)
+W_PM_HUMAN = (
+    "This payment rail hands off to a person: a human has to finish the payment in a browser "
+    "before any credits are added."
+)
+W_PM_INSPECT = "Inspect this payment rail before choosing how to top up credits."
+
+# blocker.message
+B_PROMPT = "Give a prompt (--prompt) so the guide can build the exact create command."
+B_NO_MODEL = "The model registry lists no available, executable create model right now."
+B_REQ_MODEL = "The requested model is not an available, executable create model right now"
+B_AUTH = (
+    "Sign up once, with a contact inbox that will keep working, before creating media on the "
+    "hosted service."
+)
+B_SERVICE = "The read-only checks against the API and the model registry could not be completed."
+
+
+def b_quota(required: str, remaining: str) -> str:
+    return (
+        f"Creating the first image needs {required} credits, but only {remaining} credits are left."
+    )
+
+
+# auth_ready.warning
+AR_READY = (
+    "Authentication is ready. next_command reuses the current auth context and never prints "
+    "the token."
+)
+AR_NOT_READY = (
+    "No usable authentication yet. Run next_command to create a restricted agent identity, "
+    "then run the guide again."
+)
+
+# self_fund_handoff.warning
+SF_AGENT = (
+    "Browserless top-up: keep the same auth with the handoff wrapper, run the quote, then buy, "
+    "pay as wallet_settlement describes, poll the status command, and run after_next once "
+    "credits have arrived."
+)
+SF_HANDOFF = (
+    "Live-money handoff: keep the same auth with the handoff wrapper, have the payment "
+    "completed, then run after_next."
+)
+
+# wallet_settlement
+WS_NEXT_STEP = (
+    "After the buy command, send exactly token_amount_atomic USDC base units to deposit_address "
+    "on Base from a wallet you are allowed to use, poll the status command until the credits "
+    "land, then run the guide again."
+)
+WS_BOUNDARY = (
+    "Never send wallet private keys, seed phrases, x402 payment signatures, Stripe secret keys "
+    "or card data to Image Skill; payment secrets stay with the wallet or the payer."
+)
+WS_WARNING = (
+    "This moves real money: pay the exact Base USDC amount to the returned address and stay "
+    "within your spending cap."
+)
+
+# next_command_effect.warning
+EF_SIGNUP = (
+    "Signup only creates a restricted agent identity: no media, no provider call, no payment "
+    "and no credit debit."
+)
+EF_QUOTA = (
+    "This can create or inspect a payment quote or attempt. Stay within your spending cap, or "
+    "use escape_hatches to look around first."
+)
+EF_READY = (
+    "next_command creates media and can debit credits. For checks that must not spend, run "
+    "recommended_no_spend_command instead."
+)
+
+# no-spend fields
+NS_EFFECT = (
+    "The dry run may record a job.planned receipt, but it makes no provider call, debits no "
+    "credits and writes no media."
+)
+NS_STOP_REASON = (
+    "At ready_to_create, next_command is a live create; an evaluation that must not spend "
+    "stops here unless media spend is allowed."
+)
+NS_WARNING = "To verify without spending at this stage, run recommended_no_spend_command."
+
+# guide_warning.warning
+GW_PROMPT = "next_command only runs the free guide again, this time with a real prompt."
+GW_READONLY = "next_command only inspects or recovers; it reads and changes nothing."
+GW_SIGNUP = "next_command is a setup step (signup) that spends nothing."
+GW_QUOTA_SELF_FUND = (
+    "next_command starts a browserless live-money top-up. Stay within your spending cap, or "
+    "inspect the rails first with escape_hatches.payment_methods."
+)
+GW_QUOTA_HUMAN = (
+    "next_command starts a live-money handoff that a person must finish in a browser. Stay "
+    "within your spending cap, or inspect the rails first with escape_hatches.payment_methods."
+)
+GW_QUOTA_OTHER = (
+    "next_command starts a payment or quota recovery step; look at checks.payments before "
+    "running it."
+)
+GW_READY = (
+    "next_command is a live create that spends credits. Run it only when spending is allowed; "
+    "otherwise run recommended_no_spend_command."
+)
+
+#: Message of the synthetic failure used when a request never produced an envelope.
+REQUEST_FAILED = "The request to the API failed before a response arrived."
