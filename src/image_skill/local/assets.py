@@ -64,12 +64,15 @@ def asset_extension(mime_type: str) -> str:
 
 
 def artifact_storage_error() -> ApiError:
-    """The reply for a failed output write (``507 ARTIFACT_STORAGE_WRITE_FAILED``, exit 9)."""
+    """The reply for a failed output write (``507 ARTIFACT_STORAGE_WRITE_FAILED``, exit 9).
+
+    Not retryable (server digest §2.6): a blind retry could repeat provider spend.
+    """
     return ApiError(
         507,
         "ARTIFACT_STORAGE_WRITE_FAILED",
-        "the output could not be stored; nothing was charged, retry later",
-        retryable=True,
+        "the output was produced but could not be stored; nothing was charged",
+        retryable=False,
     )
 
 
