@@ -40,7 +40,7 @@ def _body(**overrides: Any) -> dict[str, Any]:
 def _error(response: httpx.Response, status: int, code: str, exit_code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers[EXIT] == exit_code
-    env = response.json()
+    env: dict[str, Any] = response.json()
     assert list(env) == ENVELOPE_KEYS
     assert env["ok"] is False and env["data"] is None
     assert env["error"]["code"] == code
@@ -98,8 +98,8 @@ def test_signup_returns_token_once_and_stores_only_its_hash(
     assert any(digest in p.read_bytes() for p in files)
     # The token is never shown again.
     auth = {"authorization": f"Bearer {token}"}
-    for path in ("/v1/whoami", "/v1/quota"):
-        text = local_client.get(path, headers=auth).text
+    for route in ("/v1/whoami", "/v1/quota"):
+        text = local_client.get(route, headers=auth).text
         assert token not in text
 
 

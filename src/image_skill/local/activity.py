@@ -119,6 +119,7 @@ def record_activity(
 
 def event_public(row: sqlite3.Row) -> dict[str, Any]:
     """The wire form of an activity event (``/v1/activity`` items)."""
+    links = loads(row["links_json"]) or {}
     return {
         "event_id": row["event_id"],
         "type": row["type"],
@@ -126,7 +127,7 @@ def event_public(row: sqlite3.Row) -> dict[str, Any]:
         "summary": row["summary"],
         "operation": row["operation"],
         "subject": {"type": row["subject_type"], "id": row["subject_id"]},
-        "links": loads(row["links_json"]),
+        "links": {key: links.get(key) for key in LINK_KEYS},
         "status": row["status"],
         "cost": loads(row["cost_json"]),
         "trace_id": row["trace_id"],

@@ -66,17 +66,22 @@ def _bind(host: str, port: int) -> socket.socket:
 
 @contextmanager
 def serve_in_thread(
-    settings: LocalSettings | None = None, host: str = DEFAULT_HOST, port: int = 0
+    settings: LocalSettings | None = None,
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    *,
+    app: Any = None,
 ) -> Iterator[tuple[str, Callable[[], None]]]:
     """Serve on an ephemeral loopback port in a thread; yield ``(base_url, stop)``.
 
-    The server is stopped when the block exits (``stop`` may also be called earlier).
+    ``app`` serves an already built app instead of ``create_app(settings)``. The server
+    is stopped when the block exits (``stop`` may also be called earlier).
     """
     import uvicorn
 
     from .app import create_app
 
-    server = uvicorn.Server(_config(create_app(settings), host, port))
+    server = uvicorn.Server(_config(app if app is not None else create_app(settings), host, port))
     thread = threading.Thread(target=server.run, name="image-skill-local-serve", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
