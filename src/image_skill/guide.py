@@ -58,6 +58,7 @@ from .guide_state import (
     GuideOutput,
     GuideState,
     compute_state,
+    guide_idempotency_key,
     guide_stage,
     needs_config_probe,
     remaining_credits,
@@ -68,6 +69,7 @@ __all__ = [
     "GuideInputs",
     "GuideOutput",
     "build_guide",
+    "guide_idempotency_key",
     "guide_stage",
     "needs_config_probe",
 ]

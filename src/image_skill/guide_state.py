@@ -30,7 +30,7 @@ class ConfigWriteStatus:
     parent_directories_prepared: bool | None = None  # defaults to ``writable``
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GuideInputs:
     """Everything the guide reads. Envelopes are the dicts the client produced.
 
@@ -40,7 +40,9 @@ class GuideInputs:
     effective base shown in ``checks.hosted_api``; only ``explicit_api_base_url`` (the flag)
     is carried into commands, falling back to ``command_ctx.api_base_url``.
     ``idempotency_key`` is the create key (``create-guide-<ms>-<8hex>``); the image-to-3D
-    edit command uses the same key with ``create-guide-`` replaced by ``edit-guide-``.
+    edit command uses the same key with ``create-guide-`` replaced by ``edit-guide-``. It is
+    required (keyword-only) on purpose: a key reused across runs would make the server replay
+    an earlier create instead of making a new one. ``saved_config_path`` is ``configPath()``.
     """
 
     prompt: str = ""
@@ -55,10 +57,15 @@ class GuideInputs:
     payments: Envelope | None = None
     token_source: str | None = None
     quota: Envelope | None = None
-    saved_config_path: str = ""
+    saved_config_path: str
     config_write: ConfigWriteStatus | None = None
     command_ctx: CommandContext = field(default_factory=CommandContext)
-    idempotency_key: str = "create-guide-0-00000000"
+    idempotency_key: str
+
+
+def guide_idempotency_key(now_ms: int, random_hex: str) -> str:
+    """``create-guide-<ms>-<8 hex>``; the caller supplies the clock and the randomness."""
+    return f"create-guide-{now_ms}-{random_hex}"
 
 
 @dataclass(frozen=True)

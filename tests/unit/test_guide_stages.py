@@ -15,6 +15,7 @@ from guide_fixtures import (
     CONFIG_PATH,
     EXPECTED_SUGGESTED_COMMANDS,
     HEALTH,
+    KEY,
     MODELS,
     NON_JSON_502,
     PAYMENTS,
@@ -37,6 +38,7 @@ from image_skill.guide import (
     ConfigWriteStatus,
     GuideInputs,
     build_guide,
+    guide_idempotency_key,
     guide_stage,
     needs_config_probe,
 )
@@ -727,6 +729,7 @@ def test_config_probe_protocol() -> None:
         models=MODELS,
         payments=PAYMENTS,
         saved_config_path=CONFIG_PATH,
+        idempotency_key=KEY,
     )
     assert guide_stage(base) == "auth_required"
     assert needs_config_probe(base)
@@ -1217,3 +1220,16 @@ def test_stage_matrix_quick_reference() -> None:
         assert (d["no_spend_next_command"] is not None) is (stage == "ready_to_create")
         assert d["mutation"] == MUTATION
         assert d["schema"] == "image-skill.create-guide.v1"
+
+
+def test_idempotency_key_is_required_and_caller_made() -> None:
+    with pytest.raises(TypeError):
+        GuideInputs(saved_config_path=CONFIG_PATH)  # type: ignore[call-arg]
+    key = guide_idempotency_key(1780000000000, "1a2b3c4d")
+    assert key == KEY
+    out = build(token_source="env", quota=QUOTA_RICH, idempotency_key="my-own-key")
+    assert out.data["next_command"].endswith(" --idempotency-key my-own-key --json")
+    out3d = build(
+        prompt="a glb of a lamp", token_source="env", quota=QUOTA_RICH, idempotency_key="k-1"
+    )
+    assert out3d.data["next_command"].endswith(" --idempotency-key k-1 --json")
