@@ -232,7 +232,7 @@ class ImageSkillClient(EndpointsMixin):
 
     # -- retry policy ---------------------------------------------------------------
     def _backoff(self, attempt: int) -> float:
-        base = min(C.MAX_RETRY_DELAY, C.INITIAL_RETRY_DELAY * (2 ** (attempt - 1)))
+        base: float = min(C.MAX_RETRY_DELAY, C.INITIAL_RETRY_DELAY * 2.0 ** (attempt - 1))
         return base * (0.75 + random.random() * 0.25)
 
     def _retry_delay(self, method: str, response: httpx.Response, attempt: int) -> float | None:

@@ -71,7 +71,7 @@ def read_config(path: Path) -> dict[str, Any] | None:
     """The parsed config, or ``None`` when no file exists. Raises ConfigError if corrupt."""
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except IsADirectoryError:
         raise ConfigError(path, "the path is a directory") from None
@@ -174,9 +174,9 @@ def save_token(path: Path, token: str, api_base_url: str) -> None:
         {
             "api_base_url": api_base_url,
             "token": token,
-            "saved_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace(
-                "+00:00", "Z"
-            ),
+            "saved_at": _dt.datetime.now(_dt.UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "actor": None,
         },
     )

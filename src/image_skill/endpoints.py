@@ -150,9 +150,7 @@ class EndpointsMixin:
     def activity(self, params: Params = (), *, label: str = "image-skill activity list") -> Result:
         return self.request("GET", "/v1/activity", label=label, params=params)
 
-    def activity_item(
-        self, reference: str, *, label: str = "image-skill activity show"
-    ) -> Result:
+    def activity_item(self, reference: str, *, label: str = "image-skill activity show") -> Result:
         return self.request("GET", f"/v1/activity/{_enc(reference)}", label=label)
 
     def feedback(

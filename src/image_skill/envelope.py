@@ -174,9 +174,7 @@ def error_result(
     exit_code: int | None = None,
     warnings: list[str] | None = None,
 ) -> Result:
-    env = failure(
-        command, code, message, retryable=retryable, recovery=recovery, warnings=warnings
-    )
+    env = failure(command, code, message, retryable=retryable, recovery=recovery, warnings=warnings)
     return Result(env, exit_code if exit_code is not None else CLIENT_EXIT_CODES.get(code, 1))
 
 

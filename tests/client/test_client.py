@@ -22,8 +22,15 @@ def make(handler, **kwargs):
 
 
 def envelope(ok=True, **extra):
-    body = {"ok": ok, "command": "srv", "trace_id": "trace_x", "actor": None, "data": {},
-            "warnings": [], "error": None}
+    body = {
+        "ok": ok,
+        "command": "srv",
+        "trace_id": "trace_x",
+        "actor": None,
+        "data": {},
+        "warnings": [],
+        "error": None,
+    }
     body.update(extra)
     return body
 

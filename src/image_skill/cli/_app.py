@@ -75,11 +75,9 @@ class AppState:
         if self._stdin_read:
             assert self._stdin_token is not None
             return self._stdin_token
-        stream = click.get_text_stream("stdin")
-        if stream.isatty():
-            raise CommandFailed(
-                E.invalid(label, "--token-stdin requires a token piped on stdin")
-            )
+        stream = sys.stdin
+        if is_tty_stdin():
+            raise CommandFailed(E.invalid(label, "--token-stdin requires a token piped on stdin"))
         value = stream.read().strip().lstrip("\ufeff").strip()
         if not value:
             raise CommandFailed(
@@ -174,18 +172,48 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
 def common_options(func: F) -> F:
     """Options every command accepts, before or after the command words."""
     decorators = [
-        click.option("--json", "json_", is_flag=True, expose_value=False,
-                     help="Print the JSON envelope (the default)."),
-        click.option("--human", is_flag=True, expose_value=False,
-                     help="Render the result for a person instead of JSON."),
-        click.option("--api-base-url", expose_value=False, callback=_store("api_base_url"),
-                     metavar="URL", help="API base URL, or 'local' for the in-process backend."),
-        click.option("--token", expose_value=False, callback=_store("token"), metavar="TOKEN",
-                     help="Bearer token for this call (prefer --token-stdin)."),
-        click.option("--token-stdin", is_flag=True, expose_value=False,
-                     callback=_store("token_stdin"), help="Read the token from stdin."),
-        click.option("--timeout", type=float, expose_value=False, callback=_store("timeout"),
-                     metavar="SECONDS", help="Read timeout for API requests."),
+        click.option(
+            "--json",
+            "json_",
+            is_flag=True,
+            expose_value=False,
+            help="Print the JSON envelope (the default).",
+        ),
+        click.option(
+            "--human",
+            is_flag=True,
+            expose_value=False,
+            help="Render the result for a person instead of JSON.",
+        ),
+        click.option(
+            "--api-base-url",
+            expose_value=False,
+            callback=_store("api_base_url"),
+            metavar="URL",
+            help="API base URL, or 'local' for the in-process backend.",
+        ),
+        click.option(
+            "--token",
+            expose_value=False,
+            callback=_store("token"),
+            metavar="TOKEN",
+            help="Bearer token for this call (prefer --token-stdin).",
+        ),
+        click.option(
+            "--token-stdin",
+            is_flag=True,
+            expose_value=False,
+            callback=_store("token_stdin"),
+            help="Read the token from stdin.",
+        ),
+        click.option(
+            "--timeout",
+            type=float,
+            expose_value=False,
+            callback=_store("timeout"),
+            metavar="SECONDS",
+            help="Read timeout for API requests.",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)

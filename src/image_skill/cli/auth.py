@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .. import envelope as E
@@ -25,10 +27,14 @@ def auth_status() -> Result:
         resolution = app.resolve_token("image-skill auth")
     except CommandFailed as exc:
         error = exc.result.error or {}
-        data = {"authenticated": False, "source": None, "config_path": str(path)}
+        status: dict[str, Any] = {
+            "authenticated": False,
+            "source": None,
+            "config_path": str(path),
+        }
         if error.get("code") == E.PUBLIC_CLI_CONFIG_INVALID:
-            data["config_error"] = error
-        return ok_result("image-skill auth status", data)
+            status["config_error"] = error
+        return ok_result("image-skill auth status", status)
     result = app.client(resolution.token).whoami(label="image-skill auth status")
     data = result.envelope.get("data")
     if isinstance(data, dict):
@@ -41,12 +47,15 @@ def auth_status() -> Result:
 def auth_save() -> Result:
     """Save a token given by --token-stdin, --token or IMAGE_SKILL_TOKEN (not validated)."""
     from ..config import ConfigWriteError, probe_writable, save_token
-    from .signup import config_write_failed
+    from .signup import config_write_failed, refuse_corrupt_config
 
     app = state()
     resolution = app.resolve_token("image-skill auth", allow_saved=False)
     assert resolution.token is not None
     path = app.config_path()
+    corrupt = refuse_corrupt_config("image-skill auth save", path)
+    if corrupt is not None:
+        return corrupt
     try:
         probe_writable(path)
         save_token(path, resolution.token, app.base_url())

@@ -27,8 +27,11 @@ HELP_TABLE: dict[str, tuple[str, str, dict[str, Any]]] = {
             "optional_flags": ["--show-token", "--no-save", "--token-stdin"],
         },
     ),
-    "auth": ("image-skill auth <status|save|logout> --json", "#image-skill-auth",
-             {"subcommands": ["status", "save", "logout"]}),
+    "auth": (
+        "image-skill auth <status|save|logout> --json",
+        "#image-skill-auth",
+        {"subcommands": ["status", "save", "logout"]},
+    ),
     "auth status": ("image-skill auth status --json", "#image-skill-auth", {}),
     "auth save": ("image-skill auth save --token-stdin --json", "#image-skill-auth", {}),
     "auth logout": ("image-skill auth logout --json", "#image-skill-auth", {}),
@@ -36,75 +39,147 @@ HELP_TABLE: dict[str, tuple[str, str, dict[str, Any]]] = {
     "usage": ("image-skill usage quota --json", "#image-skill-usage", {"subcommands": ["quota"]}),
     "usage quota": ("image-skill usage quota --json", "#image-skill-usage", {}),
     "quota": ("image-skill quota --json", "#image-skill-quota", {}),
-    "credits": (_CREDITS, "#image-skill-credits",
-                {"subcommands": ["methods", "packs list", "quote", "buy", "status"]}),
+    "credits": (
+        _CREDITS,
+        "#image-skill-credits",
+        {"subcommands": ["methods", "packs list", "quote", "buy", "status"]},
+    ),
     "credits methods": ("image-skill credits methods --json", "#image-skill-credits", {}),
-    "credits packs": ("image-skill credits packs list --json", "#image-skill-credits",
-                      {"subcommands": ["list"]}),
+    "credits packs": (
+        "image-skill credits packs list --json",
+        "#image-skill-credits",
+        {"subcommands": ["list"]},
+    ),
     "credits quote": (
         "image-skill credits quote --pack PACK_ID --payment-method stripe_x402.exact.usdc --json",
         "#image-skill-credits",
-        {"required_flags": ["--pack or --credits", "--payment-method"],
-         "optional_flags": ["--idempotency-key"]},
+        {
+            "required_flags": ["--pack or --credits", "--payment-method"],
+            "optional_flags": ["--idempotency-key"],
+        },
     ),
     "credits buy": (
         "image-skill credits buy --provider stripe_x402 --quote-id QUOTE_ID "
         "--idempotency-key KEY --json",
         "#image-skill-credits",
-        {"required_flags": ["--provider", "--quote-id", "--idempotency-key"],
-         "supported_providers": ["stripe", "stripe_x402"]},
+        {
+            "required_flags": ["--provider", "--quote-id", "--idempotency-key"],
+            "supported_providers": ["stripe", "stripe_x402"],
+        },
     ),
     "credits status": (
         "image-skill credits status --payment-attempt-id PAYMENT_ATTEMPT_ID --json",
         "#image-skill-credits",
         {"required_flags": ["--payment-attempt-id"]},
     ),
-    "models": ("image-skill models <list|show> --json", "#image-skill-models",
-               {"subcommands": ["list", "show"]}),
-    "models list": ("image-skill models list --available --operation image.generate --json",
-                    "#image-skill-models", {}),
+    "models": (
+        "image-skill models <list|show> --json",
+        "#image-skill-models",
+        {"subcommands": ["list", "show"]},
+    ),
+    "models list": (
+        "image-skill models list --available --operation image.generate --json",
+        "#image-skill-models",
+        {},
+    ),
     "models show": ("image-skill models show MODEL_ID --json", "#image-skill-models", {}),
-    "capabilities": ("image-skill capabilities <list|show> --json", "#image-skill-capabilities",
-                     {"subcommands": ["list", "show"]}),
+    "capabilities": (
+        "image-skill capabilities <list|show> --json",
+        "#image-skill-capabilities",
+        {"subcommands": ["list", "show"]},
+    ),
     "capabilities list": ("image-skill capabilities list --json", "#image-skill-capabilities", {}),
-    "capabilities show": ("image-skill capabilities show CAPABILITY_ID --json",
-                          "#image-skill-capabilities", {}),
+    "capabilities show": (
+        "image-skill capabilities show CAPABILITY_ID --json",
+        "#image-skill-capabilities",
+        {},
+    ),
     "create": (
         'image-skill create --prompt "..." --intent explore --max-estimated-usd-per-image 0.07 '
         "--json",
         "#image-skill-create",
-        {"optional_flags": ["--guide", "--dry-run", "--model", "--aspect-ratio",
-                            "--output-count", "--model-parameters-json", "--idempotency-key"]},
+        {
+            "optional_flags": [
+                "--guide",
+                "--dry-run",
+                "--model",
+                "--aspect-ratio",
+                "--output-count",
+                "--model-parameters-json",
+                "--idempotency-key",
+            ]
+        },
     ),
     "upload": ("image-skill upload PATH_OR_URL --json", "#image-skill-upload", {}),
     "edit": (
         'image-skill edit --input image_... --prompt "..." --json',
         "#image-skill-edit",
-        {"required_flags": ["--input"],
-         "optional_flags": ["--dry-run", "--prompt", "--model", "--mask", "--element-reference",
-                            "--model-parameters-json", "--idempotency-key"]},
+        {
+            "required_flags": ["--input"],
+            "optional_flags": [
+                "--dry-run",
+                "--prompt",
+                "--model",
+                "--mask",
+                "--element-reference",
+                "--model-parameters-json",
+                "--idempotency-key",
+            ],
+        },
     ),
-    "assets": ("image-skill assets <show|get> ASSET_ID_OR_URL --json", "#image-skill-assets",
-               {"subcommands": ["show", "get"]}),
+    "assets": (
+        "image-skill assets <show|get> ASSET_ID_OR_URL --json",
+        "#image-skill-assets",
+        {"subcommands": ["show", "get"]},
+    ),
     "assets show": ("image-skill assets show ASSET_ID_OR_URL --json", "#image-skill-assets", {}),
-    "assets get": ("image-skill assets get ASSET_ID_OR_URL --output PATH --json",
-                   "#image-skill-assets", {}),
-    "jobs": ("image-skill jobs <show|wait> JOB_ID --json", "#image-skill-jobs",
-             {"subcommands": ["show", "wait"]}),
+    "assets get": (
+        "image-skill assets get ASSET_ID_OR_URL --output PATH --json",
+        "#image-skill-assets",
+        {},
+    ),
+    "jobs": (
+        "image-skill jobs <show|wait> JOB_ID --json",
+        "#image-skill-jobs",
+        {"subcommands": ["show", "wait"]},
+    ),
     "jobs show": ("image-skill jobs show JOB_ID --json", "#image-skill-jobs", {}),
-    "jobs wait": ("image-skill jobs wait JOB_ID --timeout-ms 30000 --json", "#image-skill-jobs", {}),
-    "activity": ("image-skill activity <list|show> --json", "#image-skill-activity",
-                 {"subcommands": ["list", "show"]}),
-    "activity list": ("image-skill activity list --subject JOB_ID --json",
-                      "#image-skill-activity", {}),
+    "jobs wait": (
+        "image-skill jobs wait JOB_ID --timeout-ms 30000 --json",
+        "#image-skill-jobs",
+        {},
+    ),
+    "activity": (
+        "image-skill activity <list|show> --json",
+        "#image-skill-activity",
+        {"subcommands": ["list", "show"]},
+    ),
+    "activity list": (
+        "image-skill activity list --subject JOB_ID --json",
+        "#image-skill-activity",
+        {},
+    ),
     "activity show": ("image-skill activity show REFERENCE --json", "#image-skill-activity", {}),
-    "feedback": ("image-skill feedback create --title TITLE --body BODY --json",
-                 "#image-skill-feedback", {"subcommands": ["create"]}),
+    "feedback": (
+        "image-skill feedback create --title TITLE --body BODY --json",
+        "#image-skill-feedback",
+        {"subcommands": ["create"]},
+    ),
     "feedback create": (
         "image-skill feedback create --title TITLE --body BODY --type user_feedback --json",
         "#image-skill-feedback",
-        {"optional_flags": ["--title", "--body", "--type", "--severity", "--confidence",
-                            "--expected", "--actual", "--command"]},
+        {
+            "optional_flags": [
+                "--title",
+                "--body",
+                "--type",
+                "--severity",
+                "--confidence",
+                "--expected",
+                "--actual",
+                "--command",
+            ]
+        },
     ),
 }
 
@@ -210,6 +285,7 @@ def help_result(root: click.Group, argv: list[str]) -> Result:
         data["global_options"] = _options(root, include_global=True)
         return ok_result("image-skill help", data)
     entry = HELP_TABLE.get(key)
+    extra: dict[str, Any]
     if entry is None:
         usage = " ".join(["image-skill", *path, "--json"])
         anchor, extra = "#image-skill-" + "-".join(path), {}

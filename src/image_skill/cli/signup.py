@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -28,6 +29,18 @@ ANCHOR = f"{C.DOCS_URL}#image-skill-signup-agent"
 
 def _signup_cmd(app: AppState, *extra: str) -> str:
     return app.render([*C.SIGNUP_SUGGESTED_ARGS[:-1], *extra, "--json"])
+
+
+def refuse_corrupt_config(label: str, path: Path) -> Result | None:
+    """A corrupt config is reported, never silently replaced."""
+    from ..config import ConfigError, read_config
+    from ._app import config_invalid
+
+    try:
+        read_config(path)
+    except ConfigError as exc:
+        return config_invalid(label, exc.path, exc.reason)
+    return None
 
 
 def config_write_failed(label: str, app: AppState, path: str, reason: str) -> Result:
@@ -120,6 +133,9 @@ def signup(
     should_save = not no_save
     path = app.config_path()
     if should_save:
+        corrupt = refuse_corrupt_config(LABEL, path)
+        if corrupt is not None:
+            return corrupt
         try:
             probe_writable(path)
         except ConfigWriteError as exc:

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the project with its dev extra into .venv and run every quality gate:
+# ruff (lint + format), mypy --strict on src/, the docs/cli.md freshness check, pytest.
+# Exits non-zero when any gate fails, including when pytest collects no tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+echo "== ruff check"
+.venv/bin/ruff check src tests scripts benchmarks
+echo "== ruff format --check"
+.venv/bin/ruff format --check src tests scripts benchmarks
+echo "== mypy (strict, src/)"
+.venv/bin/mypy
+echo "== docs/cli.md is current"
+.venv/bin/python scripts/gen_cli_docs.py --check
+echo "== pytest"
+set +e
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: treating that as a failure" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,86 @@
+"""`image-skill local ...`: run and drive the offline local backend.
+
+`local serve` serves the backend over HTTP on loopback; `--api-base-url local` runs the
+same backend in-process. Both use one data dir (IMAGE_SKILL_LOCAL_DIR overrides it).
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import envelope as E
+from ..envelope import Result
+from ._app import common_options
+
+
+def _missing_extra(label: str) -> Result:
+    return E.error_result(
+        label,
+        E.LOCAL_BACKEND_UNAVAILABLE,
+        "the local backend needs the 'local' extra (fastapi, uvicorn, Pillow)",
+        recovery={"suggested_command": "pip install 'image-skill[local]'"},
+    )
+
+
+@click.group("local")
+@common_options
+def local() -> None:
+    """Run the offline local backend: same HTTP contract, real files, no money."""
+
+
+@local.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option(
+    "--port",
+    default=8787,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port (0 picks a free one).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="State directory (default: IMAGE_SKILL_LOCAL_DIR or the user data dir).",
+)
+@common_options
+def local_serve(host: str, port: int, data_dir: str | None) -> Result:
+    """Serve the local backend over HTTP until interrupted (Ctrl-C stops it cleanly)."""
+    label = "image-skill local serve"
+    try:
+        from ..local.server import serve
+        from ..local.settings import LocalSettings
+    except ImportError:
+        return _missing_extra(label)
+    from pathlib import Path
+
+    from ..output import notice
+
+    settings = LocalSettings.from_env()
+    if data_dir is not None:
+        import dataclasses
+
+        settings = dataclasses.replace(settings, data_dir=Path(data_dir))
+    notice(
+        f"image-skill local backend on http://{host}:{port} (data: {settings.data_dir}); "
+        "Ctrl-C stops it"
+    )
+    try:
+        serve(host=host, port=port, settings=settings)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        return E.error_result(
+            label,
+            "LOCAL_SERVE_FAILED",
+            f"could not serve on {host}:{port}: {exc.strerror or exc}",
+            exit_code=1,
+            recovery={"suggested_command": "image-skill local serve --port 0"},
+        )
+    return E.ok_result(
+        label,
+        {"host": host, "port": port, "data_dir": str(settings.data_dir), "stopped": True},
+    )
+
+
+COMMANDS = [local]
