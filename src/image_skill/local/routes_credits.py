@@ -1,0 +1,50 @@
+"""Payment rails, credit packs and quotes. Quotes never grant credits."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+
+from .credit_catalog import OFFLINE_WARNING, credit_packs, payment_methods
+from .deps import Conn, CurrentActor, command
+from .errors import envelope_doc, envelope_response, trace_id_of
+from .quotes import create_quote
+
+router = APIRouter()
+
+JsonBody = Annotated[dict[str, Any], Body()]
+
+
+@router.get(
+    "/v1/payment-methods",
+    openapi_extra=command("image-skill credits methods"),
+    responses=envelope_doc("Payment rails (simulated offline)"),
+)
+def methods(request: Request) -> JSONResponse:
+    return envelope_response(request, payment_methods(), warnings=[OFFLINE_WARNING])
+
+
+@router.get(
+    "/v1/credit-packs",
+    openapi_extra=command("image-skill credits packs list"),
+    responses=envelope_doc("Credit packs"),
+)
+def packs(request: Request) -> JSONResponse:
+    return envelope_response(request, credit_packs())
+
+
+@router.post(
+    "/v1/credit-quotes",
+    openapi_extra=command("image-skill credits quote"),
+    responses=envelope_doc(
+        "A quote (never grants)", auth=True, errors={409: "CREDIT_QUOTE_CONFLICT"}
+    ),
+)
+def quote(request: Request, body: JsonBody, conn: Conn, actor: CurrentActor) -> JSONResponse:
+    data, replayed = create_quote(conn, actor, body, trace_id=trace_id_of(request))
+    warnings = [OFFLINE_WARNING]
+    if replayed:
+        warnings.append("idempotency key replayed: this is the quote created earlier")
+    return envelope_response(request, data, actor=actor, warnings=warnings)

@@ -1,0 +1,106 @@
+"""Model registry and capability catalog routes (no auth)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from .capabilities import get_capability, list_capabilities
+from .deps import command
+from .errors import ApiError, envelope_doc, envelope_response
+from .registry import RegistryError, get_model, list_models
+
+router = APIRouter()
+
+_TRUE = frozenset({"true", "1", "yes"})
+_LIST_COMMAND = "image-skill models list --json"
+
+
+def _flag(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in _TRUE
+
+
+def _registry_error(exc: RegistryError) -> ApiError:
+    recovery = dict(exc.recovery or {})
+    recovery.setdefault("suggested_command", _LIST_COMMAND)
+    if exc.details:
+        recovery.setdefault("details", exc.details)
+    return ApiError(400, exc.code, exc.message, recovery=recovery, exit_code=exc.exit_code)
+
+
+@router.get(
+    "/v1/models",
+    openapi_extra=command("image-skill models list"),
+    responses=envelope_doc("Model rows and the summary block"),
+)
+def models_list(
+    request: Request,
+    available: str | None = None,
+    executable: str | None = None,
+    catalog_only: str | None = None,
+    operation: str | None = None,
+    modality: str | None = None,
+    provider: str | None = None,
+) -> JSONResponse:
+    try:
+        data = list_models(
+            available=_flag(available),
+            executable=_flag(executable),
+            catalog_only=_flag(catalog_only),
+            operation=operation,
+            modality=modality,
+            provider=provider,
+        )
+    except RegistryError as exc:
+        raise _registry_error(exc) from None
+    return envelope_response(request, data)
+
+
+@router.get(
+    "/v1/models/{model_id}",
+    openapi_extra=command("image-skill models show"),
+    responses=envelope_doc("One model's full schema", errors={404: "MODEL_NOT_FOUND"}),
+)
+def models_show(request: Request, model_id: str) -> JSONResponse:
+    row = get_model(model_id)
+    if row is None:
+        raise ApiError(
+            404,
+            "MODEL_NOT_FOUND",
+            f"no model with id {model_id!r}; list the ids with models list",
+            recovery={
+                "suggested_command": _LIST_COMMAND,
+                "docs_url": "https://image-skill.com/cli.md#image-skill-models",
+            },
+        )
+    data = {"id": row["id"], "requested_id": model_id, "model": row}
+    return envelope_response(request, data)
+
+
+@router.get(
+    "/v1/capabilities",
+    openapi_extra=command("image-skill capabilities list"),
+    responses=envelope_doc("The capability catalog"),
+)
+def capabilities_list(request: Request) -> JSONResponse:
+    return envelope_response(request, list_capabilities())
+
+
+@router.get(
+    "/v1/capabilities/{capability_id}",
+    openapi_extra=command("image-skill capabilities show"),
+    responses=envelope_doc("One capability", errors={404: "CAPABILITY_NOT_FOUND"}),
+)
+def capabilities_show(request: Request, capability_id: str) -> JSONResponse:
+    capability = get_capability(capability_id)
+    if capability is None:
+        raise ApiError(
+            404,
+            "CAPABILITY_NOT_FOUND",
+            f"no capability with id {capability_id!r}",
+            recovery={
+                "suggested_command": "image-skill capabilities list --json",
+                "docs_url": "https://image-skill.com/cli.md#image-skill-capabilities",
+            },
+        )
+    return envelope_response(request, {"id": capability["id"], "capability": capability})
