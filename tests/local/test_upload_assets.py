@@ -283,3 +283,14 @@ def test_media_base_url_setting_shapes_urls(tmp_path: Any) -> None:
         r = client.post("/v1/upload", json=body, headers={"authorization": f"Bearer {token}"})
         asset = r.json()["data"]["asset"]
         assert asset["url"] == f"https://media.image-skill.com/a/{asset['asset_id']}.png"
+
+
+def test_openapi_documents_media_routes(local_client: httpx.Client) -> None:
+    paths = local_client.get("/openapi.json").json()["paths"]
+    assert paths["/v1/upload"]["post"]["x-image-skill-command"] == "image-skill upload"
+    assert "422" in paths["/v1/upload"]["post"]["responses"]
+    assert paths["/v1/assets/{asset_id}"]["get"]["x-image-skill-command"] == (
+        "image-skill assets show"
+    )
+    assert {"get", "head"} <= set(paths["/a/{name}"])
+    assert {"/v1/activity", "/v1/activity/{reference}", "/v1/feedback"} <= set(paths)

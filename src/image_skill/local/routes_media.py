@@ -10,12 +10,14 @@ long ``cache-control`` since an asset's bytes never change.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import APIRouter, Request, Response
 
 from .assets import asset_file_path, get_asset_any_org
 from .deps import Conn, Settings, command
 from .errors import ApiError, envelope_doc
+from .settings import LocalSettings
 
 router = APIRouter()
 logger = logging.getLogger("image_skill.local")
@@ -30,16 +32,26 @@ def _not_found(name: str) -> ApiError:
     return ApiError(404, "ASSET_NOT_FOUND", f"no media at /a/{shown}")
 
 
-@router.api_route(
-    "/a/{name}",
-    methods=["GET", "HEAD"],
-    openapi_extra=command("image-skill assets get"),
-    responses={
-        **envelope_doc("The asset's bytes", errors={404: "ASSET_NOT_FOUND envelope"}),
-        200: {"description": "The asset's bytes, with its own content-type"},
-    },
-)
+_DOC = {
+    **envelope_doc("The asset's bytes", errors={404: "ASSET_NOT_FOUND envelope"}),
+    200: {"description": "The asset's bytes, with its own content-type"},
+}
+
+
+@router.get("/a/{name}", openapi_extra=command("image-skill assets get"), responses=_DOC)
 def media(request: Request, name: str, conn: Conn, settings: Settings) -> Response:
+    return _serve(request, name, conn, settings)
+
+
+@router.head("/a/{name}", openapi_extra=command("image-skill assets get"), responses=_DOC)
+def media_head(request: Request, name: str, conn: Conn, settings: Settings) -> Response:
+    """Same headers as ``GET``, no body."""
+    return _serve(request, name, conn, settings)
+
+
+def _serve(
+    request: Request, name: str, conn: sqlite3.Connection, settings: LocalSettings
+) -> Response:
     asset_id, dot, ext = name.rpartition(".")
     row = get_asset_any_org(conn, asset_id) if dot and len(name) <= _MAX_NAME else None
     if row is None or asset_file_path(settings, row).suffix.lower() != "." + ext.lower():
