@@ -1,0 +1,273 @@
+"""Feedback (product memory) of the local backend: validation, redaction, quality, storage.
+
+Every text the caller sends passes through :func:`redact` before it is stored or echoed, so
+a token pasted by mistake never reaches the database, the activity ledger or the reply.
+A ``dedupe_key`` already used in the organization marks the new row as a duplicate of the
+first one (the row is still stored: a repeat is a signal too). There is no GitHub queue
+offline, so the queue event always reports ``skipped`` / ``offline`` without mutation.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from .activity import record_activity
+from .errors import ApiError, invalid_arguments
+from .store import Actor, dumps, new_id, now_iso, transaction
+
+DEFAULTS: dict[str, Any] = {
+    "type": "user_feedback",
+    "severity": "medium",
+    "confidence": "medium",
+    "next_state": "watch",
+}
+#: Short labels (type, severity …): at most this many characters.
+_MAX_LABEL = 64
+_MAX_TITLE = 300
+_MAX_BODY = 20_000
+_MAX_FIELD = 4_000
+_MAX_ITEMS = 50
+_MAX_ITEM = 500
+LABEL_FIELDS: tuple[str, ...] = ("type", "severity", "confidence", "next_state")
+TEXT_FIELDS: tuple[str, ...] = (
+    "command",
+    "expected",
+    "actual",
+    "friction",
+    "proof_needed",
+    "strategic_reason",
+    "dedupe_key",
+    "source",
+    "trace_id",
+)
+LIST_FIELDS: tuple[str, ...] = ("surface", "evidence")
+KNOWN_FIELDS = frozenset(
+    (*LABEL_FIELDS, "title", "body", *TEXT_FIELDS, *LIST_FIELDS, "allow_weak_signal")
+)
+#: Fields that make feedback actionable; absent ones are listed in ``quality.missing_fields``.
+QUALITY_FIELDS: tuple[str, ...] = (
+    "title",
+    "body",
+    "command",
+    "expected",
+    "actual",
+    "proof_needed",
+    "evidence",
+)
+_STRUCTURED = ("command", "expected", "actual", "friction", "proof_needed", "evidence")
+#: Narrative shorter than this, with no structured field, is a weak signal.
+WEAK_NARRATIVE_CHARS = 80
+
+GITHUB_QUEUE_OFFLINE: dict[str, Any] = {
+    "state": "skipped",
+    "reason": "offline",
+    "issue_urls": [],
+    "issue_numbers": [],
+    "mode": "offline",
+    "github_mutation": False,
+}
+
+REDACTED = "[REDACTED]"
+_SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"isk_[A-Za-z0-9]{1,8}_[A-Za-z0-9_\-]{6,}"),  # Image Skill tokens (isk_r_…)
+    re.compile(r"(?i)(?<=bearer )[A-Za-z0-9._~+/=\-]{8,}"),
+    re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{8,}"),
+    re.compile(r"\bwhsec_[A-Za-z0-9]{8,}"),
+    re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
+    re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
+    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
+)
+
+
+def redact(text: str) -> tuple[str, int]:
+    """``text`` with token-like substrings replaced by ``[REDACTED]``, and how many."""
+    total = 0
+    for pattern in _SECRET_PATTERNS:
+        text, count = pattern.subn(REDACTED, text)
+        total += count
+    return text, total
+
+
+def storage_unavailable() -> ApiError:
+    return ApiError(
+        503,
+        "FEEDBACK_STORAGE_UNAVAILABLE",
+        "feedback storage is unavailable, so nothing was recorded; retry shortly",
+        retryable=True,
+        recovery={"retry_after_seconds": 30},
+    )
+
+
+@dataclass
+class FeedbackInput:
+    """A validated, redacted feedback body."""
+
+    fields: dict[str, Any]  # every known field, defaults applied, strings redacted
+    redactions: int
+    ignored_fields: list[str]
+
+
+def _string(value: Any, name: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise invalid_arguments(f"{name} must be a string")
+    if len(value) > limit:
+        raise invalid_arguments(f"{name} must be at most {limit} characters")
+    value = value.strip()
+    return value or None
+
+
+def _string_list(value: Any, name: str) -> list[str] | None:
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise invalid_arguments(f"{name} must be a list of strings")
+    if len(items) > _MAX_ITEMS or any(len(i) > _MAX_ITEM for i in items):
+        raise invalid_arguments(
+            f"{name} takes at most {_MAX_ITEMS} items of at most {_MAX_ITEM} characters"
+        )
+    return [i.strip() for i in items if i.strip()]
+
+
+def parse_feedback(body: dict[str, Any]) -> FeedbackInput:
+    """Validate a ``POST /v1/feedback`` body, apply defaults and redact every string."""
+    fields: dict[str, Any] = {}
+    for name in LABEL_FIELDS:
+        fields[name] = _string(body.get(name), name, _MAX_LABEL) or DEFAULTS[name]
+    fields["title"] = _string(body.get("title"), "title", _MAX_TITLE)
+    fields["body"] = _string(body.get("body"), "body", _MAX_BODY)
+    if fields["title"] is None and fields["body"] is None:
+        raise invalid_arguments(
+            "feedback needs a title or a body",
+            recovery={"required_flags": ["--title", "--body"]},
+        )
+    for name in TEXT_FIELDS:
+        fields[name] = _string(body.get(name), name, _MAX_FIELD)
+    surface = _string_list(body.get("surface"), "surface")
+    fields["surface"] = surface if surface is not None else ["cli"]
+    fields["evidence"] = _string_list(body.get("evidence"), "evidence") or []
+    weak = body.get("allow_weak_signal", False)
+    if not isinstance(weak, bool):
+        raise invalid_arguments("allow_weak_signal must be a boolean")
+    fields["allow_weak_signal"] = weak
+
+    redactions = 0
+    for name, value in fields.items():
+        if isinstance(value, str):
+            fields[name], count = redact(value)
+            redactions += count
+        elif isinstance(value, list):
+            cleaned = []
+            for item in value:
+                text, count = redact(item)
+                cleaned.append(text)
+                redactions += count
+            fields[name] = cleaned
+    ignored = sorted(k for k in body if k not in KNOWN_FIELDS)
+    return FeedbackInput(fields=fields, redactions=redactions, ignored_fields=ignored)
+
+
+def assess_quality(fields: dict[str, Any]) -> dict[str, Any]:
+    """``missing_fields`` (actionability gaps) and ``weak_signal``."""
+    missing = [name for name in QUALITY_FIELDS if not fields.get(name)]
+    narrative = len(fields.get("title") or "") + len(fields.get("body") or "")
+    structured = any(fields.get(name) for name in _STRUCTURED)
+    return {
+        "missing_fields": missing,
+        "weak_signal": not structured and narrative < WEAK_NARRATIVE_CHARS,
+    }
+
+
+def quality_warnings(quality: dict[str, Any], allow_weak_signal: bool) -> list[str]:
+    if quality["weak_signal"] and not allow_weak_signal:
+        return [
+            "feedback accepted as a weak signal: add --command, --expected, --actual or"
+            " --evidence so it can be acted on (or pass --allow-weak-signal)"
+        ]
+    if quality["missing_fields"]:
+        return [
+            "feedback accepted; it would be more actionable with: "
+            + ", ".join(quality["missing_fields"])
+        ]
+    return []
+
+
+def store_feedback(
+    conn: sqlite3.Connection, actor: Actor, item: FeedbackInput, trace_id: str
+) -> dict[str, Any]:
+    """Persist the feedback and its two events in one transaction; return the facts."""
+    fields = item.fields
+    feedback_id = new_id("sig_")
+    extra = {k: fields[k] for k in (*TEXT_FIELDS, *LIST_FIELDS, "allow_weak_signal")}
+    extra.pop("dedupe_key")
+    extra.pop("trace_id")
+    with transaction(conn):
+        duplicate_of: str | None = None
+        if fields["dedupe_key"]:
+            row = conn.execute(
+                "SELECT feedback_id FROM feedback WHERE organization_id = ? AND dedupe_key = ?"
+                " AND duplicate_of IS NULL ORDER BY created_at, rowid LIMIT 1",
+                (actor.organization_id, fields["dedupe_key"]),
+            ).fetchone()
+            duplicate_of = None if row is None else row["feedback_id"]
+        conn.execute(
+            "INSERT INTO feedback (feedback_id, organization_id, actor_id, type, title, body,"
+            " severity, confidence, next_state, fields_json, dedupe_key, duplicate_of,"
+            " trace_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                feedback_id,
+                actor.organization_id,
+                actor.actor_id,
+                fields["type"],
+                fields["title"],
+                fields["body"],
+                fields["severity"],
+                fields["confidence"],
+                fields["next_state"],
+                dumps(extra),
+                fields["dedupe_key"],
+                duplicate_of,
+                fields["trace_id"],
+                now_iso(),
+            ),
+        )
+        details = {
+            "type": fields["type"],
+            "severity": fields["severity"],
+            "duplicate_of": duplicate_of,
+            "cited_trace_id": fields["trace_id"],
+        }
+        created = record_activity(
+            conn,
+            "feedback.created",
+            organization_id=actor.organization_id,
+            actor_id=actor.actor_id,
+            subject_id=feedback_id,
+            status="accepted",
+            trace_id=trace_id,
+            links={"feedback_id": feedback_id},
+            details=details,
+        )
+        queued = record_activity(
+            conn,
+            "feedback.github_queue.processed",
+            organization_id=actor.organization_id,
+            actor_id=actor.actor_id,
+            subject_id=feedback_id,
+            status="skipped",
+            trace_id=trace_id,
+            links={"feedback_id": feedback_id},
+            details={"github_queue": dict(GITHUB_QUEUE_OFFLINE)},
+        )
+    return {
+        "feedback_id": feedback_id,
+        "duplicate_of": duplicate_of,
+        "event_id": created["event_id"],
+        "queue_event_id": queued["event_id"],
+    }
