@@ -1,0 +1,90 @@
+"""``POST /v1/create`` and ``POST /v1/edit``: validation, dry runs, live jobs, replays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+
+from .deps import Conn, MaybeActor, Settings, command, media_base_url
+from .errors import auth_required, envelope_doc, envelope_response, trace_id_of
+from .execute import run
+from .plans import Context
+from .validation import parse_request
+
+router = APIRouter()
+
+_ERRORS = {
+    400: "INVALID_ARGUMENTS, MODEL_NOT_FOUND, MODEL_PARAMETERS_INVALID, budget errors (exit 2)",
+    402: "QUOTA_EXCEEDED (exit 5)",
+    403: "MODEL_NOT_EXECUTABLE, CAPABILITY_DENIED (exit 4)",
+    404: "ASSET_NOT_FOUND for input, mask or reference assets",
+    409: "IDEMPOTENCY_KEY_CONFLICT (exit 2)",
+    422: "INPUT_POLICY_DENIED, CONTENT_POLICY_DENIED (exit 6)",
+    502: "PROVIDER_FAILURE, retryable with the same idempotency key (exit 7)",
+    504: "TIMEOUT while another request with the same key runs (exit 8)",
+    507: "ARTIFACT_STORAGE_WRITE_FAILED (exit 9)",
+}
+_BODY_DOC = Body(
+    ...,
+    description=(
+        "create: prompt, model?, provider?, intent?, aspect_ratio, references[]?, output_count?,"
+        " max_estimated_usd_per_image?, max_usd?, model_parameters?, idempotency_key?,"
+        " dry_run, accept_unknown_cost. edit adds input_asset_id and mask_asset_id?"
+    ),
+)
+
+
+def _context(request: Request, conn: Conn, settings: Settings, actor: MaybeActor) -> Context:
+    return Context(conn, settings, actor, trace_id_of(request), media_base_url(request))
+
+
+def _handle(
+    operation: str,
+    request: Request,
+    body: dict[str, Any],
+    conn: Conn,
+    settings: Settings,
+    actor: MaybeActor,
+) -> JSONResponse:
+    req = parse_request(operation, body)
+    anonymous_ok = operation == "create" and req.dry_run and not req.references
+    if actor is None and not anonymous_ok:
+        raise auth_required()
+    outcome = run(_context(request, conn, settings, actor), req)
+    return envelope_response(request, outcome.data, actor=actor, warnings=outcome.warnings)
+
+
+@router.post(
+    "/v1/create",
+    openapi_extra=command("image-skill create"),
+    responses=envelope_doc(
+        "Job completed, planned (dry run) or replayed", auth=True, errors=_ERRORS
+    ),
+)
+def create(
+    request: Request,
+    conn: Conn,
+    settings: Settings,
+    actor: MaybeActor,
+    body: dict[str, Any] = _BODY_DOC,
+) -> JSONResponse:
+    return _handle("create", request, body, conn, settings, actor)
+
+
+@router.post(
+    "/v1/edit",
+    openapi_extra=command("image-skill edit"),
+    responses=envelope_doc(
+        "Edit completed, planned (dry run) or replayed", auth=True, errors=_ERRORS
+    ),
+)
+def edit(
+    request: Request,
+    conn: Conn,
+    settings: Settings,
+    actor: MaybeActor,
+    body: dict[str, Any] = _BODY_DOC,
+) -> JSONResponse:
+    return _handle("edit", request, body, conn, settings, actor)
