@@ -1,15 +1,131 @@
-"""Special-purpose --human renderers (tables for lists, panels for the guide...).
+"""Purpose-built --human renderers: tables for lists, panels for the guide and quota.
 
-`render_special` returns True when it rendered the result itself.
+`render_special` returns True when it rendered the result itself; otherwise the generic
+tree view in :mod:`image_skill.human` is used. Only called in --human mode, so importing
+rich here is fine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
 
 from .envelope import Result
 
+# list key in data -> columns to show (path segments joined by ".")
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "models": (
+        "id",
+        "modality",
+        "operations",
+        "status",
+        "economics.credit_pricing.credits_required",
+    ),
+    "capabilities": ("id", "operation", "modality", "model_ids"),
+    "packs": ("pack_id", "display_name", "credits", "price_usd"),
+    "methods": ("method_id", "available", "live_money", "requires_browser", "default_pack_id"),
+    "events": ("occurred_at", "type", "subject.id", "status"),
+    "assets": ("asset_id", "mime_type", "width", "height", "url"),
+}
 
-def render_special(console: Any, result: Result) -> bool:
-    del console, result
-    return False
+
+def _get(row: Any, path: str) -> Any:
+    value = row
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value)
+    return escape(str(value))
+
+
+def _table(title: str, rows: list[Any], columns: tuple[str, ...]) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        table.add_column(column.split(".")[-1])
+    for row in rows:
+        table.add_row(*(_cell(_get(row, c)) for c in columns))
+    return table
+
+
+def _guide(console: Console, data: dict[str, Any]) -> None:
+    stage = data.get("stage")
+    ready = data.get("ready")
+    lines = [f"[bold]stage:[/bold] {escape(str(stage))}  [bold]ready:[/bold] {_cell(ready)}"]
+    selection = data.get("selection")
+    if isinstance(selection, dict) and selection.get("model_id"):
+        lines.append(f"[bold]model:[/bold] {escape(str(selection.get('model_id')))}")
+    if data.get("guide_warning"):
+        lines.append(f"[yellow]{escape(str(data['guide_warning']))}[/yellow]")
+    if data.get("next_command_effect"):
+        lines.append(escape(str(data["next_command_effect"])))
+    console.print(Panel("\n".join(lines), title="create --guide", border_style="cyan"))
+    if data.get("next_command"):
+        console.print("[bold]next command[/bold]")
+        console.print(escape(str(data["next_command"])), soft_wrap=True)
+
+
+def _quota(console: Console, data: dict[str, Any]) -> None:
+    limits = data.get("limits") if isinstance(data.get("limits"), dict) else {}
+    daily = data.get("daily_jobs") if isinstance(data.get("daily_jobs"), dict) else {}
+    assert isinstance(limits, dict) and isinstance(daily, dict)
+    table = Table(title="quota", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("free credits left", _cell(limits.get("remaining_credits")))
+    table.add_row("paid credits left", _cell(limits.get("payment_backed_remaining_credits")))
+    table.add_row(
+        "daily jobs left", f"{_cell(daily.get('remaining'))} of {_cell(daily.get('limit'))}"
+    )
+    table.add_row("daily reset", _cell(daily.get("resets_at")))
+    console.print(table)
+
+
+def _lists(console: Console, data: dict[str, Any]) -> bool:
+    shown = False
+    for key, columns in LIST_COLUMNS.items():
+        rows = data.get(key)
+        if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
+            console.print(_table(f"{key} ({len(rows)})", rows, columns))
+            shown = True
+    return shown
+
+
+SPECIAL: tuple[
+    tuple[Callable[[dict[str, Any]], bool], Callable[[Console, dict[str, Any]], None]], ...
+] = (
+    (lambda d: d.get("schema") == "image-skill.create-guide.v1", _guide),
+    (lambda d: isinstance(d.get("limits"), dict) and "daily_jobs" in d, _quota),
+)
+
+
+def render_special(console: Console, result: Result) -> bool:
+    env = result.envelope
+    data = env.get("data")
+    if not env.get("ok") or not isinstance(data, dict):
+        return False
+    for matches, render in SPECIAL:
+        if matches(data):
+            render(console, data)
+            break
+    else:
+        if not _lists(console, data):
+            return False
+    for warning in env.get("warnings") or []:
+        console.print(f"[yellow]warning:[/yellow] {escape(str(warning))}")
+    console.print(f"[dim]{escape(str(env.get('command')))} · exit {result.exit_code}[/dim]")
+    return True
