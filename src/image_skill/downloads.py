@@ -1,0 +1,354 @@
+"""Verified, atomic asset downloads (contract §10.8, with our deliberate differences).
+
+* :func:`derive_output_path` picks the target file: ``--output`` as given, a derived file name
+  inside ``--output`` when it is a directory (or ends with a separator), or a derived name in the
+  working directory. A derived name is always one safe path component, so it never escapes the
+  target directory.
+* :func:`download` refuses an existing target unless ``overwrite`` (checked before fetching),
+  streams into a temporary file next to the target, checks the byte count against
+  ``Content-Length`` and the expected length, checks the sha256 against the
+  ``x-image-skill-sha256`` header and the expected hash, and only then renames the file into
+  place. On any failure, Ctrl-C included, the temporary file is removed and the target is left
+  as it was.
+
+Failures raise :class:`DownloadError`, which carries the envelope error fields.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from . import envelope as E
+from .envelope import Result
+from .refs_assets import asset_id_from_url, url_basename
+from .sniff import EXTENSION_FOR_MIME
+
+if TYPE_CHECKING:
+    from .client import ImageSkillClient
+
+__all__ = [
+    "SHA256_HEADER",
+    "DownloadError",
+    "derive_file_name",
+    "derive_output_path",
+    "download",
+    "is_safe_filename",
+]
+
+SHA256_HEADER = "x-image-skill-sha256"
+Progress = Callable[[int, int | None], None]
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_URL_EXTENSION = re.compile(r"\.[a-z0-9]{1,10}")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CHUNK = 64 * 1024
+
+
+class DownloadError(Exception):
+    """A download that did not produce a verified file at the target."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        exit_code: int,
+        retryable: bool,
+        recovery: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.exit_code = exit_code
+        self.retryable = retryable
+        self.recovery = recovery
+
+    def to_result(self, label: str, *, recovery: Mapping[str, Any] | None = None) -> Result:
+        """The failure envelope; ``recovery`` entries are merged over the error's own."""
+        merged: dict[str, Any] | None = None
+        if self.recovery is not None or recovery:
+            merged = {**(self.recovery or {}), **(recovery or {})}
+        return E.error_result(
+            label,
+            self.code,
+            self.message,
+            retryable=self.retryable,
+            recovery=merged,
+            exit_code=self.exit_code,
+        )
+
+
+# -- output path --------------------------------------------------------------------
+
+
+def is_safe_filename(name: str) -> bool:
+    """One plain path component: 1-220 chars of ``A-Z a-z 0-9 . _ -``, not starting with a dot."""
+    return (
+        1 <= len(name) <= 220 and name not in (".", "..") and _SAFE_NAME.fullmatch(name) is not None
+    )
+
+
+def _has_extension(name: str) -> bool:
+    stem, dot, ext = name.rpartition(".")
+    return bool(dot) and bool(stem) and bool(ext)
+
+
+def _decoded_url_basename(url: str) -> str | None:
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    raw = url_basename(path)
+    if _BAD_PERCENT.search(raw):
+        return None
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        return None
+
+
+def derive_file_name(asset: Mapping[str, Any]) -> str:
+    """A safe file name for an asset: the URL's own name, else its id plus a MIME extension."""
+    url = asset.get("url")
+    url = url if isinstance(url, str) else ""
+    basename = _decoded_url_basename(url) if url else None
+    if basename is not None and is_safe_filename(basename) and _has_extension(basename):
+        return basename
+    asset_id = asset.get("asset_id")
+    if isinstance(asset_id, str) and is_safe_filename(asset_id):
+        base = asset_id
+    else:
+        from_url = asset_id_from_url(url) if url else None
+        base = from_url if from_url is not None and is_safe_filename(from_url) else "asset"
+    extension = ""
+    mime = asset.get("mime_type")
+    if isinstance(mime, str):
+        extension = EXTENSION_FOR_MIME.get(mime.split(";", 1)[0].strip().lower(), "")
+    if not extension and url:
+        _, dot, ext = url_basename(urlsplit(url).path).rpartition(".")
+        candidate = f".{ext.lower()}" if dot else ""
+        if _URL_EXTENSION.fullmatch(candidate):
+            extension = candidate
+    name = base + extension
+    return name if is_safe_filename(name) else base
+
+
+def derive_output_path(asset: Mapping[str, Any], output: str | None, cwd: Path) -> Path:
+    """The absolute target path for ``asset``.
+
+    ``output`` (relative paths resolve against ``cwd``) is used as the file path, unless it is
+    an existing directory or ends with a path separator: then the derived file name goes inside
+    it. With no ``output`` the derived name goes in ``cwd``.
+    """
+    if output:
+        given = Path(os.path.expanduser(output))
+        target = given if given.is_absolute() else cwd / given
+        separators = ("/", os.sep) + ((os.altsep,) if os.altsep else ())
+        if not (output.endswith(separators) or target.is_dir()):
+            return Path(os.path.abspath(target))
+        directory = Path(os.path.abspath(target))
+    else:
+        directory = Path(os.path.abspath(cwd))
+    name = derive_file_name(asset)
+    path = directory / name
+    # Belt and braces: a derived name is exactly one component of the target directory.
+    if path.parent != directory or path.name != name:  # pragma: no cover - guarded by the regex
+        raise ValueError(f"derived file name escapes the output directory: {name!r}")
+    return path
+
+
+# -- download -------------------------------------------------------------------------
+
+
+def _parse_length(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value.strip())
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
+def _file_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _failed(message: str, *, retryable: bool = True, exit_code: int = 7) -> DownloadError:
+    recovery = {"retry_after_seconds": 5} if retryable else None
+    return DownloadError(
+        E.ASSET_DOWNLOAD_FAILED,
+        message,
+        exit_code=exit_code,
+        retryable=retryable,
+        recovery=recovery,
+    )
+
+
+def _check_target(target: Path, overwrite: bool) -> bool:
+    """Whether something exists at ``target``; raise when it must not be replaced."""
+    exists = target.exists() or target.is_symlink()
+    if exists and not overwrite:
+        raise DownloadError(
+            E.OUTPUT_EXISTS,
+            f"output path already exists: {target}",
+            exit_code=9,
+            retryable=False,
+            recovery={"output_path": str(target), "fix": "pass --overwrite or another --output"},
+        )
+    if exists and target.is_dir():
+        raise DownloadError(
+            E.OUTPUT_EXISTS,
+            f"output path is a directory and cannot be replaced by a file: {target}",
+            exit_code=9,
+            retryable=False,
+            recovery={"output_path": str(target)},
+        )
+    return exists
+
+
+def download(
+    client: ImageSkillClient,
+    url: str,
+    target: Path,
+    *,
+    overwrite: bool,
+    expected_length: int | None = None,
+    expected_sha256: str | None = None,
+    progress: Progress | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Download ``url`` to ``target`` and verify it before it appears there.
+
+    Returns ``{output_path, bytes, content_type, content_length_header, sha256,
+    verified: {length, sha256}, overwritten}``; a ``verified`` entry is ``None`` when nothing
+    was known to check against. Raises :class:`DownloadError`.
+    """
+    import httpx
+
+    existed = _check_target(target, overwrite)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _failed(
+            f"cannot create the output directory {target.parent}: {exc.strerror or exc}",
+            retryable=False,
+            exit_code=9,
+        ) from None
+    tmp_name: str | None = None
+    try:
+        with client.stream(url, timeout=timeout) as response:
+            status = response.status_code
+            if not 200 <= status < 300:
+                raise _failed(f"asset download failed: HTTP {status}")
+            length_header = _parse_length(response.headers.get("content-length"))
+            sha_header = response.headers.get(SHA256_HEADER)
+            content_type = response.headers.get("content-type")
+            try:
+                fd, tmp_name = tempfile.mkstemp(
+                    dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+                )
+            except OSError as exc:
+                raise _failed(
+                    f"cannot write in {target.parent}: {exc.strerror or exc}",
+                    retryable=False,
+                    exit_code=9,
+                ) from None
+            digest = hashlib.sha256()
+            size = 0
+            total = expected_length if expected_length is not None else length_header
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    for chunk in response.iter_bytes(_CHUNK):
+                        handle.write(chunk)
+                        digest.update(chunk)
+                        size += len(chunk)
+                        if progress is not None:
+                            progress(size, total)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except httpx.HTTPError as exc:
+                raise _failed(
+                    f"asset download failed after {response.num_bytes_downloaded} bytes: "
+                    f"{exc.__class__.__name__}: {exc}"
+                ) from None
+            except OSError as exc:
+                raise _failed(
+                    f"cannot write the download next to {target}: {exc.strerror or exc}",
+                    retryable=False,
+                    exit_code=9,
+                ) from None
+            raw_size = response.num_bytes_downloaded
+        sha256 = digest.hexdigest()
+        verified_length = _verify_length(size, raw_size, length_header, expected_length)
+        verified_sha = _verify_sha(sha256, sha_header, expected_sha256)
+        try:
+            os.chmod(tmp_name, _file_mode())
+            os.replace(tmp_name, target)
+        except OSError as exc:
+            raise _failed(
+                f"cannot move the download into place at {target}: {exc.strerror or exc}",
+                retryable=False,
+                exit_code=9,
+            ) from None
+        tmp_name = None
+    except httpx.HTTPError as exc:
+        raise _failed(f"asset download failed: {exc.__class__.__name__}: {exc}") from None
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+    return {
+        "output_path": str(target),
+        "bytes": size,
+        "content_type": content_type,
+        "content_length_header": length_header,
+        "sha256": sha256,
+        "verified": {"length": verified_length, "sha256": verified_sha},
+        "overwritten": existed,
+    }
+
+
+def _verify_length(
+    size: int, raw_size: int, length_header: int | None, expected: int | None
+) -> bool | None:
+    checked = False
+    if length_header is not None:
+        checked = True
+        if raw_size != length_header:
+            raise _failed(
+                f"asset download truncated or corrupt: got {raw_size} bytes, "
+                f"Content-Length says {length_header}"
+            )
+    if expected is not None:
+        checked = True
+        if size != expected:
+            raise _failed(
+                f"asset download truncated or corrupt: got {size} bytes, "
+                f"the asset record says {expected}"
+            )
+    return True if checked else None
+
+
+def _verify_sha(sha256: str, header: str | None, expected: str | None) -> bool | None:
+    checked = False
+    for source, value in (("the server's sha256 header", header), ("the asset record", expected)):
+        if value is None or not value.strip():
+            continue
+        checked = True
+        if value.strip().lower() != sha256:
+            raise _failed(
+                f"asset download corrupt: sha256 {sha256} does not match {source} "
+                f"({value.strip().lower()})"
+            )
+    return True if checked else None
