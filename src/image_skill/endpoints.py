@@ -103,6 +103,18 @@ class EndpointsMixin:
     ) -> Result:
         return self.request("GET", "/v1/credit-purchases/status", label=label, params=params)
 
+    def credit_fake_purchase(
+        self, body: dict[str, Any], *, label: str = "image-skill credits fake-purchase"
+    ) -> Result:
+        return self.request("POST", "/v1/credit-purchases", label=label, json=body)
+
+    def local_settle(
+        self, payment_attempt_id: str, *, label: str = "image-skill local settle"
+    ) -> Result:
+        """Settle a payment attempt on the offline local backend (a local-only route)."""
+        path = f"/_local/payment-attempts/{_enc(payment_attempt_id)}/settle"
+        return self.request("POST", path, label=label)
+
     # media
     def create(
         self,

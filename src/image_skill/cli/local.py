@@ -83,4 +83,19 @@ def local_serve(host: str, port: int, data_dir: str | None) -> Result:
     )
 
 
+@local.command("settle")
+@click.option(
+    "--payment-attempt-id", required=True, metavar="PAYMENT_ATTEMPT_ID", help="Attempt to settle."
+)
+@common_options
+def local_settle(payment_attempt_id: str) -> Result:
+    """Settle a payment attempt on the local backend (simulated; grants exactly once)."""
+    from ._app import group_label, state
+
+    app = state()
+    resolution = app.resolve_token(group_label())
+    client = app.client(resolution.token)
+    return client.local_settle(payment_attempt_id, label="image-skill local settle")
+
+
 COMMANDS = [local]
