@@ -1,0 +1,112 @@
+"""I/O side of ``image-skill create --guide``: gather the snapshots, then build the guide.
+
+The algorithm itself is the pure :func:`image_skill.guide.build_guide`. This module does,
+in the contract's order (digest /work/shared/digests/guide.md §2.2 and §8.6):
+
+1. ``GET /healthz``, ``GET /v1/models`` and ``GET /v1/payment-methods``, all without auth;
+2. token resolution with a missing token allowed (a ``--token-stdin`` or config failure
+   aborts with that failure, after the three reads, like the npm guide);
+3. ``GET /v1/quota`` with the token, only when one was found;
+4. the config-write probe, only when the stage is ``auth_required``. Unlike the npm guide,
+   the probe creates nothing: no directory, and no probe file is left behind
+   (:func:`image_skill.config.probe_writable_no_create`).
+
+The guide never sends anything but these GETs, and it answers ``ok: true`` with exit 0 at
+every stage, including ``service_unreachable``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+from .. import envelope as E
+from ..envelope import Result
+
+if TYPE_CHECKING:
+    from ..guide import ConfigWriteStatus
+    from ._app import AppState
+
+LABEL = "image-skill create --guide"
+
+
+def _envelope(result: Result) -> dict[str, Any]:
+    return result.envelope
+
+
+def _transport_failed(envelope: dict[str, Any]) -> bool:
+    error = envelope.get("error")
+    return isinstance(error, dict) and error.get("code") == E.HOSTED_API_REQUEST_FAILED
+
+
+def _probe(path_text: str) -> ConfigWriteStatus:
+    from pathlib import Path
+
+    from ..config import probe_writable_no_create
+    from ..guide import ConfigWriteStatus
+
+    path = Path(path_text)
+    reason = probe_writable_no_create(path)
+    return ConfigWriteStatus(
+        config_path=path_text,
+        writable=reason is None,
+        error_message=reason,
+        parent_path=str(path.parent),
+    )
+
+
+def run_guide(
+    app: AppState,
+    *,
+    prompt: str | None,
+    positional: tuple[str, ...],
+    model: str | None,
+    provider: str | None,
+    intent: str | None,
+    max_usd_per_image: str | None,
+) -> Result:
+    """Run the guide for the current invocation and return its envelope (exit 0)."""
+    from ..guide import GuideInputs, build_guide, guide_idempotency_key, needs_config_probe
+
+    if prompt is None:
+        prompt = positional[0] if positional else ""
+    client = app.client()
+    health = _envelope(client.health(label=LABEL))
+    unreachable = _transport_failed(health)
+    if unreachable:
+        # The server did not answer at all: the next reads are still made (the contract
+        # reports each of them), but without waiting through the retry back-off again.
+        client.max_retries = 0
+    models = _envelope(client.models(label=LABEL))
+    payments = _envelope(client.payment_methods(label=LABEL))
+    resolution = app.resolve_token(LABEL, allow_missing=True)
+    quota = None
+    if resolution.token is not None:
+        quota_client = app.client(resolution.token)
+        if unreachable:
+            quota_client.max_retries = 0
+        quota = _envelope(quota_client.quota(label=LABEL))
+    config_path = str(app.config_path())
+    inputs = GuideInputs(
+        prompt=prompt,
+        model=model,
+        provider=provider,
+        intent=intent,
+        max_usd_per_image=max_usd_per_image,
+        api_base_url=app.base_url(),
+        explicit_api_base_url=app.api_base_url,
+        health=health,
+        models=models,
+        payments=payments,
+        token_source=resolution.source if resolution.token is not None else None,
+        quota=quota,
+        saved_config_path=config_path,
+        command_ctx=app.command_ctx(),
+        idempotency_key=guide_idempotency_key(int(time.time() * 1000), secrets.token_hex(4)),
+    )
+    if needs_config_probe(inputs):
+        inputs = dataclasses.replace(inputs, config_write=_probe(config_path))
+    output = build_guide(inputs)
+    return E.ok_result(LABEL, output.data, actor=output.actor)
