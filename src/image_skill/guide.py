@@ -26,6 +26,9 @@ Deliberate differences from the npm guide (digest: /work/shared/digests/guide.md
 * the payment ``next_command`` (a server-provided ``image-skill credits ...`` string) gets
   its ``image-skill`` word replaced by our prefix; the config-write recovery commands are
   rendered with our prefix too (identical to the contract when the prefix is ``image-skill``);
+* an explicit ``--api-base-url`` is carried into every command we render (payment
+  ``next_command``, escape hatches, recovery), not only the guide/signup/create ones, so
+  following any of them reaches the same server (see :mod:`image_skill.guide_commands`);
 * payment rails count when live money **or** explicitly simulated (see
   :mod:`image_skill.guide_payments`);
 * model selection falls back to a model of the right modality before "first eligible row"
@@ -41,7 +44,7 @@ from typing import Any
 
 from . import guide_fields as f
 from . import guide_text as text
-from .commands import swap_prefix, with_env_token, with_stdin_token
+from .commands import with_env_token, with_stdin_token
 from .guide_commands import GuideCommands
 from .guide_js import coalesce, display, get, truthy
 from .guide_payments import (
@@ -133,7 +136,7 @@ def build_guide(inputs: GuideInputs) -> GuideOutput:
     elif stage == f.AUTH_REQUIRED:
         next_command = cmds.signup(writable)
     elif stage == f.QUOTA_REQUIRED:
-        next_command = swap_prefix(first_payment_action(payments["suggested_commands"]), cmds.plain)
+        next_command = cmds.pay(first_payment_action(payments["suggested_commands"]))
     elif stage == f.READY_TO_CREATE:
         next_command = cmds.media(dry_run=False)
     else:

@@ -1,18 +1,33 @@
 """The command templates of ``create --guide`` (digest §8.3), rendered with our prefix.
 
 Every command goes through :func:`image_skill.commands.render` (shlex quoting, our program
-prefix, ``--api-base-url`` only when the user passed that flag). Templates that the contract
-never gives ``--api-base-url`` (inspection, generic dry run, recovery) use a context without it.
+prefix, ``--api-base-url`` only when the user passed that flag).
+
+Deliberate difference from the npm guide: an explicit ``--api-base-url`` is carried into
+*every* command we render, including the inspection escape hatches, the generic dry run, the
+config-write recovery commands and the payment ``next_command`` at ``quota_required``. The
+npm guide drops it there (digest §8.4), so an agent following those commands would talk to
+the default hosted API instead of the server it was guided against. Raw server strings that
+we only relay (``checks.payments.suggested_commands``, ``self_fund_handoff.payment_commands``)
+stay verbatim.
 """
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from typing import Any
 
 from . import guide_fields as f
 from ._constants import SIGNUP_SUGGESTED_ARGS
-from .commands import CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH, render
+from .commands import (
+    API_BASE_URL_FLAG,
+    CONFIG_PATH_ENV,
+    JSON_FLAG,
+    SUGGESTED_CONFIG_PATH,
+    render,
+    swap_prefix,
+)
 from .guide_js import coalesce, display, format_usd
 from .guide_selection import needs_input_image, pricing_of, suggested_aspect_ratio
 from .guide_state import GuideInputs, GuideState
@@ -27,7 +42,6 @@ class GuideCommands:
     def __init__(self, inputs: GuideInputs, st: GuideState) -> None:
         api = coalesce(inputs.explicit_api_base_url, inputs.command_ctx.api_base_url)
         self.ctx = replace(inputs.command_ctx, api_base_url=api)
-        self.plain = replace(inputs.command_ctx, api_base_url=None)
         self.inputs = inputs
         self.st = st
         self.pricing = pricing_of(st.model)
@@ -43,12 +57,28 @@ class GuideCommands:
 
     def recovery(self) -> dict[str, Any]:
         env = [(CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH)]
-        suggested = render(list(SIGNUP_SUGGESTED_ARGS), self.plain, env=env)
-        fallback = render([*SIGNUP_SUGGESTED_ARGS, "--show-token", "--no-save"], self.plain)
+        suggested = render(list(SIGNUP_SUGGESTED_ARGS), self.ctx, env=env)
+        fallback = render([*SIGNUP_SUGGESTED_ARGS, "--show-token", "--no-save"], self.ctx)
         return f.config_write_recovery(suggested, fallback)
 
+    def pay(self, server_command: str) -> str:
+        """A server-provided ``image-skill credits ...`` command, run with our prefix.
+
+        The server's text is kept verbatim; the explicit ``--api-base-url`` goes before a
+        trailing ``--json`` (or at the end).
+        """
+        text = swap_prefix(server_command, self.ctx)
+        api = self.ctx.api_base_url
+        if api is None:
+            return text
+        flag = f"{API_BASE_URL_FLAG} {shlex.quote(api)}"
+        suffix = " " + JSON_FLAG
+        if text.endswith(suffix):
+            return f"{text[: -len(suffix)]} {flag}{suffix}"
+        return f"{text} {flag}"
+
     def simple(self, *args: str) -> str:
-        return render(list(args), self.plain)
+        return render(list(args), self.ctx)
 
     def media(self, *, dry_run: bool) -> str:
         model = self.st.model

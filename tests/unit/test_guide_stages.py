@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import shlex
 from dataclasses import replace
 from typing import Any
@@ -1032,46 +1033,59 @@ def test_ready_to_create_example_d() -> None:
     assert data_["recommended_no_spend_command_effect"] is not data_["no_spend_next_command_effect"]
 
 
+def with_flag(command: str, api: str) -> str:
+    """``command`` with ``--api-base-url api`` before its trailing ``--json``."""
+    assert command.endswith(" --json")
+    return command[: -len(" --json")] + f" --api-base-url {api} --json"
+
+
 def test_ready_variant_d_prime_explicit_api_base_url() -> None:
+    # Our difference (see image_skill.guide_commands): the escape hatches carry the flag too.
     out = build(token_source="env", quota=QUOTA_RICH, explicit_api_base_url=API)
-    flag = f"--api-base-url {API}"
     assert out.data["checks"]["hosted_api"]["api_base_url"] == API
-    assert out.data["next_command"] == LIVE.replace(" --json", f" {flag} --json")
-    assert out.data["no_spend_next_command"] == DRY.replace(" --json", f" {flag} --json")
-    assert out.data["escape_hatches"] == hatches(dry_run=DRY.replace(" --json", f" {flag} --json"))
+    assert out.data["next_command"] == with_flag(LIVE, API)
+    assert out.data["no_spend_next_command"] == with_flag(DRY, API)
+    assert out.data["escape_hatches"] == {
+        key: with_flag(value, API) for key, value in hatches().items()
+    }
 
 
-def test_api_base_url_flag_in_guide_and_signup_but_not_payment_or_recovery() -> None:
+def test_api_base_url_flag_reaches_every_rendered_command() -> None:
     local = "http://127.0.0.1:8787"
     signup = build(
         explicit_api_base_url=local,
         config_write=ConfigWriteStatus(CONFIG_PATH, writable=False, error_message="EACCES"),
     )
     assert signup.data["next_command"] == (
-        'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" '
-        + SIGNUP.replace(" --json", f" --api-base-url {local} --json")
+        'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" ' + with_flag(SIGNUP, local)
     )
-    assert signup.data["after_next"] == GUIDE_P.replace(
-        " --json", f" --api-base-url {local} --json"
-    )
-    assert signup.data["checks"]["auth"]["config_write"]["recovery"] == RECOVERY
+    assert signup.data["after_next"] == with_flag(GUIDE_P, local)
+    recovery = signup.data["checks"]["auth"]["config_write"]["recovery"]
+    assert recovery == {
+        **RECOVERY,
+        "suggested_command": with_flag(RECOVERY["suggested_command"], local),
+        "fallback_command": RECOVERY["fallback_command"] + f" --api-base-url {local}",
+    }
     prompt = build(prompt="", explicit_api_base_url=local)
     assert prompt.data["next_command"] == (
         f"image-skill create --guide --prompt PROMPT --api-base-url {local} --json"
     )
-    assert prompt.data["escape_hatches"]["dry_run"] == GENERIC_DRY
+    assert prompt.data["escape_hatches"]["dry_run"] == with_flag(GENERIC_DRY, local)
     quota = build(explicit_api_base_url=local, token_source="env", quota=QUOTA_BROKE)
-    assert quota.data["next_command"] == QUOTE_X402
+    # the payment next_command reaches the same server; the relayed server strings do not
+    assert quota.data["next_command"] == with_flag(QUOTE_X402, local)
+    assert quota.data["self_fund_handoff"]["payment_commands"]["quote"] == QUOTE_X402
+    assert quota.data["checks"]["payments"]["suggested_commands"][2] == QUOTE_X402
     # The context's own api_base_url is used when no explicit value is given.
     ctx = build(
         command_ctx=CommandContext(api_base_url="local"), token_source="env", quota=QUOTA_RICH
     )
     assert ctx.data["next_command"].endswith(" --api-base-url local --json")
-    assert ctx.data["escape_hatches"]["doctor"] == "image-skill doctor --json"
+    assert ctx.data["escape_hatches"]["doctor"] == "image-skill doctor --api-base-url local --json"
     # An env-provided base URL (api_base_url only) is shown but never written into commands.
     env_only = build(api_base_url=local, token_source="env", quota=QUOTA_RICH)
     assert env_only.data["checks"]["hosted_api"]["api_base_url"] == local
-    assert "--api-base-url" not in env_only.data["next_command"]
+    assert "--api-base-url" not in json.dumps(env_only.data)
 
 
 def test_ready_variant_video() -> None:
