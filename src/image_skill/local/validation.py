@@ -330,7 +330,7 @@ def _build_plan(conn: sqlite3.Connection, actor: Actor | None, req: JobRequest) 
         req.operation, model=req.model, provider=req.provider, intent=req.intent
     )
     row = selection.row
-    user_params = req.model_parameters
+    user_params = {} if req.model_parameters is None else req.model_parameters
     count = validate_output_count(row, req.output_count)
     if isinstance(user_params, dict):
         choose_tier(
