@@ -49,6 +49,7 @@ from .guide_commands import GuideCommands
 from .guide_js import coalesce, display, get, truthy
 from .guide_payments import (
     first_payment_action,
+    local_settle_command,
     payment_summary,
     self_fund_handoff,
     self_fund_label,
@@ -178,7 +179,13 @@ def build_guide(inputs: GuideInputs) -> GuideOutput:
     if stage == f.QUOTA_REQUIRED:
         assert token_next is not None
         self_fund = self_fund_handoff(
-            payments, after_next=after_next, token_source=source, auth_next_command=token_next
+            payments,
+            after_next=after_next,
+            token_source=source,
+            auth_next_command=token_next,
+            local_settle_command=local_settle_command(
+                get(st.payments, "data"), payments["preferred_method"]
+            ),
         )
 
     quota_env = st.quota

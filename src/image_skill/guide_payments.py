@@ -5,7 +5,9 @@ Deliberate difference from the npm guide: a payment method is usable when it is 
 live money; our offline local backend reports its rails honestly as ``live_money: false,
 simulated: true``, and those rails must still be offered so an agent can rehearse the
 top-up flow. Server-provided command strings are kept verbatim here (they start with
-``image-skill``); only ``next_command`` swaps that word for our program prefix.
+``image-skill``); only ``next_command`` swaps that word for our program prefix. When the
+preferred rail offers a ``recovery.local_settle_command`` (the local backend's simulated
+settlement), the quota-stage handoff lists it as ``payment_commands.local_settle``.
 """
 
 from __future__ import annotations
@@ -165,6 +167,18 @@ def _suggested_commands(
     return commands
 
 
+def local_settle_command(methods_data: Any, preferred_method: Any) -> str | None:
+    """``recovery.local_settle_command`` of the preferred method, when it is a string."""
+    rows = get(methods_data, "methods")
+    if preferred_method is None or not isinstance(rows, list):
+        return None
+    for row in rows:
+        if isinstance(row, dict) and row.get("method_id") == preferred_method:
+            value = get(row, "recovery", "local_settle_command")
+            return value if isinstance(value, str) else None
+    return None
+
+
 def command_by_kind(commands: list[str], kind: str) -> str | None:
     pattern = _KIND_PATTERNS[kind]
     for command in commands:
@@ -197,8 +211,14 @@ def self_fund_handoff(
     after_next: str | None,
     token_source: str,
     auth_next_command: dict[str, Any],
+    local_settle_command: str | None = None,
 ) -> dict[str, Any]:
-    """The quota-stage handoff (digest §9.8)."""
+    """The quota-stage handoff (digest §9.8).
+
+    Our addition: ``payment_commands.local_settle`` (only when the server's preferred
+    method offers ``recovery.local_settle_command``, as the offline local backend's
+    simulated rails do) is the step that stands in for the real payment there.
+    """
     pm = payments["preferred_method"]
 
     def member(key: str) -> bool:
@@ -210,6 +230,8 @@ def self_fund_handoff(
         "buy": command_by_kind(commands, "buy"),
         "status": command_by_kind(commands, "status"),
     }
+    if local_settle_command is not None:
+        payment_commands["local_settle"] = local_settle_command
     browserless = member("browserless_methods")
     agent_settleable = member("agent_settleable_methods")
     wallet = None

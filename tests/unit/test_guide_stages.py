@@ -1247,3 +1247,28 @@ def test_idempotency_key_is_required_and_caller_made() -> None:
         prompt="a glb of a lamp", token_source="env", quota=QUOTA_RICH, idempotency_key="k-1"
     )
     assert out3d.data["next_command"].endswith(" --idempotency-key k-1 --json")
+
+
+def test_quota_required_lists_the_local_settle_step_when_the_rail_offers_it() -> None:
+    settle = "image-skill local settle --payment-attempt-id PAYMENT_ATTEMPT_ID --json"
+    x402 = copy.deepcopy(X402_METHOD)
+    x402["recovery"]["local_settle_command"] = settle
+    out = build(
+        token_source="env", quota=QUOTA_BROKE, payments=payments_envelope([CHECKOUT_METHOD, x402])
+    )
+    commands = out.data["self_fund_handoff"]["payment_commands"]
+    assert commands == {
+        "quote": QUOTE_X402,
+        "buy": EXPECTED_SUGGESTED_COMMANDS[3],
+        "status": EXPECTED_SUGGESTED_COMMANDS[4],
+        "local_settle": settle,
+    }
+    # only the preferred rail's settle command counts
+    checkout = copy.deepcopy(CHECKOUT_METHOD)
+    checkout["recovery"]["local_settle_command"] = settle
+    other = build(
+        token_source="env",
+        quota=QUOTA_BROKE,
+        payments=payments_envelope([checkout, X402_METHOD]),
+    )
+    assert "local_settle" not in other.data["self_fund_handoff"]["payment_commands"]
