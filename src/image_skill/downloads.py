@@ -288,7 +288,7 @@ def download(
                     retryable=False,
                     exit_code=9,
                 ) from None
-            raw_size = response.num_bytes_downloaded
+            raw_size = _wire_size(response, size)
         sha256 = digest.hexdigest()
         verified_length = _verify_length(size, raw_size, length_header, expected_length)
         verified_sha = _verify_sha(sha256, sha_header, expected_sha256)
@@ -319,11 +319,22 @@ def download(
     }
 
 
+def _wire_size(response: Any, size: int) -> int | None:
+    """Bytes as sent on the wire (what Content-Length counts); None when unknowable."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return size
+    # A compressed body: count raw bytes. A transport that hands over the content already read
+    # (no streaming) leaves the counter at zero; then the wire size is unknown.
+    raw = int(response.num_bytes_downloaded)
+    return raw if raw > 0 or size == 0 else None
+
+
 def _verify_length(
-    size: int, raw_size: int, length_header: int | None, expected: int | None
+    size: int, raw_size: int | None, length_header: int | None, expected: int | None
 ) -> bool | None:
     checked = False
-    if length_header is not None:
+    if length_header is not None and raw_size is not None:
         checked = True
         if raw_size != length_header:
             raise _failed(

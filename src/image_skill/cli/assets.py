@@ -1,0 +1,168 @@
+"""`image-skill assets show|get ASSET_ID_OR_URL`: inspect or download an owned asset.
+
+A reference is an asset id, a hosted media URL, or a media URL of the configured backend
+(contract §10.5 plus our owned-URL addition); anything else is ``INVALID_ARGUMENTS``.
+`get` downloads through :mod:`image_skill.downloads`: verified and atomic, never over an
+existing file without ``--overwrite``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .. import envelope as E
+from ..envelope import Result
+from ._app import CommandFailed, common_options, state
+from ._token_first import TokenFirstGroup, require_subcommand
+
+if TYPE_CHECKING:
+    from ..client import ImageSkillClient
+    from ..refs_assets import AssetReference
+
+GROUP_LABEL = "image-skill assets"
+
+
+@click.group("assets", cls=TokenFirstGroup, unknown=(GROUP_LABEL, "assets requires show or get"))
+@common_options
+@click.pass_context
+def assets(ctx: click.Context) -> None:
+    """Inspect (show) or download (get) an asset by id or owned media URL."""
+    require_subcommand(ctx)
+
+
+def _reference_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--id", "id_", metavar="ASSET_ID_OR_URL", help="Same as the argument.")(
+        func
+    )
+    return click.argument("reference", required=False, metavar="ASSET_ID_OR_URL")(func)
+
+
+def _resolve(
+    reference: str | None, id_: str | None
+) -> tuple[ImageSkillClient, str, AssetReference]:
+    """Validate the reference, then require a token; return the client and the reference."""
+    from ..refs_assets import recognize_asset_reference
+
+    app = state()
+    raw = reference if reference is not None else id_
+    if raw is None or raw == "":
+        raise CommandFailed(E.invalid(GROUP_LABEL, "assets requires an asset id or URL"))
+    client = app.client(None)
+    recognized = recognize_asset_reference(raw, client.is_own_url)
+    if recognized is None:
+        raise CommandFailed(
+            E.invalid(
+                GROUP_LABEL,
+                "assets accepts Image Skill asset ids, media.image-skill.com URLs and media "
+                "URLs of the configured API",
+            )
+        )
+    client.token = app.resolve_token(GROUP_LABEL).token
+    return client, raw, recognized
+
+
+@assets.command("show")
+@_reference_options
+@common_options
+def assets_show(reference: str | None, id_: str | None) -> Result:
+    """Show an asset's metadata (URL, MIME type, size, dimensions, sha256)."""
+    client, _, recognized = _resolve(reference, id_)
+    return client.asset(recognized.asset_id, label="image-skill assets show")
+
+
+@assets.command("get")
+@_reference_options
+@click.option(
+    "--output",
+    metavar="PATH_OR_DIR",
+    help="File to write, or a directory (existing, or ending in /) for a derived name.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing file at the output path.")
+@common_options
+def assets_get(
+    reference: str | None, id_: str | None, output: str | None, overwrite: bool
+) -> Result:
+    """Download an asset to a local file, verified against its size and sha256."""
+    from ..downloads import DownloadError, derive_output_path, download
+
+    label = "image-skill assets get"
+    client, raw, recognized = _resolve(reference, id_)
+    result = client.asset(recognized.asset_id, label=label)
+    if not result.ok:
+        return result
+    data = result.data
+    asset = data.get("asset", data) if isinstance(data, dict) else None
+    url = asset.get("url") if isinstance(asset, dict) else None
+    if not isinstance(asset, dict) or not isinstance(url, str) or not url:
+        return E.error_result(
+            label, E.PUBLIC_CLI_FAILED, "the asset metadata has no download url", retryable=True
+        )
+    target = derive_output_path(asset, output, Path.cwd())
+    length = asset.get("content_length")
+    sha256 = asset.get("sha256")
+    try:
+        with _progress(target.name) as progress:
+            info = download(
+                client,
+                url,
+                target,
+                overwrite=overwrite,
+                expected_length=length if type(length) is int else None,
+                expected_sha256=sha256 if isinstance(sha256, str) else None,
+                progress=progress,
+                timeout=state().timeout,
+            )
+    except DownloadError as exc:
+        retry: dict[str, Any] = {}
+        if exc.retryable:
+            args = ["assets", "get", raw, "--output", str(target), "--json"]
+            if overwrite:
+                args.insert(-1, "--overwrite")
+            retry["suggested_command"] = state().render(args)
+        return exc.to_result(label, recovery=retry)
+    envelope = E.with_command(result.envelope, label)
+    envelope["data"] = {
+        "request": {"reference": raw, "reference_type": recognized.reference_type},
+        "asset": asset,
+        "download": info,
+    }
+    return Result(envelope, result.exit_code)
+
+
+@contextmanager
+def _progress(name: str) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A rich progress bar on stderr in --human mode at a terminal; nothing otherwise."""
+    import sys
+
+    if state().fmt != "human" or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+    with Progress(
+        *Progress.get_default_columns(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        transient=True,
+        console=_stderr_console(),
+    ) as bar:
+        task = bar.add_task(f"downloading {name}", total=None)
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+COMMANDS = [assets]

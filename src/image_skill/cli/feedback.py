@@ -1,0 +1,104 @@
+"""`image-skill feedback create`: report friction, bugs or wishes to the Image Skill team.
+
+The server redacts secrets before storing anything; the client sends the fields as given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from .. import envelope as E
+from ..envelope import Result
+from ._app import CommandFailed, common_options, state
+from ._token_first import TokenFirstGroup, require_subcommand
+
+GROUP_LABEL = "image-skill feedback"
+F = TypeVar("F", bound=Callable[..., Any])
+
+# (flag, body key) of the optional text fields, in body order after next_state.
+_OPTIONAL_TEXT = (
+    ("command", "command"),
+    ("expected", "expected"),
+    ("actual", "actual"),
+    ("friction", "friction"),
+    ("proof_needed", "proof_needed"),
+    ("strategic_reason", "strategic_reason"),
+    ("dedupe_key", "dedupe_key"),
+    ("source", "source"),
+    ("trace_id", "trace_id"),
+)
+
+
+@click.group("feedback", cls=TokenFirstGroup, unknown=(GROUP_LABEL, "feedback requires create"))
+@common_options
+@click.pass_context
+def feedback(ctx: click.Context) -> None:
+    """Send feedback about Image Skill (create)."""
+    require_subcommand(ctx)
+
+
+def csv_list(value: str | None, default: list[str]) -> list[str]:
+    """Split a comma list, trimming items and dropping empty ones; absent gives ``default``."""
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def feedback_body(flags: dict[str, Any]) -> dict[str, Any]:
+    """The `POST /v1/feedback` body, keys in the contract's order."""
+    kind = flags.get("type_")
+    body: dict[str, Any] = {"type": kind if kind is not None else "user_feedback"}
+    for key in ("title", "body"):
+        if flags.get(key) is not None:
+            body[key] = flags[key]
+    for key, default in (("severity", "medium"), ("confidence", "medium"), ("next_state", "watch")):
+        value = flags.get(key)
+        body[key] = value if value is not None else default
+    for flag, key in _OPTIONAL_TEXT:
+        if flags.get(flag) is not None:
+            body[key] = flags[flag]
+    body["surface"] = csv_list(flags.get("surface"), ["cli"])
+    body["evidence"] = csv_list(flags.get("evidence"), [])
+    if flags.get("allow_weak_signal"):
+        body["allow_weak_signal"] = True
+    return body
+
+
+def _text(name: str, help_: str) -> Callable[[F], F]:
+    return click.option(f"--{name}", metavar="TEXT", help=help_)
+
+
+@feedback.command("create")
+@click.option("--type", "type_", metavar="TYPE", help="Kind of feedback (default user_feedback).")
+@_text("title", "One-line summary.")
+@_text("body", "Full description.")
+@_text("severity", "low, medium (default), high or critical.")
+@_text("confidence", "How sure you are: low, medium (default) or high.")
+@_text("next-state", "Suggested next state (default watch).")
+@_text("command", "The command that was run.")
+@_text("expected", "What you expected.")
+@_text("actual", "What happened instead.")
+@_text("friction", "What got in the way.")
+@_text("proof-needed", "What would prove it fixed.")
+@_text("strategic-reason", "Why it matters.")
+@_text("dedupe-key", "Key that merges repeated reports.")
+@_text("source", "Who or what is reporting.")
+@_text("trace-id", "trace_id of a related envelope.")
+@click.option("--surface", metavar="CSV", help="Affected surfaces, comma separated (default cli).")
+@click.option("--evidence", metavar="CSV", help="Evidence items, comma separated.")
+@click.option("--allow-weak-signal", is_flag=True, help="Accept a report with little evidence.")
+@common_options
+def feedback_create(**flags: Any) -> Result:
+    """Send one feedback report; --title or --body is required."""
+    label = "image-skill feedback create"
+    app = state()
+    token = app.resolve_token(GROUP_LABEL).token
+    if flags.get("title") is None and flags.get("body") is None:
+        raise CommandFailed(E.invalid(label, "feedback create requires --title or --body"))
+    return app.client(token).feedback(feedback_body(flags), label=label)
+
+
+COMMANDS = [feedback]
