@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -247,12 +249,22 @@ def test_provider_failure_charges_nothing_and_the_same_key_later_succeeds_once(
     with client_for(faulty) as client:
         headers = {"authorization": f"Bearer {signup(client)}"}
         before = balance(client, headers)
-        response = create(client, headers, idempotency_key="retry-me")
-        error = fails(response, 502, "PROVIDER_FAILURE", 7)
+        body = {
+            "idempotency_key": "retry-me",
+            "aspect_ratio": "16:9",
+            "model_parameters": {"seed": 3},
+        }
+        error = fails(create(client, headers, **body), 502, "PROVIDER_FAILURE", 7)
         assert error["retryable"] is True
         recovery = error["recovery"]
         assert recovery["idempotency_key"] == "retry-me"
-        assert "--idempotency-key retry-me" in recovery["suggested_command"]
+        argv = shlex.split(recovery["suggested_command"])
+        assert argv[:2] == ["image-skill", "create"]
+        pairs = dict(zip(argv[2::2], argv[3::2], strict=False))
+        assert pairs["--idempotency-key"] == "retry-me"
+        assert pairs["--aspect-ratio"] == "16:9"
+        assert json.loads(pairs["--model-parameters-json"]) == {"seed": 3}
+        assert pairs["--prompt-file"] in recovery["placeholders"]
         failed_id = recovery["job_id"]
         assert balance(client, headers) == before
         job = ok(client.get(f"/v1/jobs/{failed_id}", headers=headers))["job"]
@@ -262,8 +274,8 @@ def test_provider_failure_charges_nothing_and_the_same_key_later_succeeds_once(
         assert [(e["type"], e["status"]) for e in events] == [("job.completed", "failed")]
         assert ok(client.get("/v1/quota", headers=headers))["daily_jobs"]["used"] == 0
     with client_for(local_settings) as client:
-        first = ok(create(client, headers, idempotency_key="retry-me"))
-        again = ok(create(client, headers, idempotency_key="retry-me"))
+        first = ok(create(client, headers, **body))
+        again = ok(create(client, headers, **body))
         assert first["job_id"] == again["job_id"] != failed_id
         assert balance(client, headers) == before - 9
 
@@ -286,3 +298,28 @@ def test_storage_failure_is_exit_9_and_releases_the_reservation(
         job = ok(client.get(f"/v1/jobs/{error['recovery']['job_id']}", headers=headers))["job"]
         assert job["status"] == "failed" and job["assets"] == []
     assert media_files(local_settings) == []
+
+
+def test_a_stale_in_progress_claim_is_released_and_rerun(
+    local_client: httpx.Client, auth_headers: Headers, local_settings: LocalSettings
+) -> None:
+    before = balance(local_client, auth_headers)
+    first = ok(create(local_client, auth_headers, idempotency_key="crashed"))
+    # Simulate a server that died after reserving: job running, credits held, key claimed.
+    with sqlite3.connect(local_settings.db_path) as conn:
+        conn.execute(
+            "UPDATE jobs SET status = 'running', credits_reserved = 9, credits_debited = 0"
+            " WHERE job_id = ?",
+            (first["job_id"],),
+        )
+        conn.execute(
+            "UPDATE idempotency_records SET state = 'in_progress',"
+            " updated_at = '2000-01-01T00:00:00.000Z'"
+        )
+    again = ok(create(local_client, auth_headers, idempotency_key="crashed"))
+    assert again["job_id"] != first["job_id"] and again["request"]["replayed"] is False
+    old = ok(local_client.get(f"/v1/jobs/{first['job_id']}", headers=auth_headers))["job"]
+    assert old["status"] == "failed" and old["error"] == {"code": "ABANDONED"}
+    assert balance(local_client, auth_headers) == before - 9
+    replay = ok(create(local_client, auth_headers, idempotency_key="crashed"))
+    assert replay["job_id"] == again["job_id"] and replay["request"]["replayed"] is True

@@ -22,7 +22,15 @@ from . import jobs, spend
 from .activity import record_activity
 from .assets import AssetStorageError, artifact_storage_error, asset_file_path, store_asset
 from .errors import ApiError
-from .plans import Context, Outcome, dry_run, job_reply, replay
+from .plans import (
+    PROMPT_PLACEHOLDER,
+    Context,
+    Outcome,
+    dry_run,
+    job_reply,
+    replay,
+    retry_command,
+)
 from .produce import Output, produce
 from .store import new_id, now_iso, transaction
 from .validation import JobRequest, Plan, build_plan
@@ -232,29 +240,13 @@ def _provider_failure(plan: Plan, key: str) -> ApiError:
             "idempotency_key": key,
             "suggested_command": retry_command(plan, key),
             "retry_after_seconds": 1,
+            "placeholders": (
+                {PROMPT_PLACEHOLDER: "a file holding the original prompt (never echoed)"}
+                if plan.prompt is not None
+                else {}
+            ),
         },
     )
-
-
-def retry_command(plan: Plan, key: str) -> str:
-    """A retry of the same request with the same key (the prompt is never echoed)."""
-    import shlex
-
-    req = plan.request
-    parts = ["image-skill", plan.operation]
-    if plan.operation == "edit":
-        parts += ["--input", str(req.input_asset_id)]
-        if req.mask_asset_id:
-            parts += ["--mask", req.mask_asset_id]
-    if plan.prompt is not None:
-        parts += ["--prompt-file", "PROMPT_FILE"]
-    if req.model or plan.operation == "edit":
-        parts += ["--model", plan.row["id"]]
-    parts += ["--idempotency-key", key]
-    if req.accept_unknown_cost:
-        parts.append("--accept-unknown-cost")
-    parts.append("--json")
-    return shlex.join(parts)
 
 
 def live(ctx: Context, plan: Plan, req_hash: str) -> Outcome:

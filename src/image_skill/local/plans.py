@@ -181,3 +181,60 @@ def replay(ctx: Context, job_id: str | None) -> Outcome:
     if job is None:  # pragma: no cover - records always point at a job of the org
         raise ApiError(404, "JOB_NOT_FOUND", "the job of this idempotency key is gone")
     return Outcome(job_reply(ctx, job, replayed=True), [REPLAY_WARNING])
+
+
+_FLAGS = (
+    ("provider", "--provider"),
+    ("model", "--model"),
+    ("intent", "--intent"),
+    ("aspect_ratio", "--aspect-ratio"),
+    ("output_count", "--output-count"),
+    ("max_estimated_usd_per_image", "--max-estimated-usd-per-image"),
+    ("max_usd", "--max-usd"),
+)
+_REFERENCE_FLAGS = {
+    "element_frontal": "--element-frontal",
+    "element_reference": "--element-reference",
+    "reference_image": "--reference-image",
+}
+PROMPT_PLACEHOLDER = "PROMPT_FILE"
+
+
+def _reference_arg(ref: dict[str, Any]) -> str:
+    value = f"{ref['asset_id']}@{ref['index']}"
+    if "reference_index" in ref:
+        value += f":{ref['reference_index']}"
+    if "reference_task" in ref:
+        value += f":{ref['reference_task']}"
+    return value
+
+
+def retry_command(plan: Plan, key: str) -> str:
+    """The same request again with the same key, flag for flag.
+
+    The prompt is never echoed: it is passed as ``--prompt-file PROMPT_FILE`` (a file
+    holding the original prompt), named in ``recovery.placeholders``.
+    """
+    import json
+    import shlex
+
+    req, raw = plan.request, plan.request.raw
+    parts = ["image-skill", plan.operation]
+    if plan.operation == "edit":
+        parts += ["--input", str(req.input_asset_id)]
+        if req.mask_asset_id:
+            parts += ["--mask", req.mask_asset_id]
+    if plan.prompt is not None:
+        parts += ["--prompt-file", PROMPT_PLACEHOLDER]
+    for name, flag in _FLAGS:
+        if raw.get(name) is not None:
+            parts += [flag, str(raw[name])]
+    if raw.get("model_parameters") is not None:
+        parts += ["--model-parameters-json", json.dumps(raw["model_parameters"])]
+    for ref in plan.references:
+        parts += [_REFERENCE_FLAGS[ref["role"]], _reference_arg(ref)]
+    parts += ["--idempotency-key", key]
+    if req.accept_unknown_cost:
+        parts.append("--accept-unknown-cost")
+    parts.append("--json")
+    return shlex.join(parts)
