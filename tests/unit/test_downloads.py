@@ -344,3 +344,20 @@ def test_keyboard_interrupt_mid_stream_leaves_no_partial_file(
     with pytest.raises(KeyboardInterrupt):
         download(client, f"{server}/ok", out_dir / "out.png", overwrite=False, progress=interrupt)
     assert _leftovers(out_dir) == []
+
+
+def test_preloaded_short_body_is_caught_without_transport_help(out_dir: Path) -> None:
+    """A transport that hands over a whole (short) body, like the in-process one, is checked too."""
+    import httpx
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-length": str(len(BODY)), "x-image-skill-sha256": SHA}
+        return httpx.Response(200, content=BODY[:64], headers=headers)
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    with ImageSkillClient(base_url="http://media.test", http_client=http) as client:
+        with pytest.raises(DownloadError) as info:
+            download(client, "http://media.test/a/image_1.png", out_dir / "x.png", overwrite=False)
+    assert "got 64 bytes" in info.value.message
+    assert _leftovers(out_dir) == []
+    http.close()
