@@ -1,0 +1,223 @@
+"""`image-skill create`: generate media, plan a zero-cost dry run, or run the guide.
+
+Checks run in the contract's order (§8.15): prompt, token, reference plan, model parameters,
+output count; then reference uploads and ``POST /v1/create``. Every check that can fail runs
+before anything is uploaded or spent.
+
+A live create always carries an idempotency key (``--idempotency-key`` or a generated
+``create-<ms>-<8 hex>``, named in a warning). Its breadcrumb is written before the request
+and its recovery command re-runs the same create with the same key (see
+:mod:`image_skill.cli._spend` and :mod:`image_skill.inflight`). Dry runs need no key.
+
+``--output PATH_OR_DIR`` (our addition) downloads the resulting assets in the same call;
+the verified downloads are reported under ``data.downloads``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from .. import envelope as E
+from ..envelope import Result
+from . import _spend as S
+from ._app import common_options, state
+
+LABEL = "image-skill create"
+GUIDE_LABEL = "image-skill create --guide"
+
+
+@click.command("create")
+@click.argument("positional", nargs=-1, metavar="[PROMPT]")
+@click.option("--guide", is_flag=True, help="Check readiness and suggest the next command.")
+@click.option("--prompt", help="What to create.")
+@click.option("--prompt-file", metavar="PATH", help="Read the prompt from a UTF-8 file.")
+@click.option("--model", help="Model id (see `models list`).")
+@click.option("--provider", help="Provider id.")
+@click.option("--intent", help="explore, final, ... (guides the default model choice).")
+@click.option("--aspect-ratio", metavar="W:H", help='Aspect ratio, default "1:1".')
+@click.option("--output-count", metavar="N", help="Number of outputs (positive integer).")
+@click.option("--model-parameters-json", metavar="JSON", help="Model parameters as a JSON object.")
+@S.budget_options
+@click.option("--dry-run", is_flag=True, help="Validate and plan without spending.")
+@click.option("--idempotency-key", metavar="KEY", help="Reuse to retry without a second charge.")
+@S.reference_options
+@click.option(
+    "--output", metavar="PATH_OR_DIR", help="Download the created assets here (file or dir)."
+)
+@click.option("--overwrite", is_flag=True, help="Let --output replace existing files.")
+@common_options
+def create(
+    positional: tuple[str, ...],
+    guide: bool,
+    prompt: str | None,
+    prompt_file: str | None,
+    model: str | None,
+    provider: str | None,
+    intent: str | None,
+    aspect_ratio: str | None,
+    output_count: str | None,
+    model_parameters_json: str | None,
+    max_estimated_usd_per_image: str | None,
+    max_usd: str | None,
+    accept_unknown_cost: bool,
+    dry_run: bool,
+    idempotency_key: str | None,
+    element_frontal: tuple[str, ...],
+    element_reference: tuple[str, ...],
+    reference_image: tuple[str, ...],
+    output: str | None,
+    overwrite: bool,
+) -> Result:
+    """Create images, video, audio or 3D from a prompt (or --dry-run to plan at no cost)."""
+    app = state()
+    has_references = bool(element_frontal or element_reference or reference_image)
+    if guide:
+        if dry_run:
+            return E.invalid(
+                GUIDE_LABEL,
+                "create --guide never spends, so it takes no --dry-run; run the guide "
+                "without it and use the no-spend command it suggests",
+            )
+        if has_references:
+            return E.invalid(
+                GUIDE_LABEL,
+                "create --guide does not take reference flags; add them to the create "
+                "command the guide suggests",
+            )
+        if output is not None:
+            return E.invalid(GUIDE_LABEL, "create --guide writes no media; drop --output")
+        S.json_object(LABEL, "model-parameters-json", model_parameters_json)
+        from .guide_run import run_guide
+
+        return run_guide(
+            app,
+            prompt=prompt,
+            positional=positional,
+            model=model,
+            provider=provider,
+            intent=intent,
+            max_usd_per_image=max_estimated_usd_per_image,
+        )
+
+    if positional:
+        return E.invalid(
+            LABEL,
+            "create takes its prompt from --prompt or --prompt-file, not as an argument "
+            "(a bare prompt works only with --guide)",
+        )
+    if prompt is not None and prompt_file is not None:
+        return E.invalid(LABEL, "provide either --prompt or --prompt-file, not both")
+    if prompt is None and prompt_file is None:
+        return E.invalid(LABEL, "create/edit requires --prompt")
+    text = prompt if prompt is not None else S.read_prompt_file(LABEL, str(prompt_file))
+    if dry_run and has_references:
+        app.resolve_token(LABEL)
+    plans = S.reference_plan(LABEL, element_frontal, element_reference, reference_image)
+    token = app.resolve_token(LABEL, allow_missing=dry_run and not plans).token
+    parameters = S.json_object(LABEL, "model-parameters-json", model_parameters_json)
+    count = S.positive_int(LABEL, "output-count", output_count)
+    per_image = S.number(LABEL, "max-estimated-usd-per-image", max_estimated_usd_per_image)
+    job_cap = S.number(LABEL, "max-usd", max_usd)
+    if output is not None and dry_run:
+        return E.invalid(LABEL, "--output downloads created assets; a dry run creates none")
+    S.precheck_output(LABEL, output, overwrite, count)
+
+    client = app.client(token)
+    warnings: list[str] = []
+    resolved = S.resolve_references(client, plans, warnings) if token is not None else []
+
+    key = idempotency_key
+    if key is None and not dry_run:
+        from ..client import new_idempotency_key
+
+        key = new_idempotency_key("create")
+        warnings.append(
+            f"no --idempotency-key given; this create uses {key}. Retry with "
+            f"--idempotency-key {key} so a retry cannot charge twice"
+        )
+    body: dict[str, Any] = {"prompt": text}
+    for name, value in (("provider", provider), ("model", model), ("intent", intent)):
+        if value is not None:
+            body[name] = value
+    body["aspect_ratio"] = aspect_ratio if aspect_ratio is not None else "1:1"
+    if resolved:
+        body["references"] = [plan.to_reference(asset_id) for plan, asset_id in resolved]
+    if count is not None:
+        body["output_count"] = count
+    if per_image is not None:
+        body["max_estimated_usd_per_image"] = per_image
+    if job_cap is not None:
+        body["max_usd"] = job_cap
+    if parameters is not None:
+        body["model_parameters"] = parameters
+    if key is not None:
+        body["idempotency_key"] = key
+    body["dry_run"] = dry_run
+    body["accept_unknown_cost"] = accept_unknown_cost
+
+    if dry_run:
+        result = client.create(body, auth=token is not None)
+        S.add_warnings(result, warnings)
+        return result
+
+    assert key is not None
+    words = ["create"]
+    if prompt_file is not None:
+        words += ["--prompt-file", os.path.abspath(prompt_file)]
+    else:
+        words += ["--prompt", text]
+    for flag, value in (
+        ("--provider", provider),
+        ("--model", model),
+        ("--intent", intent),
+        ("--aspect-ratio", aspect_ratio),
+        ("--output-count", output_count),
+        ("--max-estimated-usd-per-image", max_estimated_usd_per_image),
+        ("--max-usd", max_usd),
+        ("--model-parameters-json", model_parameters_json),
+    ):
+        if value is not None:
+            words += [flag, value]
+    if accept_unknown_cost:
+        words.append("--accept-unknown-cost")
+    words += S.reference_args(resolved)
+    if output is not None:
+        words += ["--output", os.path.abspath(os.path.expanduser(output))]
+        if output.endswith(("/", os.sep)):
+            words[-1] += os.sep
+    if overwrite:
+        words.append("--overwrite")
+    words += ["--idempotency-key", key, "--json"]
+    recovery_command = app.render(words)
+    summary = {
+        "endpoint": "/v1/create",
+        "provider": provider,
+        "model": model,
+        "intent": intent,
+        "aspect_ratio": body["aspect_ratio"],
+        "output_count": count,
+        "reference_asset_ids": [asset_id for _, asset_id in resolved],
+        "max_estimated_usd_per_image": per_image,
+        "max_usd": job_cap,
+        "output": output,
+    }
+    result = S.run_spend(
+        app,
+        label=LABEL,
+        key=key,
+        recovery_command=recovery_command,
+        summary=summary,
+        send=lambda: client.create(body, recovery_command=recovery_command),
+    )
+    S.add_warnings(result, warnings)
+    if output is not None and result.ok:
+        result = S.download_outputs(
+            app, client, result, label=LABEL, output=output, overwrite=overwrite
+        )
+    return result
+
+
+COMMANDS = [create]

@@ -1,0 +1,219 @@
+"""`image-skill edit --input ASSET_ID_OR_PATH_OR_URL`: edit an owned image (contract §8.18).
+
+Order: input present, prompt (model-aware), token, reference plan, every remaining argument
+check, then uploads (input, mask, references in plan order) and ``POST /v1/edit``. Unlike the
+npm client, ``--model-parameters-json`` and the budgets are checked before any upload, so a
+typo never leaves orphan uploads behind.
+
+Local paths and URLs are uploaded first; only asset ids reach ``/v1/edit``. A live edit
+carries an idempotency key (given or ``edit-<ms>-<8 hex>``) under a breadcrumb, and its
+recovery command re-runs the same edit with the resolved asset ids and the same key.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from .. import envelope as E
+from ..envelope import Result
+from . import _spend as S
+from ._app import CommandFailed, common_options, state
+
+LABEL = "image-skill edit"
+#: Models that take no prompt (contract §10.4) plus the local backend's image-to-3D model.
+PROMPTLESS_MODELS = frozenset(
+    {
+        "fal.flux-dev-redux",
+        "fal.flux-krea-redux",
+        "fal.flux-schnell-redux",
+        "fal.trellis-image-to-3d",
+        "local.image-to-3d",
+    }
+)
+
+
+def _prompt(prompt: str | None, prompt_file: str | None, model: str | None) -> str | None:
+    """The prompt to send (trimmed), or None for a promptless model."""
+    if prompt is not None and prompt_file is not None:
+        raise _fail("provide either --prompt or --prompt-file, not both")
+    text = prompt if prompt_file is None else S.read_prompt_file(LABEL, prompt_file)
+    if model in PROMPTLESS_MODELS:
+        if text is not None and text.strip():
+            raise _fail(f"model {model} does not accept --prompt")
+        return None
+    if text is None:
+        raise _fail("edit requires --prompt")
+    if not text.strip():
+        raise _fail("edit prompt cannot be empty")
+    return text.strip()
+
+
+def _fail(message: str) -> CommandFailed:
+    return CommandFailed(E.invalid(LABEL, message))
+
+
+@click.command("edit")
+@click.argument("positional", nargs=-1, metavar="[ASSET_ID_OR_PATH_OR_URL]")
+@click.option("--input", "input_", metavar="ASSET_ID_OR_PATH_OR_URL", help="Image to edit.")
+@click.option("--prompt", help="What to change.")
+@click.option("--prompt-file", metavar="PATH", help="Read the prompt from a UTF-8 file.")
+@click.option("--mask", metavar="ASSET_ID_OR_PATH_OR_URL", help="Mask: edit only where white.")
+@click.option("--model", help="Edit model id (see `models list --operation image.edit`).")
+@click.option("--provider", help="Provider id.")
+@click.option("--intent", help="Intent (guides the default model choice).")
+@click.option("--aspect-ratio", metavar="W:H", help='Aspect ratio, default "auto".')
+@click.option("--model-parameters-json", metavar="JSON", help="Model parameters as a JSON object.")
+@S.budget_options
+@click.option("--dry-run", is_flag=True, help="Validate and plan without spending.")
+@click.option("--idempotency-key", metavar="KEY", help="Reuse to retry without a second charge.")
+@S.reference_options
+@click.option(
+    "--output", metavar="PATH_OR_DIR", help="Download the edited assets here (file or dir)."
+)
+@click.option("--overwrite", is_flag=True, help="Let --output replace existing files.")
+@common_options
+def edit(
+    positional: tuple[str, ...],
+    input_: str | None,
+    prompt: str | None,
+    prompt_file: str | None,
+    mask: str | None,
+    model: str | None,
+    provider: str | None,
+    intent: str | None,
+    aspect_ratio: str | None,
+    model_parameters_json: str | None,
+    max_estimated_usd_per_image: str | None,
+    max_usd: str | None,
+    accept_unknown_cost: bool,
+    dry_run: bool,
+    idempotency_key: str | None,
+    element_frontal: tuple[str, ...],
+    element_reference: tuple[str, ...],
+    reference_image: tuple[str, ...],
+    output: str | None,
+    overwrite: bool,
+) -> Result:
+    """Edit an image (asset id, owned URL, local path or URL), optionally inside a mask."""
+    app = state()
+    source = input_ if input_ is not None else (positional[0] if positional else None)
+    if source is None or source == "":
+        return E.invalid(LABEL, "edit requires --input ASSET_ID_OR_PATH_OR_URL")
+    if len(positional) > (0 if input_ is not None else 1):
+        return E.invalid(LABEL, "edit takes one input image; pass extra images as references")
+    text = _prompt(prompt, prompt_file, model)
+    token = app.resolve_token(LABEL).token
+    plans = S.reference_plan(LABEL, element_frontal, element_reference, reference_image)
+    parameters = S.json_object(LABEL, "model-parameters-json", model_parameters_json)
+    per_image = S.number(LABEL, "max-estimated-usd-per-image", max_estimated_usd_per_image)
+    job_cap = S.number(LABEL, "max-usd", max_usd)
+    if output is not None and dry_run:
+        return E.invalid(LABEL, "--output downloads edited assets; a dry run creates none")
+    S.precheck_output(LABEL, output, overwrite, None)
+
+    client = app.client(token)
+    warnings: list[str] = []
+    input_id = S.resolve_asset(client, source, warnings)
+    mask_id = S.resolve_asset(client, mask, warnings) if mask is not None else None
+    resolved = S.resolve_references(client, plans, warnings)
+
+    key = idempotency_key
+    if key is None and not dry_run:
+        from ..client import new_idempotency_key
+
+        key = new_idempotency_key("edit")
+        warnings.append(
+            f"no --idempotency-key given; this edit uses {key}. Retry with "
+            f"--idempotency-key {key} so a retry cannot charge twice"
+        )
+    body: dict[str, Any] = {"input_asset_id": input_id}
+    if mask_id is not None:
+        body["mask_asset_id"] = mask_id
+    if resolved:
+        body["references"] = [plan.to_reference(asset_id) for plan, asset_id in resolved]
+    if text is not None:
+        body["prompt"] = text
+    for name, value in (("provider", provider), ("model", model), ("intent", intent)):
+        if value is not None:
+            body[name] = value
+    body["aspect_ratio"] = aspect_ratio if aspect_ratio is not None else "auto"
+    if per_image is not None:
+        body["max_estimated_usd_per_image"] = per_image
+    if job_cap is not None:
+        body["max_usd"] = job_cap
+    if parameters is not None:
+        body["model_parameters"] = parameters
+    if dry_run:
+        body["dry_run"] = True
+    if key is not None:
+        body["idempotency_key"] = key
+    body["accept_unknown_cost"] = accept_unknown_cost
+
+    if dry_run:
+        result = client.edit(body)
+        S.add_warnings(result, warnings)
+        return result
+
+    assert key is not None
+    words = ["edit", "--input", input_id]
+    if mask_id is not None:
+        words += ["--mask", mask_id]
+    if prompt_file is not None and text is not None:
+        words += ["--prompt-file", os.path.abspath(prompt_file)]
+    elif text is not None:
+        words += ["--prompt", text]
+    for flag, value in (
+        ("--model", model),
+        ("--provider", provider),
+        ("--intent", intent),
+        ("--aspect-ratio", aspect_ratio),
+        ("--max-estimated-usd-per-image", max_estimated_usd_per_image),
+        ("--max-usd", max_usd),
+        ("--model-parameters-json", model_parameters_json),
+    ):
+        if value is not None:
+            words += [flag, value]
+    if accept_unknown_cost:
+        words.append("--accept-unknown-cost")
+    words += S.reference_args(resolved)
+    if output is not None:
+        words += ["--output", os.path.abspath(os.path.expanduser(output))]
+        if output.endswith(("/", os.sep)):
+            words[-1] += os.sep
+    if overwrite:
+        words.append("--overwrite")
+    words += ["--idempotency-key", key, "--json"]
+    recovery_command = app.render(words)
+    summary = {
+        "endpoint": "/v1/edit",
+        "input_asset_id": input_id,
+        "mask_asset_id": mask_id,
+        "reference_asset_ids": [asset_id for _, asset_id in resolved],
+        "provider": provider,
+        "model": model,
+        "intent": intent,
+        "aspect_ratio": body["aspect_ratio"],
+        "max_estimated_usd_per_image": per_image,
+        "max_usd": job_cap,
+        "output": output,
+    }
+    result = S.run_spend(
+        app,
+        label=LABEL,
+        key=key,
+        recovery_command=recovery_command,
+        summary=summary,
+        send=lambda: client.edit(body, recovery_command=recovery_command),
+    )
+    S.add_warnings(result, warnings)
+    if output is not None and result.ok:
+        result = S.download_outputs(
+            app, client, result, label=LABEL, output=output, overwrite=overwrite
+        )
+    return result
+
+
+COMMANDS = [edit]
