@@ -142,7 +142,7 @@ def run(argv: list[str]) -> Result:
         from .help import help_result
 
         return help_result(root, argv)
-    state = AppState()
+    state = AppState(fmt=choose_format(argv))
     try:
         rv: Any = root.main(
             args=list(argv), prog_name="image-skill", standalone_mode=False, obj=state
