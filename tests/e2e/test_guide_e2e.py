@@ -1,0 +1,285 @@
+"""`create --guide` end to end, as a fresh agent would use it (issue 5 acceptance).
+
+The installed script runs as a subprocess, and every command the guide hands out is run
+through a real shell (`sh -c`) exactly as printed. The only edits are the placeholders the
+guide itself asks the agent to fill in (AGENT_OR_OPERATOR_INBOX, AGENT_NAME, RUNTIME_NAME,
+KEY, QUOTE_ID).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from e2etools import free_port, run
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+PLACEHOLDERS = {
+    "AGENT_OR_OPERATOR_INBOX": "agent@example.com",
+    "AGENT_NAME": "guide-e2e",
+    "RUNTIME_NAME": "pytest",
+}
+
+
+def sh(command: str, env: dict[str, str], cwd: Path) -> tuple[int, dict[str, Any]]:
+    """Run one suggested command through a real shell; return (exit code, envelope)."""
+    proc = subprocess.run(
+        command, shell=True, env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+    try:
+        envelope = json.loads(proc.stdout)
+    except ValueError:
+        message = f"{command!r} printed no envelope: {proc.stdout}{proc.stderr}"
+        raise AssertionError(message) from None
+    return proc.returncode, envelope
+
+
+def fill(command: str, **values: str) -> str:
+    for name, value in {**PLACEHOLDERS, **values}.items():
+        command = command.replace(name, value)
+    return command
+
+
+def first_asset_url(data: Any) -> str | None:
+    """The first owned asset URL in a create/jobs envelope's data."""
+    if isinstance(data, dict):
+        assets = data.get("assets")
+        if isinstance(assets, list):
+            for asset in assets:
+                if isinstance(asset, dict) and isinstance(asset.get("url"), str):
+                    return str(asset["url"])
+        for value in data.values():
+            found = first_asset_url(value)
+            if found:
+                return found
+    elif isinstance(data, list):
+        for value in data:
+            found = first_asset_url(value)
+            if found:
+                return found
+    return None
+
+
+def guide_data(proc_or_env: Any) -> dict[str, Any]:
+    envelope = proc_or_env if isinstance(proc_or_env, dict) else proc_or_env.json
+    assert envelope["ok"] is True and envelope["command"] == "image-skill create --guide"
+    data = envelope["data"]
+    assert isinstance(data, dict)
+    return data
+
+
+def follow_to_an_image(
+    data: dict[str, Any], env: dict[str, str], work: Path, output: str
+) -> tuple[Path, int]:
+    """Act on the guide like an agent: at most 5 commands to an image file on disk."""
+    commands = 0
+    for _ in range(5):
+        stage = data["stage"]
+        if stage == "auth_required":
+            code, signup = sh(fill(data["next_command"]), env, work)
+            commands += 1
+            assert code == 0 and signup["ok"], signup
+            code, envelope = sh(data["after_next"], env, work)
+            commands += 1
+            assert code == 0
+            data = guide_data(envelope)
+        elif stage == "ready_to_create":
+            code, created = sh(data["next_command"], env, work)
+            commands += 1
+            assert code == 0 and created["ok"], created
+            url = first_asset_url(created["data"])
+            assert url, created
+            get = data["next_command"].split(" create ", 1)[0]  # the same program prefix
+            fetch = f"{get} assets get {shlex.quote(url)} --output {shlex.quote(output)} --json"
+            code, fetched = sh(fetch, env, work)
+            commands += 1
+            assert code == 0 and fetched["ok"], fetched
+            return work / output, commands
+        else:
+            raise AssertionError(f"unexpected stage {stage}: {data['blocker']}")
+    raise AssertionError("no image after five commands")
+
+
+def spend_down(env: dict[str, str], work: Path) -> None:
+    """Use up the free allowance with direct creates (not part of the guided count)."""
+    for index in range(10):
+        quota = run("usage", "quota", env=env).json["data"]
+        if quota["limits"]["remaining_credits"] < 9:
+            return
+        proc = run("create", "--model", "local.image", "--prompt", f"filler {index}", env=env)
+        assert proc.exit_code == 0, proc.stdout
+    raise AssertionError("the free allowance never ran out")
+
+
+def test_fresh_agent_reaches_an_image_then_self_funds(e2e_env, served, tmp_path):
+    # The agent's shell exports the server once; every printed command then runs as is.
+    env = {**e2e_env, "IMAGE_SKILL_API_BASE_URL": served}
+    work = tmp_path / "work"
+    work.mkdir()
+    prompt = "a paper boat on a puddle"
+    first = run("create", "--guide", "--prompt", prompt, env=env, cwd=work)
+    assert first.exit_code == 0 and first.stderr == ""
+    data = guide_data(first)
+    assert data["stage"] == "auth_required"
+    assert data["checks"]["hosted_api"]["api_base_url"] == served
+    # the prefix resolves to this installation's entry point (it is on PATH)
+    assert data["next_command"].startswith("image-skill signup ")
+
+    image, commands = follow_to_an_image(data, env, work, "result.png")
+    assert commands <= 5
+    assert image.read_bytes().startswith(PNG_MAGIC)
+
+    # --- the free allowance runs out: quota_required, then the self-fund path -------------
+    spend_down(env, work)
+    data = guide_data(run("create", "--guide", "--prompt", prompt, env=env))
+    assert data["stage"] == "quota_required"
+    quota = data["checks"]["quota"]
+    assert quota["remaining_credits"] < quota["required_credits"] == 9
+    assert data["checks"]["payments"]["preferred_method"] == "stripe_x402.exact.usdc"
+    assert data["self_fund_next_command"] == data["next_command"]
+    handoff = data["self_fund_handoff"]
+    assert handoff["preferred_method"] == "stripe_x402.exact.usdc"
+    commands = handoff["payment_commands"]
+
+    code, quote = sh(fill(data["next_command"], KEY="quote-e2e-1"), env, work)
+    assert code == 0 and quote["ok"], quote
+    assert quote["data"]["live_money"] is False
+    buy = fill(commands["buy"], QUOTE_ID=quote["data"]["quote_id"], KEY="buy-e2e-1")
+    code, bought = sh(buy, env, work)
+    assert code == 0 and bought["ok"], bought
+    attempt = bought["data"]["payment_attempt_id"]
+    code, settled = sh(fill(commands["local_settle"], PAYMENT_ATTEMPT_ID=attempt), env, work)
+    assert code == 0 and settled["ok"], settled
+    code, status = sh(fill(commands["status"], PAYMENT_ATTEMPT_ID=attempt), env, work)
+    assert code == 0 and status["ok"], status
+
+    code, envelope = sh(data["after_next"], env, work)
+    assert code == 0
+    again = guide_data(envelope)
+    assert again["stage"] == "ready_to_create", again["blocker"]
+    assert again["checks"]["quota"]["remaining_credits"] >= 500
+
+
+def test_hostile_prompt_stays_inert_in_a_shell(e2e_env, served, tmp_path):
+    env = {**e2e_env, "IMAGE_SKILL_API_BASE_URL": served}
+    work = tmp_path / "work"
+    work.mkdir()
+    assert run(*fill_signup_args(), env=env).exit_code == 0
+    prompt = "a cat $(touch pwned) and `touch pwned` ; touch pwned"
+    data = guide_data(run("create", "--guide", "--prompt", prompt, env=env, cwd=work))
+    assert data["stage"] == "ready_to_create"
+    command = data["next_command"]
+    assert "$(touch pwned)" in command and "`touch pwned`" in command
+    words = shlex.split(command)
+    assert words[words.index("--prompt") + 1] == prompt
+    code, dry = sh(data["no_spend_next_command"], env, work)
+    assert code == 0 and dry["ok"], dry
+    code, created = sh(command, env, work)
+    assert code == 0 and created["ok"], created
+    assert not (work / "pwned").exists()
+    assert not list(tmp_path.rglob("pwned"))
+
+
+def fill_signup_args() -> list[str]:
+    return [
+        "signup",
+        "--agent",
+        "--agent-contact",
+        PLACEHOLDERS["AGENT_OR_OPERATOR_INBOX"],
+        "--agent-name",
+        PLACEHOLDERS["AGENT_NAME"],
+        "--runtime",
+        PLACEHOLDERS["RUNTIME_NAME"],
+    ]
+
+
+def _row_counts(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        count = 'SELECT COUNT(*) FROM "{}"'
+        return {name: conn.execute(count.format(name)).fetchone()[0] for name in names}
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int] | None]:
+    skip = ("-wal", "-shm", "-journal")
+    return {
+        str(p.relative_to(root)): None
+        if p.suffix in (".sqlite3", ".db", ".sqlite")
+        else (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.endswith(skip)
+    }
+
+
+def test_guide_changes_nothing_in_the_backend_or_on_disk(e2e_env, served, tmp_path):
+    env = e2e_env
+    base = ["--api-base-url", served]
+    databases = [
+        p for p in Path(env["IMAGE_SKILL_LOCAL_DIR"]).rglob("*") if p.suffix in (".sqlite3", ".db")
+    ]
+    assert databases, "the served backend has no database file"
+    work = tmp_path / "work"
+    work.mkdir()
+
+    def snapshot() -> tuple[list[dict[str, int]], dict[str, Any]]:
+        return [_row_counts(db) for db in databases], _tree(tmp_path)
+
+    def guides() -> None:
+        for args in (["--prompt", "a cat"], [], ["a video clip of rain"], ["--model", "nope"]):
+            proc = run("create", "--guide", *args, *base, env=env, cwd=work)
+            assert proc.exit_code == 0 and proc.json["ok"], proc.stdout
+
+    before = snapshot()
+    guides()  # no token: auth_required, with the config probe
+    assert snapshot() == before
+    assert not Path(env["IMAGE_SKILL_CONFIG_PATH"]).parent.exists()
+    assert run(*fill_signup_args(), *base, env=env).exit_code == 0
+    before = snapshot()
+    guides()  # with a token: ready_to_create / no_executable_model
+    assert snapshot() == before
+
+
+def test_read_only_config_dir_gets_a_working_fallback(e2e_env, served, tmp_path):
+    env = {**e2e_env, "IMAGE_SKILL_API_BASE_URL": served}
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a regular file where the config directory should be\n")
+    env["IMAGE_SKILL_CONFIG_PATH"] = str(blocked / "config.json")
+    work = tmp_path / "work"
+    work.mkdir()
+    data = guide_data(run("create", "--guide", "--prompt", "a kite", env=env, cwd=work))
+    assert data["stage"] == "auth_required"
+    assert data["checks"]["auth"]["config_write"]["writable"] is False
+    command = data["next_command"]
+    assert command.startswith('IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" ')
+    code, signup = sh(fill(command), env, work)
+    assert code == 0 and signup["ok"], signup
+    saved = work / ".image-skill" / "config.json"
+    assert json.loads(saved.read_text())["token"]
+    # the rerun keeps using the fallback path, like the agent's shell would
+    env["IMAGE_SKILL_CONFIG_PATH"] = str(saved)
+    code, envelope = sh(data["after_next"], env, work)
+    assert code == 0 and guide_data(envelope)["stage"] == "ready_to_create"
+
+
+def test_closed_port_is_service_unreachable_with_exit_0(e2e_env, tmp_path):
+    base = f"http://127.0.0.1:{free_port()}"
+    proc = run("create", "--guide", "--prompt", "a cat", "--api-base-url", base, env=e2e_env)
+    assert proc.exit_code == 0 and proc.stderr == ""
+    data = guide_data(proc)
+    assert data["stage"] == "service_unreachable"
+    assert data["checks"]["hosted_api"]["reachable"] is False
+    assert data["blocker"]["code"] == "service_unreachable"
+    hatch = data["escape_hatches"]["doctor"]
+    assert shlex.split(hatch)[-4:] == ["doctor", "--api-base-url", base, "--json"]
+    code, doctor = sh(hatch, e2e_env, tmp_path)
+    assert doctor["command"] == "image-skill doctor"
+    assert not Path(e2e_env["IMAGE_SKILL_CONFIG_PATH"]).parent.exists()
