@@ -26,6 +26,10 @@ Deliberate differences from the npm guide (digest: /work/shared/digests/guide.md
 * the payment ``next_command`` (a server-provided ``image-skill credits ...`` string) gets
   its ``image-skill`` word replaced by our prefix; the config-write recovery commands are
   rendered with our prefix too (identical to the contract when the prefix is ``image-skill``);
+* with an unwritable config path, ``after_next`` (and the ``rerun_guide`` wrappers) carry
+  the same ``IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json"`` prefix as the signup
+  command, so the rerun finds the token signup saved there (the npm guide drops it, and
+  its rerun lands back at ``auth_required``);
 * an explicit ``--api-base-url`` is carried into every command we render (payment
   ``next_command``, escape hatches, recovery), not only the guide/signup/create ones, so
   following any of them reaches the same server (see :mod:`image_skill.guide_commands`);
@@ -143,7 +147,9 @@ def build_guide(inputs: GuideInputs) -> GuideOutput:
     else:
         next_command = cmds.simple("models", "list", "--json")
     hatches = cmds.escape_hatches()
-    after_next = cmds.guide(st.prompt) if stage in (f.AUTH_REQUIRED, f.QUOTA_REQUIRED) else None
+    after_next = None
+    if stage in (f.AUTH_REQUIRED, f.QUOTA_REQUIRED):
+        after_next = cmds.guide(st.prompt, config_fallback=not writable)
     effect = f.next_command_effect(stage, credits, debit)
     summary = payments["preferred_method_summary"]
     top_up = get(summary, "top_up_path")

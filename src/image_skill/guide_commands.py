@@ -46,8 +46,9 @@ class GuideCommands:
         self.st = st
         self.pricing = pricing_of(st.model)
 
-    def guide(self, prompt: str) -> str:
-        return render(["create", "--guide", "--prompt", prompt, "--json"], self.ctx)
+    def guide(self, prompt: str, *, config_fallback: bool = False) -> str:
+        env = [(CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH)] if config_fallback else []
+        return render(["create", "--guide", "--prompt", prompt, "--json"], self.ctx, env=env)
 
     def signup(self, writable: bool) -> str:
         args = ["signup", "--agent", "--agent-contact", "AGENT_OR_OPERATOR_INBOX"]

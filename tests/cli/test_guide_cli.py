@@ -258,8 +258,11 @@ def test_unwritable_config_gets_the_fallback(tmp_path: Path, monkeypatch):
     signup = data["auth_handoff"]["signup"]
     assert signup["config_writable"] is False
     assert signup["preferred_save_config"]["command"] == data["next_command"]
-    # after_next keeps no config prefix (digest §8.5)
-    assert data["after_next"].startswith("image-skill create --guide")
+    # unlike the npm guide, the rerun reads the config where signup saved it
+    assert data["after_next"] == (
+        'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" '
+        "image-skill create --guide --prompt 'a cat' --json"
+    )
     assert blocker.read_text().startswith("a regular file")
 
 

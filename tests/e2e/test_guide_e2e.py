@@ -264,10 +264,21 @@ def test_read_only_config_dir_gets_a_working_fallback(e2e_env, served, tmp_path)
     assert code == 0 and signup["ok"], signup
     saved = work / ".image-skill" / "config.json"
     assert json.loads(saved.read_text())["token"]
-    # the rerun keeps using the fallback path, like the agent's shell would
-    env["IMAGE_SKILL_CONFIG_PATH"] = str(saved)
+    # the rerun and the create it suggests carry the same fallback path, so both find the
+    # token without the agent exporting anything
     code, envelope = sh(data["after_next"], env, work)
-    assert code == 0 and guide_data(envelope)["stage"] == "ready_to_create"
+    assert code == 0
+    ready = guide_data(envelope)
+    assert ready["stage"] == "ready_to_create", ready["blocker"]
+    assert ready["checks"]["auth"]["source"] == "config"
+    assert ready["next_command"].startswith(
+        'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" image-skill create '
+    )
+    code, created = sh(ready["no_spend_next_command"], env, work)
+    assert code == 0 and created["ok"], created
+    code, created = sh(ready["next_command"], env, work)
+    assert code == 0 and created["ok"], created
+    assert blocked.read_text().startswith("a regular file")
 
 
 def test_closed_port_is_service_unreachable_with_exit_0(e2e_env, tmp_path):

@@ -703,9 +703,14 @@ def test_auth_required_variant_b_prime_config_not_writable() -> None:
         },
         "recovery": RECOVERY,
     }
+    # Our difference: the rerun reads the config where signup saved it.
+    rerun = 'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" ' + GUIDE_P
+    expected["after_next"] = rerun
+    expected["auth_handoff"]["rerun_guide"] = {
+        "with_env": 'IMAGE_SKILL_TOKEN="$IMAGE_SKILL_TOKEN" ' + rerun,
+        "with_stdin": "printf '%s\\n' \"$IMAGE_SKILL_TOKEN\" | " + rerun + " --token-stdin",
+    }
     assert_data(out.data, expected)
-    # after_next never gets the config-path prefix.
-    assert out.data["after_next"] == GUIDE_P
 
 
 def test_auth_required_variant_b_second_invalid_token() -> None:
@@ -1059,7 +1064,9 @@ def test_api_base_url_flag_reaches_every_rendered_command() -> None:
     assert signup.data["next_command"] == (
         'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" ' + with_flag(SIGNUP, local)
     )
-    assert signup.data["after_next"] == with_flag(GUIDE_P, local)
+    assert signup.data["after_next"] == (
+        'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" ' + with_flag(GUIDE_P, local)
+    )
     recovery = signup.data["checks"]["auth"]["config_write"]["recovery"]
     assert recovery == {
         **RECOVERY,

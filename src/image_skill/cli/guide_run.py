@@ -18,6 +18,7 @@ every stage, including ``service_unreachable``.
 from __future__ import annotations
 
 import dataclasses
+import os
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from .. import envelope as E
 from ..envelope import Result
 
 if TYPE_CHECKING:
+    from ..commands import CommandContext
     from ..guide import ConfigWriteStatus
     from ._app import AppState
 
@@ -39,6 +41,22 @@ def _envelope(result: Result) -> dict[str, Any]:
 def _transport_failed(envelope: dict[str, Any]) -> bool:
     error = envelope.get("error")
     return isinstance(error, dict) and error.get("code") == E.HOSTED_API_REQUEST_FAILED
+
+
+def _command_ctx(app: AppState, config_path: str) -> CommandContext:
+    """Our program prefix and explicit ``--api-base-url``; plus, when this run reads its
+    config from the ``$PWD/.image-skill/config.json`` fallback the guide suggests for an
+    unwritable config directory, that same ``IMAGE_SKILL_CONFIG_PATH`` assignment, so every
+    command it hands out finds the saved token too."""
+    from ..commands import CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH
+
+    ctx = app.command_ctx()
+    if not os.environ.get(CONFIG_PATH_ENV):
+        return ctx
+    fallback = os.path.join(os.getcwd(), ".image-skill", "config.json")
+    if os.path.realpath(config_path) != os.path.realpath(fallback):
+        return ctx
+    return dataclasses.replace(ctx, env=(*ctx.env, (CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH)))
 
 
 def _probe(path_text: str) -> ConfigWriteStatus:
@@ -103,7 +121,7 @@ def run_guide(
         token_source=resolution.source if resolution.token is not None else None,
         quota=quota,
         saved_config_path=config_path,
-        command_ctx=app.command_ctx(),
+        command_ctx=_command_ctx(app, config_path),
         idempotency_key=guide_idempotency_key(int(time.time() * 1000), secrets.token_hex(4)),
     )
     if needs_config_probe(inputs):
