@@ -165,21 +165,25 @@ def test_fresh_agent_reaches_an_image_then_self_funds(e2e_env, served, tmp_path)
 
 
 def test_hostile_prompt_stays_inert_in_a_shell(e2e_env, served, tmp_path):
-    env = {**e2e_env, "IMAGE_SKILL_API_BASE_URL": served}
+    # This agent passes the server as an explicit flag: the commands must carry it.
+    env = e2e_env
     work = tmp_path / "work"
     work.mkdir()
-    assert run(*fill_signup_args(), env=env).exit_code == 0
+    assert run(*fill_signup_args(), "--api-base-url", served, env=env).exit_code == 0
     prompt = "a cat $(touch pwned) and `touch pwned` ; touch pwned"
-    data = guide_data(run("create", "--guide", "--prompt", prompt, env=env, cwd=work))
+    proc = run("create", "--guide", "--prompt", prompt, "--api-base-url", served, env=env, cwd=work)
+    data = guide_data(proc)
     assert data["stage"] == "ready_to_create"
     command = data["next_command"]
     assert "$(touch pwned)" in command and "`touch pwned`" in command
     words = shlex.split(command)
     assert words[words.index("--prompt") + 1] == prompt
+    assert words[words.index("--api-base-url") + 1] == served
     code, dry = sh(data["no_spend_next_command"], env, work)
     assert code == 0 and dry["ok"], dry
     code, created = sh(command, env, work)
     assert code == 0 and created["ok"], created
+    assert first_asset_url(created["data"]).startswith(served)
     assert not (work / "pwned").exists()
     assert not list(tmp_path.rglob("pwned"))
 
