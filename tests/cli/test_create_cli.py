@@ -187,3 +187,19 @@ def test_reference_uploads_happen_before_the_create(account: Path, tmp_path: Pat
     assert (missing.exit_code, missing.code) == (9, "INPUT_FILE_UNREADABLE")
     assert missing.json["command"] == "image-skill upload"
     assert in_flight_files(account) == []
+
+
+def test_a_failed_download_keeps_the_job_and_never_suggests_a_second_create(
+    account: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "blocker").write_text("a file where a directory should be")
+    before = remaining_credits()
+    res = invoke("create", "--prompt", "a cube", "--output", "blocker/out.png", *LOCAL)
+    assert res.exit_code == 9 and res.json["ok"] is False
+    assert res.data["job_id"] and res.data["assets"]  # the paid job is still reported
+    recovery = res.json["error"]["recovery"]
+    assert recovery["job_id"] == res.data["job_id"]
+    assert " assets get " in recovery["suggested_command"]
+    assert " create " not in recovery["suggested_command"]
+    assert remaining_credits() < before
+    assert in_flight_files(account) == []  # the create's outcome is known
