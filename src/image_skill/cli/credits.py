@@ -228,9 +228,19 @@ def credits_buy(provider: str | None, quote_id: str | None, idempotency_key: str
                 "docs_url": CREDITS_DOCS_URL,
             },
         )
+    from ._spend import run_spend
+
     retry = app.render([*words, "--idempotency-key", idempotency_key, "--json"])
     body = {"quote_id": quote_id, "idempotency_key": idempotency_key}
-    result = app.client(token).credit_buy(provider, body, label=label, recovery_command=retry)
+    client = app.client(token)
+    result = run_spend(
+        app,
+        label=label,
+        key=idempotency_key,
+        recovery_command=retry,
+        summary={"endpoint": "credits buy", "provider": provider, "quote_id": quote_id},
+        send=lambda: client.credit_buy(provider, body, label=label, recovery_command=retry),
+    )
     return _compact(result)
 
 
