@@ -118,11 +118,22 @@ def remaining_credits(data: Any) -> Any:
     return total
 
 
-def _daily_jobs_exhausted(data: Any) -> bool:
+def _daily_jobs_exhausted(data: Any, credits: Any) -> bool:
+    """Daily cap reached, unless the cap only limits free-funded jobs and paid credits cover
+    the job (the local backend says so with ``applies_to``; the npm guide has no such rule)."""
     if not isinstance(data, dict) or not isinstance(data.get("daily_jobs"), dict):
         return False
     jobs = data["daily_jobs"]
-    return "remaining" in jobs and js_le(jobs["remaining"], 0)
+    if not ("remaining" in jobs and js_le(jobs["remaining"], 0)):
+        return False
+    if jobs.get("applies_to") == FREE_FUNDED_ONLY and is_number(credits):
+        paid = get(coalesce(get(data, "limits"), {}), "payment_backed_remaining_credits")
+        if is_number(paid) and not js_lt(paid, credits):
+            return False
+    return True
+
+
+FREE_FUNDED_ONLY = "free_preview_funded_jobs"
 
 
 def compute_state(inputs: GuideInputs) -> GuideState:
@@ -154,7 +165,7 @@ def compute_state(inputs: GuideInputs) -> GuideState:
         remaining = remaining_credits(quota.get("data"))
         if credits is not None and remaining is not None and js_lt(remaining, credits):
             stage = f.QUOTA_REQUIRED
-        elif _daily_jobs_exhausted(quota.get("data")):
+        elif _daily_jobs_exhausted(quota.get("data"), credits):
             stage = f.QUOTA_REQUIRED
         else:
             stage = f.READY_TO_CREATE

@@ -1279,3 +1279,16 @@ def test_quota_required_lists_the_local_settle_step_when_the_rail_offers_it() ->
         payments=payments_envelope([checkout, X402_METHOD]),
     )
     assert "local_settle" not in other.data["self_fund_handoff"]["payment_commands"]
+
+
+def test_free_only_daily_cap_does_not_block_paid_credits() -> None:
+    quota = quota_envelope(0, daily_remaining=0)
+    quota["data"]["daily_jobs"]["applies_to"] = "free_preview_funded_jobs"
+    quota["data"]["limits"]["payment_backed_remaining_credits"] = 500
+    assert build(token_source="env", quota=quota).data["stage"] == "ready_to_create"
+    quota["data"]["limits"]["payment_backed_remaining_credits"] = 3
+    assert build(token_source="env", quota=quota).data["stage"] == "quota_required"
+    # without the applies_to marker the npm rule holds: the cap blocks whatever the balance
+    del quota["data"]["daily_jobs"]["applies_to"]
+    quota["data"]["limits"]["payment_backed_remaining_credits"] = 500
+    assert build(token_source="env", quota=quota).data["stage"] == "quota_required"
