@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -43,7 +44,7 @@ def doctor() -> Result:
     }
     if "error" in env:
         hosted["error"] = env.get("error")
-    data = {
+    data: dict[str, Any] = {
         "cli_version": C.CONTRACT_VERSION,
         "package": C.PACKAGE_NAME,
         "mode": C.MODE,
@@ -52,8 +53,38 @@ def doctor() -> Result:
         "auth": auth,
         "docs": {"skill": C.SKILL_URL, "llms": C.LLMS_URL, "cli": C.DOCS_URL},
         "implementation": "python",
+        "in_flight": _in_flight(path),
+        "local_backend": {"installed": _local_extra_installed()},
     }
-    return ok_result("image-skill doctor", data)
+    warnings = []
+    if data["in_flight"]["count"]:
+        warnings.append(
+            f"{data['in_flight']['count']} spend request(s) have an unknown outcome; run each "
+            "breadcrumb's recovery_command (it reuses the same idempotency key, so it cannot "
+            "charge twice)"
+        )
+    return ok_result("image-skill doctor", data, warnings=warnings)
+
+
+def _in_flight(config_file: Path) -> dict[str, Any]:
+    """Breadcrumbs of spends whose outcome is unknown, with their recovery commands."""
+    from .. import inflight
+
+    folder = inflight.in_flight_dir(config_file)
+    keep = ("idempotency_key", "command", "started_at", "api_base_url", "recovery_command")
+    items = [
+        {**{k: item.get(k) for k in keep}, "path": item["path"]}
+        if "error" not in item
+        else {"path": item["path"], "error": item["error"]}
+        for item in inflight.list_breadcrumbs(folder)
+    ]
+    return {"directory": str(folder), "count": len(items), "breadcrumbs": items}
+
+
+def _local_extra_installed() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("fastapi", "uvicorn"))
 
 
 COMMANDS = [doctor]
