@@ -66,6 +66,14 @@ def test_envelope_key_order():
     assert list(res.json) == ["ok", "command", "trace_id", "actor", "data", "warnings", "error"]
 
 
+def test_create_help_with_closed_port():
+    res = invoke("create", "--help", "--api-base-url", f"http://127.0.0.1:{closed_port()}")
+    assert res.exit_code == 0
+    assert res.json["command"] == "image-skill create help"
+    flags = {f for opt in res.data["options"] for f in opt["flags"]}
+    assert {"--prompt", "--guide", "--dry-run", "--idempotency-key"} <= flags
+
+
 @pytest.mark.parametrize("argv", [["whoami", "--help"], ["whoami", "-h"], ["help", "whoami"]])
 def test_help_never_touches_network(argv):
     port = closed_port()
