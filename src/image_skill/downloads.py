@@ -319,6 +319,31 @@ def download(
     }
 
 
+def download_asset(
+    client: ImageSkillClient,
+    asset: Mapping[str, Any],
+    url: str,
+    target: Path,
+    *,
+    overwrite: bool,
+    progress: Progress | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """:func:`download` checked against the size and sha256 the asset's metadata declares."""
+    length = asset.get("content_length")
+    sha256 = asset.get("sha256")
+    return download(
+        client,
+        url,
+        target,
+        overwrite=overwrite,
+        expected_length=length if type(length) is int else None,
+        expected_sha256=sha256 if isinstance(sha256, str) else None,
+        progress=progress,
+        timeout=timeout,
+    )
+
+
 def _wire_size(response: Any, size: int) -> int | None:
     """Bytes as sent on the wire (what Content-Length counts); None when unknowable."""
     encoding = response.headers.get("content-encoding", "").strip().lower()

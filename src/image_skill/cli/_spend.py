@@ -1,5 +1,6 @@
-"""Pieces shared by `create` and `edit`: argument parsing, uploads, the guarded live spend
-and the optional download of the results.
+"""Pieces shared by `create` and `edit`: argument parsing, uploads, the request body, the
+recovery command and the guarded live spend (the ``--output`` download is in
+:mod:`image_skill.cli._outputs`).
 
 Money safety lives in :func:`run_spend`: the breadcrumb is written before the request, one
 ``in_flight`` line goes to stderr, Ctrl-C or SIGTERM during the request ends with
@@ -27,6 +28,7 @@ from .. import _constants as C
 from .. import envelope as E
 from ..envelope import Result
 from ._app import AppState, CommandFailed
+from ._outputs import download_outputs
 
 if TYPE_CHECKING:
     from ..client import ImageSkillClient
@@ -198,6 +200,56 @@ def add_warnings(result: Result, warnings: Sequence[str]) -> None:
         result.envelope["warnings"] = list(warnings)
 
 
+# -- the request and its recovery command ---------------------------------------------------
+
+
+def live_key(command: str, key: str | None, dry_run: bool, warnings: list[str]) -> str | None:
+    """The idempotency key: the given one, none for a dry run, else a new one named in a
+    warning so that a retry can reuse it."""
+    if key is not None or dry_run:
+        return key
+    from ..client import new_idempotency_key
+
+    key = new_idempotency_key(command)
+    warnings.append(
+        f"no --idempotency-key given; this {command} uses {key}. Retry with "
+        f"--idempotency-key {key} so a retry cannot charge twice"
+    )
+    return key
+
+
+def set_present(target: dict[str, Any], pairs: Sequence[tuple[str, object]]) -> None:
+    """Copy each ``(name, value)`` whose value is not None into ``target``."""
+    for name, value in pairs:
+        if value is not None:
+            target[name] = value
+
+
+def flag_words(pairs: Sequence[tuple[str, str | None]]) -> list[str]:
+    """``[flag, value, ...]`` for each flag that was given."""
+    return [word for flag, value in pairs if value is not None for word in (flag, value)]
+
+
+def recovery_tail(
+    resolved: Sequence[tuple[ReferencePlan, str]],
+    *,
+    accept_unknown_cost: bool,
+    output: str | None,
+    overwrite: bool,
+    key: str,
+) -> list[str]:
+    """The words every create/edit recovery command ends with, after its own flags."""
+    words = ["--accept-unknown-cost"] if accept_unknown_cost else []
+    words += reference_args(resolved)
+    if output is not None:
+        words += ["--output", os.path.abspath(os.path.expanduser(output))]
+        if output.endswith(("/", os.sep)):
+            words[-1] += os.sep
+    if overwrite:
+        words.append("--overwrite")
+    return [*words, "--idempotency-key", key, "--json"]
+
+
 # -- the guarded live spend --------------------------------------------------------------
 
 
@@ -262,117 +314,26 @@ def run_spend(
     return result
 
 
-# -- downloads ------------------------------------------------------------------------------
-
-
-def output_is_directory(output: str) -> bool:
-    return output.endswith(("/", os.sep)) or Path(output).is_dir()
-
-
-def precheck_output(label: str, output: str | None, overwrite: bool, count: int | None) -> None:
-    """Checks that can fail before anything is spent."""
-    if output is None:
-        return
-    if not output_is_directory(output):
-        if count is not None and count > 1:
-            raise CommandFailed(
-                E.invalid(label, "--output must be a directory when --output-count is above 1")
-            )
-        target = Path(os.path.abspath(os.path.expanduser(output)))
-        if not overwrite and (target.exists() or target.is_symlink()):
-            raise CommandFailed(
-                E.error_result(
-                    label,
-                    E.OUTPUT_EXISTS,
-                    f"output path already exists: {target}",
-                    recovery={"hint": "pass --overwrite or choose another --output"},
-                )
-            )
-
-
-def download_outputs(
+def spend_and_download(
     app: AppState,
     client: ImageSkillClient,
-    result: Result,
     *,
     label: str,
-    output: str,
+    key: str,
+    recovery_command: str,
+    summary: Mapping[str, Any],
+    send: Callable[[], Result],
+    warnings: Sequence[str],
+    output: str | None,
     overwrite: bool,
 ) -> Result:
-    """Download every asset of a successful create/edit into ``output``.
-
-    The results go to ``data.downloads``. A failed download turns the envelope into a
-    failure (the job's data is kept) whose recovery downloads again without spending.
-    """
-    from ..downloads import DownloadError, derive_output_path, download
-
-    data = result.data
-    if not result.ok or not isinstance(data, dict):
-        return result
-    assets = [a for a in data.get("assets") or [] if isinstance(a, dict)]
-    downloads: list[dict[str, Any]] = []
-    data["downloads"] = downloads
-    cwd = Path.cwd()
-    for number_, asset in enumerate(assets):
-        target = derive_output_path(asset, output, cwd)
-        if number_ and not output_is_directory(output):
-            target = target.with_name(f"{target.stem}-{number_ + 1}{target.suffix}")
-        url = asset.get("url")
-        length = asset.get("content_length")
-        sha256 = asset.get("sha256")
-        try:
-            if not isinstance(url, str):
-                raise DownloadError(
-                    E.ASSET_DOWNLOAD_FAILED,
-                    "the asset has no URL to download",
-                    exit_code=7,
-                    retryable=False,
-                )
-            info = download(
-                client,
-                url,
-                target,
-                overwrite=overwrite,
-                expected_length=length if type(length) is int else None,
-                expected_sha256=sha256 if isinstance(sha256, str) else None,
-                timeout=app.timeout,
-            )
-        except DownloadError as exc:
-            return _download_failed(app, result, label, asset, target, overwrite, exc)
-        downloads.append({"asset_id": asset.get("asset_id"), **info})
-    return result
-
-
-def _download_failed(
-    app: AppState,
-    result: Result,
-    label: str,
-    asset: Mapping[str, Any],
-    target: Path,
-    overwrite: bool,
-    exc: Exception,
-) -> Result:
-    from ..downloads import DownloadError
-
-    assert isinstance(exc, DownloadError)
-    asset_ref = asset.get("url") or asset.get("asset_id") or "ASSET_ID"
-    args = ["assets", "get", str(asset_ref), "--output", str(target), "--json"]
-    if overwrite:
-        args.insert(-1, "--overwrite")
-    data = result.data
-    job_id = data.get("job_id") if isinstance(data, dict) else None
-    failed = exc.to_result(
-        label,
-        recovery={
-            "suggested_command": app.render(args),
-            "job_id": job_id,
-            "note": "the job succeeded and was charged; only the download failed, so do not "
-            "re-run the create",
-        },
+    """:func:`run_spend`, then the collected warnings, then the ``--output`` download."""
+    result = run_spend(
+        app, label=label, key=key, recovery_command=recovery_command, summary=summary, send=send
     )
-    error = failed.error or {}
-    error["message"] = f"job {job_id} succeeded but its download failed: {exc}"
-    envelope = result.envelope
-    envelope["ok"] = False
-    envelope["error"] = error
-    return Result(envelope, failed.exit_code)
+    add_warnings(result, warnings)
+    if output is not None and result.ok:
+        result = download_outputs(
+            app, client, result, label=label, output=output, overwrite=overwrite
+        )
+    return result

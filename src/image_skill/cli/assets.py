@@ -18,6 +18,7 @@ import click
 from .. import envelope as E
 from ..envelope import Result
 from ._app import CommandFailed, common_options, state
+from ._outputs import assets_get_words
 from ._token_first import TokenFirstGroup, require_subcommand
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def assets_get(
     reference: str | None, id_: str | None, output: str | None, overwrite: bool
 ) -> Result:
     """Download an asset to a local file, verified against its size and sha256."""
-    from ..downloads import DownloadError, derive_output_path, download
+    from ..downloads import DownloadError, derive_output_path, download_asset
 
     label = "image-skill assets get"
     client, raw, recognized = _resolve(reference, id_)
@@ -103,27 +104,21 @@ def assets_get(
             label, E.PUBLIC_CLI_FAILED, "the asset metadata has no download url", retryable=True
         )
     target = derive_output_path(asset, output, Path.cwd())
-    length = asset.get("content_length")
-    sha256 = asset.get("sha256")
     try:
         with _progress(target.name) as progress:
-            info = download(
+            info = download_asset(
                 client,
+                asset,
                 url,
                 target,
                 overwrite=overwrite,
-                expected_length=length if type(length) is int else None,
-                expected_sha256=sha256 if isinstance(sha256, str) else None,
                 progress=progress,
                 timeout=state().timeout,
             )
     except DownloadError as exc:
         retry: dict[str, Any] = {}
         if exc.retryable:
-            args = ["assets", "get", raw, "--output", str(target), "--json"]
-            if overwrite:
-                args.insert(-1, "--overwrite")
-            retry["suggested_command"] = state().render(args)
+            retry["suggested_command"] = state().render(assets_get_words(raw, target, overwrite))
         return exc.to_result(label, recovery=retry)
     envelope = E.with_command(result.envelope, label)
     envelope["data"] = {

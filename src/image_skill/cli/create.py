@@ -22,6 +22,7 @@ import click
 
 from .. import envelope as E
 from ..envelope import Result
+from . import _outputs as O
 from . import _spend as S
 from ._app import common_options, state
 
@@ -123,38 +124,28 @@ def create(
     job_cap = S.number(LABEL, "max-usd", max_usd)
     if output is not None and dry_run:
         return E.invalid(LABEL, "--output downloads created assets; a dry run creates none")
-    S.precheck_output(LABEL, output, overwrite, count)
+    O.precheck_output(LABEL, output, overwrite, count)
 
     client = app.client(token)
     warnings: list[str] = []
     resolved = S.resolve_references(client, plans, warnings) if token is not None else []
 
-    key = idempotency_key
-    if key is None and not dry_run:
-        from ..client import new_idempotency_key
-
-        key = new_idempotency_key("create")
-        warnings.append(
-            f"no --idempotency-key given; this create uses {key}. Retry with "
-            f"--idempotency-key {key} so a retry cannot charge twice"
-        )
+    key = S.live_key("create", idempotency_key, dry_run, warnings)
     body: dict[str, Any] = {"prompt": text}
-    for name, value in (("provider", provider), ("model", model), ("intent", intent)):
-        if value is not None:
-            body[name] = value
+    S.set_present(body, (("provider", provider), ("model", model), ("intent", intent)))
     body["aspect_ratio"] = aspect_ratio if aspect_ratio is not None else "1:1"
     if resolved:
         body["references"] = [plan.to_reference(asset_id) for plan, asset_id in resolved]
-    if count is not None:
-        body["output_count"] = count
-    if per_image is not None:
-        body["max_estimated_usd_per_image"] = per_image
-    if job_cap is not None:
-        body["max_usd"] = job_cap
-    if parameters is not None:
-        body["model_parameters"] = parameters
-    if key is not None:
-        body["idempotency_key"] = key
+    S.set_present(
+        body,
+        (
+            ("output_count", count),
+            ("max_estimated_usd_per_image", per_image),
+            ("max_usd", job_cap),
+            ("model_parameters", parameters),
+            ("idempotency_key", key),
+        ),
+    )
     body["dry_run"] = dry_run
     body["accept_unknown_cost"] = accept_unknown_cost
 
@@ -169,28 +160,25 @@ def create(
         words += ["--prompt-file", os.path.abspath(prompt_file)]
     else:
         words += ["--prompt", text]
-    for flag, value in (
-        ("--provider", provider),
-        ("--model", model),
-        ("--intent", intent),
-        ("--aspect-ratio", aspect_ratio),
-        ("--output-count", output_count),
-        ("--max-estimated-usd-per-image", max_estimated_usd_per_image),
-        ("--max-usd", max_usd),
-        ("--model-parameters-json", model_parameters_json),
-    ):
-        if value is not None:
-            words += [flag, value]
-    if accept_unknown_cost:
-        words.append("--accept-unknown-cost")
-    words += S.reference_args(resolved)
-    if output is not None:
-        words += ["--output", os.path.abspath(os.path.expanduser(output))]
-        if output.endswith(("/", os.sep)):
-            words[-1] += os.sep
-    if overwrite:
-        words.append("--overwrite")
-    words += ["--idempotency-key", key, "--json"]
+    words += S.flag_words(
+        (
+            ("--provider", provider),
+            ("--model", model),
+            ("--intent", intent),
+            ("--aspect-ratio", aspect_ratio),
+            ("--output-count", output_count),
+            ("--max-estimated-usd-per-image", max_estimated_usd_per_image),
+            ("--max-usd", max_usd),
+            ("--model-parameters-json", model_parameters_json),
+        )
+    )
+    words += S.recovery_tail(
+        resolved,
+        accept_unknown_cost=accept_unknown_cost,
+        output=output,
+        overwrite=overwrite,
+        key=key,
+    )
     recovery_command = app.render(words)
     summary = {
         "endpoint": "/v1/create",
@@ -204,20 +192,18 @@ def create(
         "max_usd": job_cap,
         "output": output,
     }
-    result = S.run_spend(
+    return S.spend_and_download(
         app,
+        client,
         label=LABEL,
         key=key,
         recovery_command=recovery_command,
         summary=summary,
         send=lambda: client.create(body, recovery_command=recovery_command),
+        warnings=warnings,
+        output=output,
+        overwrite=overwrite,
     )
-    S.add_warnings(result, warnings)
-    if output is not None and result.ok:
-        result = S.download_outputs(
-            app, client, result, label=LABEL, output=output, overwrite=overwrite
-        )
-    return result
 
 
 COMMANDS = [create]

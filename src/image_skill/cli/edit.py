@@ -19,6 +19,7 @@ import click
 
 from .. import envelope as E
 from ..envelope import Result
+from . import _outputs as O
 from . import _spend as S
 from ._app import CommandFailed, common_options, state
 
@@ -112,7 +113,7 @@ def edit(
     job_cap = S.number(LABEL, "max-usd", max_usd)
     if output is not None and dry_run:
         return E.invalid(LABEL, "--output downloads edited assets; a dry run creates none")
-    S.precheck_output(LABEL, output, overwrite, None)
+    O.precheck_output(LABEL, output, overwrite, None)
 
     client = app.client(token)
     warnings: list[str] = []
@@ -120,36 +121,27 @@ def edit(
     mask_id = S.resolve_asset(client, mask, warnings) if mask is not None else None
     resolved = S.resolve_references(client, plans, warnings)
 
-    key = idempotency_key
-    if key is None and not dry_run:
-        from ..client import new_idempotency_key
-
-        key = new_idempotency_key("edit")
-        warnings.append(
-            f"no --idempotency-key given; this edit uses {key}. Retry with "
-            f"--idempotency-key {key} so a retry cannot charge twice"
-        )
+    key = S.live_key("edit", idempotency_key, dry_run, warnings)
     body: dict[str, Any] = {"input_asset_id": input_id}
     if mask_id is not None:
         body["mask_asset_id"] = mask_id
     if resolved:
         body["references"] = [plan.to_reference(asset_id) for plan, asset_id in resolved]
-    if text is not None:
-        body["prompt"] = text
-    for name, value in (("provider", provider), ("model", model), ("intent", intent)):
-        if value is not None:
-            body[name] = value
+    S.set_present(
+        body, (("prompt", text), ("provider", provider), ("model", model), ("intent", intent))
+    )
     body["aspect_ratio"] = aspect_ratio if aspect_ratio is not None else "auto"
-    if per_image is not None:
-        body["max_estimated_usd_per_image"] = per_image
-    if job_cap is not None:
-        body["max_usd"] = job_cap
-    if parameters is not None:
-        body["model_parameters"] = parameters
+    S.set_present(
+        body,
+        (
+            ("max_estimated_usd_per_image", per_image),
+            ("max_usd", job_cap),
+            ("model_parameters", parameters),
+        ),
+    )
     if dry_run:
         body["dry_run"] = True
-    if key is not None:
-        body["idempotency_key"] = key
+    S.set_present(body, (("idempotency_key", key),))
     body["accept_unknown_cost"] = accept_unknown_cost
 
     if dry_run:
@@ -165,27 +157,24 @@ def edit(
         words += ["--prompt-file", os.path.abspath(prompt_file)]
     elif text is not None:
         words += ["--prompt", text]
-    for flag, value in (
-        ("--model", model),
-        ("--provider", provider),
-        ("--intent", intent),
-        ("--aspect-ratio", aspect_ratio),
-        ("--max-estimated-usd-per-image", max_estimated_usd_per_image),
-        ("--max-usd", max_usd),
-        ("--model-parameters-json", model_parameters_json),
-    ):
-        if value is not None:
-            words += [flag, value]
-    if accept_unknown_cost:
-        words.append("--accept-unknown-cost")
-    words += S.reference_args(resolved)
-    if output is not None:
-        words += ["--output", os.path.abspath(os.path.expanduser(output))]
-        if output.endswith(("/", os.sep)):
-            words[-1] += os.sep
-    if overwrite:
-        words.append("--overwrite")
-    words += ["--idempotency-key", key, "--json"]
+    words += S.flag_words(
+        (
+            ("--model", model),
+            ("--provider", provider),
+            ("--intent", intent),
+            ("--aspect-ratio", aspect_ratio),
+            ("--max-estimated-usd-per-image", max_estimated_usd_per_image),
+            ("--max-usd", max_usd),
+            ("--model-parameters-json", model_parameters_json),
+        )
+    )
+    words += S.recovery_tail(
+        resolved,
+        accept_unknown_cost=accept_unknown_cost,
+        output=output,
+        overwrite=overwrite,
+        key=key,
+    )
     recovery_command = app.render(words)
     summary = {
         "endpoint": "/v1/edit",
@@ -200,20 +189,18 @@ def edit(
         "max_usd": job_cap,
         "output": output,
     }
-    result = S.run_spend(
+    return S.spend_and_download(
         app,
+        client,
         label=LABEL,
         key=key,
         recovery_command=recovery_command,
         summary=summary,
         send=lambda: client.edit(body, recovery_command=recovery_command),
+        warnings=warnings,
+        output=output,
+        overwrite=overwrite,
     )
-    S.add_warnings(result, warnings)
-    if output is not None and result.ok:
-        result = S.download_outputs(
-            app, client, result, label=LABEL, output=output, overwrite=overwrite
-        )
-    return result
 
 
 COMMANDS = [edit]
