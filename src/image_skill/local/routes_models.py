@@ -28,6 +28,19 @@ def _registry_error(exc: RegistryError) -> ApiError:
     return ApiError(400, exc.code, exc.message, recovery=recovery, exit_code=exc.exit_code)
 
 
+def _not_found(code: str, message: str, group: str) -> ApiError:
+    """404 for an unknown id of ``group``; recovery lists the ids (``image-skill GROUP list``)."""
+    return ApiError(
+        404,
+        code,
+        message,
+        recovery={
+            "suggested_command": f"image-skill {group} list --json",
+            "docs_url": f"https://image-skill.com/cli.md#image-skill-{group}",
+        },
+    )
+
+
 @router.get(
     "/v1/models",
     openapi_extra=command("image-skill models list"),
@@ -64,14 +77,10 @@ def models_list(
 def models_show(request: Request, model_id: str) -> JSONResponse:
     row = get_model(model_id)
     if row is None:
-        raise ApiError(
-            404,
+        raise _not_found(
             "MODEL_NOT_FOUND",
             f"no model with id {model_id!r}; list the ids with models list",
-            recovery={
-                "suggested_command": _LIST_COMMAND,
-                "docs_url": "https://image-skill.com/cli.md#image-skill-models",
-            },
+            "models",
         )
     data = {"id": row["id"], "requested_id": model_id, "model": row}
     return envelope_response(request, data)
@@ -94,13 +103,7 @@ def capabilities_list(request: Request) -> JSONResponse:
 def capabilities_show(request: Request, capability_id: str) -> JSONResponse:
     capability = get_capability(capability_id)
     if capability is None:
-        raise ApiError(
-            404,
-            "CAPABILITY_NOT_FOUND",
-            f"no capability with id {capability_id!r}",
-            recovery={
-                "suggested_command": "image-skill capabilities list --json",
-                "docs_url": "https://image-skill.com/cli.md#image-skill-capabilities",
-            },
+        raise _not_found(
+            "CAPABILITY_NOT_FOUND", f"no capability with id {capability_id!r}", "capabilities"
         )
     return envelope_response(request, {"id": capability["id"], "capability": capability})
