@@ -56,35 +56,25 @@ def _handle(
     return envelope_response(request, outcome.data, actor=actor, warnings=outcome.warnings)
 
 
-@router.post(
-    "/v1/create",
-    openapi_extra=command("image-skill create"),
-    responses=envelope_doc(
-        "Job completed, planned (dry run) or replayed", auth=True, errors=_ERRORS
-    ),
-)
-def create(
-    request: Request,
-    conn: Conn,
-    settings: Settings,
-    actor: MaybeActor,
-    body: dict[str, Any] = _BODY_DOC,
-) -> JSONResponse:
-    return _handle("create", request, body, conn, settings, actor)
+def _add_route(operation: str, description: str) -> None:
+    """Register ``POST /v1/{operation}`` (create and edit differ only in these two values)."""
+
+    def handler(
+        request: Request,
+        conn: Conn,
+        settings: Settings,
+        actor: MaybeActor,
+        body: dict[str, Any] = _BODY_DOC,
+    ) -> JSONResponse:
+        return _handle(operation, request, body, conn, settings, actor)
+
+    handler.__name__ = handler.__qualname__ = operation
+    router.post(
+        f"/v1/{operation}",
+        openapi_extra=command(f"image-skill {operation}"),
+        responses=envelope_doc(description, auth=True, errors=_ERRORS),
+    )(handler)
 
 
-@router.post(
-    "/v1/edit",
-    openapi_extra=command("image-skill edit"),
-    responses=envelope_doc(
-        "Edit completed, planned (dry run) or replayed", auth=True, errors=_ERRORS
-    ),
-)
-def edit(
-    request: Request,
-    conn: Conn,
-    settings: Settings,
-    actor: MaybeActor,
-    body: dict[str, Any] = _BODY_DOC,
-) -> JSONResponse:
-    return _handle("edit", request, body, conn, settings, actor)
+_add_route("create", "Job completed, planned (dry run) or replayed")
+_add_route("edit", "Edit completed, planned (dry run) or replayed")
