@@ -243,27 +243,17 @@ def store_feedback(
             "duplicate_of": duplicate_of,
             "cited_trace_id": fields["trace_id"],
         }
-        created = record_activity(
-            conn,
-            "feedback.created",
-            organization_id=actor.organization_id,
-            actor_id=actor.actor_id,
-            subject_id=feedback_id,
-            status="accepted",
-            trace_id=trace_id,
-            links={"feedback_id": feedback_id},
-            details=details,
+        created = _record(
+            conn, actor, feedback_id, trace_id, "feedback.created", "accepted", details
         )
-        queued = record_activity(
+        queued = _record(
             conn,
+            actor,
+            feedback_id,
+            trace_id,
             "feedback.github_queue.processed",
-            organization_id=actor.organization_id,
-            actor_id=actor.actor_id,
-            subject_id=feedback_id,
-            status="skipped",
-            trace_id=trace_id,
-            links={"feedback_id": feedback_id},
-            details={"github_queue": dict(GITHUB_QUEUE_OFFLINE)},
+            "skipped",
+            {"github_queue": dict(GITHUB_QUEUE_OFFLINE)},
         )
     return {
         "feedback_id": feedback_id,
@@ -271,3 +261,26 @@ def store_feedback(
         "event_id": created["event_id"],
         "queue_event_id": queued["event_id"],
     }
+
+
+def _record(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    feedback_id: str,
+    trace_id: str,
+    event_type: str,
+    status: str,
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    """One activity event about ``feedback_id``."""
+    return record_activity(
+        conn,
+        event_type,
+        organization_id=actor.organization_id,
+        actor_id=actor.actor_id,
+        subject_id=feedback_id,
+        status=status,
+        trace_id=trace_id,
+        links={"feedback_id": feedback_id},
+        details=details,
+    )
