@@ -26,7 +26,7 @@ import httpx
 
 from . import _constants as C
 from . import envelope as E
-from .endpoints import EndpointsMixin
+from .endpoints import EndpointsMixin, PublicFetch, public_fetch_failed, public_fetch_reply
 from .envelope import Result
 
 Params = Sequence[tuple[str, str]]
@@ -195,24 +195,16 @@ class ImageSkillClient(EndpointsMixin):
         while True:
             try:
                 response = self._http.request(method, url, headers=headers, content=content)
-            except httpx.ConnectError as exc:
-                # Nothing was sent: safe to retry whatever the method.
-                if attempt < self.max_retries:
-                    attempt += 1
-                    self._sleep(self._backoff(attempt))
-                    continue
-                return self._transport_failure(label, exc, idempotency_key, recovery_command)
-            except httpx.TimeoutException as exc:
-                if method == "GET" and attempt < self.max_retries:
-                    attempt += 1
-                    self._sleep(self._backoff(attempt))
-                    continue
-                return self._timeout_failure(label, exc, idempotency_key, recovery_command)
             except httpx.HTTPError as exc:
-                if method == "GET" and attempt < self.max_retries:
+                # A failed connect sent nothing: safe to retry whatever the method. Any other
+                # transport failure (timeouts included) is retried for GET only.
+                sent_nothing = isinstance(exc, httpx.ConnectError)
+                if (sent_nothing or method == "GET") and attempt < self.max_retries:
                     attempt += 1
                     self._sleep(self._backoff(attempt))
                     continue
+                if isinstance(exc, httpx.TimeoutException):
+                    return self._timeout_failure(label, exc, idempotency_key, recovery_command)
                 return self._transport_failure(label, exc, idempotency_key, recovery_command)
             delay = self._retry_delay(method, response, attempt)
             if delay is not None:
@@ -229,6 +221,38 @@ class ImageSkillClient(EndpointsMixin):
             kwargs["timeout"] = timeout
         with self._http.stream("GET", url, **kwargs) as response:
             yield response
+
+    def public_get(self, url: str, *, accept: str, timeout: float | None = None) -> PublicFetch:
+        """GET a public document by absolute URL, with no Authorization header.
+
+        Never raises: transport failures and non-2xx replies come back as a
+        :class:`PublicFetch` carrying a ``PUBLIC_FETCH_FAILED`` error. ``timeout`` bounds each
+        read (default ``REMOTE_FETCH_TIMEOUT``); retries follow the GET policy.
+        """
+        limit = httpx.Timeout(
+            timeout if timeout is not None else C.REMOTE_FETCH_TIMEOUT,
+            connect=C.CONNECT_TIMEOUT,
+            write=C.WRITE_TIMEOUT,
+            pool=C.POOL_TIMEOUT,
+        )
+        attempt = 0
+        while True:
+            try:
+                response = self._http.get(url, headers={"accept": accept}, timeout=limit)
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+                transient = isinstance(exc, httpx.TransportError) and not isinstance(
+                    exc, httpx.UnsupportedProtocol
+                )
+                if transient and attempt < self.max_retries:
+                    attempt += 1
+                    self._sleep(self._backoff(attempt))
+                    continue
+                return public_fetch_failed(url, exc)
+            delay = self._retry_delay("GET", response, attempt)
+            if delay is None:
+                return public_fetch_reply(url, response.status_code, response.content)
+            attempt += 1
+            self._sleep(delay)
 
     # -- retry policy ---------------------------------------------------------------
     def _backoff(self, attempt: int) -> float:
