@@ -7,11 +7,56 @@ auth rule and default command label. They return :class:`~image_skill.envelope.R
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .envelope import Result
 
 Params = Sequence[tuple[str, str]]
+
+PUBLIC_FETCH_FAILED = "PUBLIC_FETCH_FAILED"
+
+
+@dataclass(frozen=True)
+class PublicFetch:
+    """Outcome of a GET of a public document (npm metadata, hosted docs); never raises.
+
+    ``text`` is the body decoded as UTF-8 (invalid bytes become U+FFFD, one leading BOM is
+    dropped) and is kept for non-2xx replies too. ``error`` is None exactly when ``ok``.
+    """
+
+    url: str
+    ok: bool
+    status_code: int | None
+    text: str | None
+    error: dict[str, Any] | None
+
+
+def decode_text(body: bytes) -> str:
+    """Bytes to text the way a browser's ``response.text()`` does it."""
+    text = body.decode("utf-8", errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def public_fetch_reply(url: str, status: int, body: bytes) -> PublicFetch:
+    """A reply arrived: 2xx is ok; anything else keeps its text and gets an error."""
+    text = decode_text(body)
+    if 200 <= status < 300:
+        return PublicFetch(url, True, status, text, None)
+    error = {
+        "code": PUBLIC_FETCH_FAILED,
+        "message": f"public HTTP GET returned {status}",
+        "retryable": status >= 500,
+    }
+    return PublicFetch(url, False, status, text, error)
+
+
+def public_fetch_failed(url: str, exc: Exception) -> PublicFetch:
+    """No reply at all (DNS, refused, TLS, timeout, bad URL)."""
+    detail = str(exc).strip()
+    message = exc.__class__.__name__ + (f": {detail}" if detail else "")
+    error = {"code": PUBLIC_FETCH_FAILED, "message": message, "retryable": True}
+    return PublicFetch(url, False, None, None, error)
 
 
 def _enc(value: str) -> str:
