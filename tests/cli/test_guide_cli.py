@@ -11,12 +11,12 @@ import json
 import re
 import shlex
 import socket
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from clitools import CliResult, invoke
+from statetools import file_tree, row_counts
 
 SIGNUP = (
     "signup",
@@ -286,31 +286,6 @@ def test_closed_port_is_service_unreachable(cfg: Path, monkeypatch):
     assert not cfg.parent.exists()
 
 
-def _row_counts(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        count = 'SELECT COUNT(*) FROM "{}"'
-        return {name: conn.execute(count.format(name)).fetchone()[0] for name in names}
-
-
-def _tree(root: Path) -> dict[str, tuple[int, int] | None]:
-    """Every file with its size and mtime; the database itself is compared by row counts
-    (a checkpoint may rewrite it), and its WAL/SHM companions may come and go."""
-    skip = ("-wal", "-shm", "-journal")
-    return {
-        str(p.relative_to(root)): None
-        if p.suffix == ".sqlite3"
-        else (p.stat().st_size, p.stat().st_mtime_ns)
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.name.endswith(skip)
-    }
-
-
 @pytest.mark.parametrize("signed", [False, True])
 def test_guide_changes_nothing(tmp_path: Path, cfg: Path, signed: bool):
     if signed:
@@ -319,8 +294,8 @@ def test_guide_changes_nothing(tmp_path: Path, cfg: Path, signed: bool):
         assert invoke("models", "list").exit_code in (0, 1)  # make the backend exist
     db = tmp_path / "local-data" / "image-skill.sqlite3"
     assert db.exists()
-    counts, tree = _row_counts(db), _tree(tmp_path)
+    counts, tree = row_counts(db), file_tree(tmp_path, (".sqlite3",))
     for prompt in ("a cat", "", "a video clip of rain", "a 3d model of a vase"):
         ok_guide(guide("--prompt", prompt))
-    assert _row_counts(db) == counts
-    assert _tree(tmp_path) == tree
+    assert row_counts(db) == counts
+    assert file_tree(tmp_path, (".sqlite3",)) == tree

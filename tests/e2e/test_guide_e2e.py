@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import shlex
-import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from e2etools import free_port, run
+from statetools import file_tree, row_counts
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PLACEHOLDERS = {
@@ -201,29 +201,6 @@ def fill_signup_args() -> list[str]:
     ]
 
 
-def _row_counts(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        count = 'SELECT COUNT(*) FROM "{}"'
-        return {name: conn.execute(count.format(name)).fetchone()[0] for name in names}
-
-
-def _tree(root: Path) -> dict[str, tuple[int, int] | None]:
-    skip = ("-wal", "-shm", "-journal")
-    return {
-        str(p.relative_to(root)): None
-        if p.suffix in (".sqlite3", ".db", ".sqlite")
-        else (p.stat().st_size, p.stat().st_mtime_ns)
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.name.endswith(skip)
-    }
-
-
 def test_guide_changes_nothing_in_the_backend_or_on_disk(e2e_env, served, tmp_path):
     env = e2e_env
     base = ["--api-base-url", served]
@@ -235,7 +212,9 @@ def test_guide_changes_nothing_in_the_backend_or_on_disk(e2e_env, served, tmp_pa
     work.mkdir()
 
     def snapshot() -> tuple[list[dict[str, int]], dict[str, Any]]:
-        return [_row_counts(db) for db in databases], _tree(tmp_path)
+        return [row_counts(db) for db in databases], file_tree(
+            tmp_path, (".sqlite3", ".db", ".sqlite")
+        )
 
     def guides() -> None:
         for args in (["--prompt", "a cat"], [], ["a video clip of rain"], ["--model", "nope"]):
