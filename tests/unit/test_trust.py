@@ -96,7 +96,7 @@ def test_local_base_fetches_from_the_in_process_origin() -> None:
     assert urls.npm_package_url == "http://local.image-skill.invalid/image-skill/0.1.30"
 
 
-# -- npm_package -----------------------------------------------------------------------------------
+# -- npm_package --------
 def test_npm_verified_block_and_repo_normalisation() -> None:
     data, _ = build()
     npm = data["npm_package"]
@@ -180,7 +180,7 @@ def test_normalize_repo_url(raw: Any, expected: str) -> None:
     assert T.normalize_repo_url(raw) == expected
 
 
-# -- hosted_contracts --------------------------------------------------------------------------------
+# -- hosted_contracts --------
 def test_contracts_verified_with_hashes_of_decoded_text() -> None:
     body = "\ufeffcaf\u00e9\n".encode() + b"\xff"
     skill = public_fetch_reply(URLS.contract_urls[0][1], 200, body)
@@ -209,7 +209,7 @@ def test_one_missing_contract_makes_the_block_unreachable_but_keeps_hashes() -> 
     assert data["proof_urls"]["hosted_contracts"]["status"] == "unreachable"
 
 
-# -- hosted_api and model_registry -----------------------------------------------------------------
+# -- hosted_api and model_registry --------
 def test_hosted_api_reachable_and_unreachable() -> None:
     data, _ = build()
     assert data["hosted_api"] == {
@@ -286,7 +286,7 @@ def test_no_executable_model_is_inspect_only() -> None:
     assert any("no model that can run" in w for w in warnings)
 
 
-# -- warnings and summary ----------------------------------------------------------------------------
+# -- warnings and summary --------
 def test_all_good_still_warns_about_studies() -> None:
     models = {"ok": True, "data": {"models": [{"id": "a.b", "status": "available"}]}}
     data, warnings = build(models=models)
@@ -338,7 +338,7 @@ def test_usable_without_warnings() -> None:
     )
 
 
-# -- shape, safe commands, redaction ----------------------------------------------------------------
+# -- shape, safe commands, redaction --------
 def test_packet_key_order_and_subject() -> None:
     data, _ = build()
     assert list(data) == [
