@@ -1,12 +1,26 @@
-"""Run the CLI in-process for tests: `invoke("whoami", ...)` -> CliResult."""
+"""Run the CLI in-process for tests: `invoke("whoami", ...)` -> CliResult; plus the bits the
+CLI and end-to-end tests share (a signup command line, a free loopback port)."""
 
 from __future__ import annotations
 
 import json
+import socket
 from dataclasses import dataclass
 from typing import Any
 
 from click.testing import CliRunner
+
+#: A local agent signup, as CLI arguments.
+SIGNUP = (
+    "signup",
+    "--agent",
+    "--agent-contact",
+    "agent@example.com",
+    "--agent-name",
+    "demo",
+    "--runtime",
+    "test",
+)
 
 
 @dataclass
@@ -43,3 +57,12 @@ def invoke(
         stdout = out.getvalue().decode("utf-8")
         stderr = err.getvalue().decode("utf-8")
     return CliResult(code, stdout, stderr)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, read and closed again)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port

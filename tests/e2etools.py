@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from clitools import CliResult, free_port
 
 
 def script() -> str:
@@ -28,26 +26,13 @@ def script() -> str:
     return found
 
 
-@dataclass
-class Proc:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def json(self) -> dict[str, Any]:
-        parsed = json.loads(self.stdout)
-        assert isinstance(parsed, dict)
-        return parsed
-
-
 def run(
     *args: str,
     env: dict[str, str],
     input: str | None = None,
     cwd: Path | None = None,
     timeout: float = 60,
-) -> Proc:
+) -> CliResult:
     proc = subprocess.run(
         [script(), *args],
         env=env,
@@ -57,15 +42,7 @@ def run(
         timeout=timeout,
         cwd=cwd,
     )
-    return Proc(proc.returncode, proc.stdout, proc.stderr)
-
-
-def free_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import stat
 import threading
 import time
@@ -12,26 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from clitools import invoke
-
-SIGNUP = (
-    "signup",
-    "--agent",
-    "--agent-contact",
-    "agent@example.com",
-    "--agent-name",
-    "demo",
-    "--runtime",
-    "test",
-)
-
-
-def closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
+from clitools import SIGNUP, invoke
+from clitools import free_port as closed_port
 
 
 @pytest.fixture

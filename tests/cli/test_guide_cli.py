@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import socket
 from pathlib import Path
 
 import pytest
 
 from clitools import CliResult, invoke
+from clitools import free_port as closed_port
 from statetools import file_tree, row_counts
 
 SIGNUP = (
@@ -33,14 +33,6 @@ KEY = re.compile(r"create-guide-\d{13}-[0-9a-f]{8}")
 
 def guide(*args: str, input: str | None = None) -> CliResult:
     return invoke("create", "--guide", *args, input=input)
-
-
-def closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture

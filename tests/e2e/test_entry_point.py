@@ -6,18 +6,8 @@ import json
 import stat
 from pathlib import Path
 
+from clitools import SIGNUP
 from e2etools import run
-
-SIGNUP = (
-    "signup",
-    "--agent",
-    "--agent-contact",
-    "agent@example.com",
-    "--agent-name",
-    "demo",
-    "--runtime",
-    "test",
-)
 
 
 def test_version_and_unknown_command(e2e_env):
