@@ -12,30 +12,9 @@ import pytest
 
 from clitools import invoke
 from image_skill.summary import summary_row
+from summarytools import SUMMARY_ROW_KEYS
 
 LOCAL = ("--api-base-url", "local")
-SUMMARY_KEYS = [
-    "id",
-    "display_name",
-    "provider_id",
-    "mode",
-    "status",
-    "availability_reason",
-    "supports",
-    "operations",
-    "task_tags",
-    "estimated_usd_per_image",
-    "credits_required",
-    "pricing_confidence",
-    "cost_known",
-    "budget_required_for_live",
-    "max_outputs_per_request",
-    "max_resolution",
-    "artifact_storage",
-    "model_execution_status",
-    "grants_required",
-    "show_command",
-]
 
 
 @pytest.fixture
@@ -105,7 +84,7 @@ def test_summary_rows_through_our_renderer() -> None:
     rows = res.data["models"]
     assert [row["id"] for row in rows] == [row["id"] for row in full.data["models"]]
     for row, model in zip(rows, full.data["models"], strict=True):
-        assert list(row)[:5] == SUMMARY_KEYS[:5] and list(row) == SUMMARY_KEYS
+        assert list(row)[:5] == SUMMARY_ROW_KEYS[:5] and list(row) == SUMMARY_ROW_KEYS
         assert row["show_command"].endswith(
             f"models show {model['id']} --api-base-url local --json"
         )

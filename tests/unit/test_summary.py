@@ -8,29 +8,7 @@ import pytest
 
 from image_skill.local.registry import list_models
 from image_skill.summary import summarize_models, summary_row, task_tags
-
-ROW_KEYS = [
-    "id",
-    "display_name",
-    "provider_id",
-    "mode",
-    "status",
-    "availability_reason",
-    "supports",
-    "operations",
-    "task_tags",
-    "estimated_usd_per_image",
-    "credits_required",
-    "pricing_confidence",
-    "cost_known",
-    "budget_required_for_live",
-    "max_outputs_per_request",
-    "max_resolution",
-    "artifact_storage",
-    "model_execution_status",
-    "grants_required",
-    "show_command",
-]
+from summarytools import SUMMARY_ROW_KEYS
 
 
 def full_row() -> dict[str, Any]:
@@ -61,7 +39,7 @@ def full_row() -> dict[str, Any]:
 
 def test_row_keys_in_contract_order_and_values() -> None:
     row = summary_row(full_row())
-    assert list(row) == ROW_KEYS
+    assert list(row) == SUMMARY_ROW_KEYS
     assert row["estimated_usd_per_image"] == 0.05
     assert row["credits_required"] == 9
     assert row["pricing_confidence"] == "known"
@@ -75,7 +53,7 @@ def test_row_keys_in_contract_order_and_values() -> None:
 
 def test_missing_raw_keys_are_omitted_and_defaults_filled() -> None:
     row = summary_row({"operations": "not-a-list", "economics": "nope"})
-    assert list(row) == ROW_KEYS[5:]
+    assert list(row) == SUMMARY_ROW_KEYS[5:]
     assert row["availability_reason"] is None
     assert row["supports"] == [] and row["operations"] == []
     assert row["estimated_usd_per_image"] is None
@@ -219,7 +197,7 @@ def test_summarize_keeps_key_positions_and_merges_summary() -> None:
         "result_shape": "compact_model_summary",
         "full_list_command": "image-skill models list --json",
     }
-    assert list(out["models"][0]) == ROW_KEYS
+    assert list(out["models"][0]) == SUMMARY_ROW_KEYS
     assert data["models"][0]["parameters"]  # input untouched
 
 
