@@ -14,35 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
+from createtools import EXIT, PROMPT, Headers, balance, create, ok
 from image_skill._constants import IN_PROCESS_ORIGIN
 from image_skill.local.app import create_app
 from image_skill.local.settings import LocalSettings
 from image_skill.local.transport import InProcessTransport
 
-EXIT = "x-image-skill-exit-code"
-PROMPT = "walrus-private-prompt-0815 in the snow"
-Headers = dict[str, str]
 
-
-def create(client: httpx.Client, headers: Headers, **fields: Any) -> httpx.Response:
-    body: dict[str, Any] = {
-        "prompt": PROMPT,
-        "aspect_ratio": "1:1",
-        "dry_run": False,
-        "accept_unknown_cost": False,
-    }
-    body.update(fields)
-    return client.post("/v1/create", json=body, headers=headers)
-
-
-def ok(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    assert response.headers[EXIT] == "0"
-    data = response.json()["data"]
-    assert isinstance(data, dict)
-    return data
-
-
+# Unlike createtools.fails, this does not also require data to be None.
 def fails(response: httpx.Response, status: int, code: str, exit_code: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers[EXIT] == str(exit_code)
@@ -52,10 +31,6 @@ def fails(response: httpx.Response, status: int, code: str, exit_code: int) -> d
     error = env["error"]
     assert isinstance(error, dict)
     return error
-
-
-def balance(client: httpx.Client, headers: Headers) -> int:
-    return int(ok(client.get("/v1/quota", headers=headers))["limits"]["total_remaining_credits"])
 
 
 def job_count(settings: LocalSettings, status: str | None = None) -> int:
