@@ -79,6 +79,34 @@ def budget_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def spend_options(noun: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options create and edit share after their own ones, from --model-parameters-json
+    to --overwrite; ``noun`` ("created", "edited") goes into the help of --output."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option(
+            "--overwrite", is_flag=True, help="Let --output replace existing files."
+        )(func)
+        func = click.option(
+            "--output",
+            metavar="PATH_OR_DIR",
+            help=f"Download the {noun} assets here (file or dir).",
+        )(func)
+        func = reference_options(func)
+        func = click.option(
+            "--idempotency-key", metavar="KEY", help="Reuse to retry without a second charge."
+        )(func)
+        func = click.option("--dry-run", is_flag=True, help="Validate and plan without spending.")(
+            func
+        )
+        func = budget_options(func)
+        return click.option(
+            "--model-parameters-json", metavar="JSON", help="Model parameters as a JSON object."
+        )(func)
+
+    return decorate
+
+
 # -- argument values ------------------------------------------------------------------
 
 

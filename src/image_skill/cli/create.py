@@ -40,15 +40,7 @@ GUIDE_LABEL = "image-skill create --guide"
 @click.option("--intent", help="explore, final, ... (guides the default model choice).")
 @click.option("--aspect-ratio", metavar="W:H", help='Aspect ratio, default "1:1".')
 @click.option("--output-count", metavar="N", help="Number of outputs (positive integer).")
-@click.option("--model-parameters-json", metavar="JSON", help="Model parameters as a JSON object.")
-@S.budget_options
-@click.option("--dry-run", is_flag=True, help="Validate and plan without spending.")
-@click.option("--idempotency-key", metavar="KEY", help="Reuse to retry without a second charge.")
-@S.reference_options
-@click.option(
-    "--output", metavar="PATH_OR_DIR", help="Download the created assets here (file or dir)."
-)
-@click.option("--overwrite", is_flag=True, help="Let --output replace existing files.")
+@S.spend_options("created")
 @common_options
 def create(
     positional: tuple[str, ...],

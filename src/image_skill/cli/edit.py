@@ -66,15 +66,7 @@ def _fail(message: str) -> CommandFailed:
 @click.option("--provider", help="Provider id.")
 @click.option("--intent", help="Intent (guides the default model choice).")
 @click.option("--aspect-ratio", metavar="W:H", help='Aspect ratio, default "auto".')
-@click.option("--model-parameters-json", metavar="JSON", help="Model parameters as a JSON object.")
-@S.budget_options
-@click.option("--dry-run", is_flag=True, help="Validate and plan without spending.")
-@click.option("--idempotency-key", metavar="KEY", help="Reuse to retry without a second charge.")
-@S.reference_options
-@click.option(
-    "--output", metavar="PATH_OR_DIR", help="Download the edited assets here (file or dir)."
-)
-@click.option("--overwrite", is_flag=True, help="Let --output replace existing files.")
+@S.spend_options("edited")
 @common_options
 def edit(
     positional: tuple[str, ...],
