@@ -203,8 +203,6 @@ class ImageSkillClient(EndpointsMixin):
                     attempt += 1
                     self._sleep(self._backoff(attempt))
                     continue
-                if isinstance(exc, httpx.TimeoutException):
-                    return self._timeout_failure(label, exc, idempotency_key, recovery_command)
                 return self._transport_failure(label, exc, idempotency_key, recovery_command)
             delay = self._retry_delay(method, response, attempt)
             if delay is not None:
@@ -339,32 +337,25 @@ class ImageSkillClient(EndpointsMixin):
         idempotency_key: str | None,
         recovery_command: str | None,
     ) -> Result:
-        message = f"request to {self.configured_base_url} failed: {exc.__class__.__name__}"
-        detail = str(exc).strip()
-        if detail:
-            message += f": {detail}"
+        """No reply: ``TIMEOUT`` for a timeout, else ``HOSTED_API_REQUEST_FAILED``."""
+        name = exc.__class__.__name__
+        if isinstance(exc, httpx.TimeoutException):
+            code, retry_after = E.TIMEOUT, 5
+            message = (
+                f"request to {self.configured_base_url} timed out ({name}); the outcome is unknown"
+            )
+        else:
+            code, retry_after = E.HOSTED_API_REQUEST_FAILED, 30
+            message = f"request to {self.configured_base_url} failed: {name}"
+            detail = str(exc).strip()
+            if detail:
+                message += f": {detail}"
         return E.error_result(
             label,
-            E.HOSTED_API_REQUEST_FAILED,
+            code,
             message,
             retryable=True,
-            recovery=self._unknown_outcome_recovery(idempotency_key, recovery_command, 30),
-        )
-
-    def _timeout_failure(
-        self,
-        label: str,
-        exc: Exception,
-        idempotency_key: str | None,
-        recovery_command: str | None,
-    ) -> Result:
-        return E.error_result(
-            label,
-            E.TIMEOUT,
-            f"request to {self.configured_base_url} timed out ({exc.__class__.__name__}); "
-            "the outcome is unknown",
-            retryable=True,
-            recovery=self._unknown_outcome_recovery(idempotency_key, recovery_command, 5),
+            recovery=self._unknown_outcome_recovery(idempotency_key, recovery_command, retry_after),
         )
 
 
