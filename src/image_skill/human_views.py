@@ -62,6 +62,13 @@ def _table(title: str, rows: list[Any], columns: tuple[str, ...]) -> Table:
     return table
 
 
+def _text(value: Any) -> str | None:
+    """A sentence from a guide field: a string, or the ``warning`` of an object."""
+    if isinstance(value, dict):
+        value = value.get("warning")
+    return escape(str(value)) if value else None
+
+
 def _guide(console: Console, data: dict[str, Any]) -> None:
     stage = data.get("stage")
     ready = data.get("ready")
@@ -69,14 +76,21 @@ def _guide(console: Console, data: dict[str, Any]) -> None:
     selection = data.get("selection")
     if isinstance(selection, dict) and selection.get("model_id"):
         lines.append(f"[bold]model:[/bold] {escape(str(selection.get('model_id')))}")
-    if data.get("guide_warning"):
-        lines.append(f"[yellow]{escape(str(data['guide_warning']))}[/yellow]")
-    if data.get("next_command_effect"):
-        lines.append(escape(str(data["next_command_effect"])))
+    blocker = data.get("blocker")
+    if isinstance(blocker, dict) and blocker.get("message"):
+        lines.append(f"[bold]blocked:[/bold] {escape(str(blocker['message']))}")
+    for key in ("guide_warning", "next_command_effect"):
+        text = _text(data.get(key))
+        if text:
+            lines.append(f"[yellow]{text}[/yellow]" if key == "guide_warning" else text)
     console.print(Panel("\n".join(lines), title="create --guide", border_style="cyan"))
-    if data.get("next_command"):
-        console.print("[bold]next command[/bold]")
-        console.print(escape(str(data["next_command"])), soft_wrap=True)
+    for key, title in (
+        ("next_command", "next command"),
+        ("recommended_no_spend_command", "no-spend alternative"),
+    ):
+        if data.get(key):
+            console.print(f"[bold]{title}[/bold]")
+            console.print(escape(str(data[key])), soft_wrap=True)
 
 
 def _quota(console: Console, data: dict[str, Any]) -> None:
@@ -95,14 +109,32 @@ def _quota(console: Console, data: dict[str, Any]) -> None:
     console.print(table)
 
 
+def _scalars(data: dict[str, Any]) -> Table | None:
+    rows = [(k, v) for k, v in data.items() if not isinstance(v, (dict, list))]
+    if not rows:
+        return None
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column("key", style="bold")
+    table.add_column("value")
+    for key, value in rows:
+        table.add_row(escape(key), _cell(value))
+    return table
+
+
 def _lists(console: Console, data: dict[str, Any]) -> bool:
-    shown = False
+    tables = []
     for key, columns in LIST_COLUMNS.items():
         rows = data.get(key)
         if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
-            console.print(_table(f"{key} ({len(rows)})", rows, columns))
-            shown = True
-    return shown
+            tables.append(_table(f"{key} ({len(rows)})", rows, columns))
+    if not tables:
+        return False
+    header = _scalars(data)
+    if header is not None:
+        console.print(header)
+    for table in tables:
+        console.print(table)
+    return True
 
 
 SPECIAL: tuple[
