@@ -151,17 +151,22 @@ def _contiguous(indexes: set[int]) -> bool:
     return indexes == set(range(len(indexes)))
 
 
+def _unique_indexes(plans: Sequence[ReferencePlan], flag: str, noun: str) -> set[int]:
+    """The indexes of the ``flag`` plans; an index given twice is an error."""
+    seen: set[int] = set()
+    for plan in plans:
+        if plan.flag == flag:
+            if plan.index in seen:
+                raise ReferenceFlagError(f"only one --{flag} is allowed for {noun} {plan.index}")
+            seen.add(plan.index)
+    return seen
+
+
 def _check_plan(plans: Sequence[ReferencePlan]) -> None:
-    frontals: set[int] = set()
+    frontals = _unique_indexes(plans, ELEMENT_FRONTAL, "element")
     references_per_element: dict[int, int] = {}
     for plan in plans:
-        if plan.flag == ELEMENT_FRONTAL:
-            if plan.index in frontals:
-                raise ReferenceFlagError(
-                    f"only one --element-frontal is allowed for element {plan.index}"
-                )
-            frontals.add(plan.index)
-        elif plan.flag == ELEMENT_REFERENCE:
+        if plan.flag == ELEMENT_REFERENCE:
             references_per_element[plan.index] = references_per_element.get(plan.index, 0) + 1
     if not _contiguous(frontals | set(references_per_element)):
         raise ReferenceFlagError("element indexes must be contiguous starting at 0")
@@ -176,15 +181,7 @@ def _check_plan(plans: Sequence[ReferencePlan]) -> None:
                 f"element {element} accepts at most {MAX_REFERENCES_PER_ELEMENT} "
                 "--element-reference images"
             )
-    image_indexes: set[int] = set()
-    for plan in plans:
-        if plan.flag == REFERENCE_IMAGE:
-            if plan.index in image_indexes:
-                raise ReferenceFlagError(
-                    f"only one --reference-image is allowed for index {plan.index}"
-                )
-            image_indexes.add(plan.index)
-    if not _contiguous(image_indexes):
+    if not _contiguous(_unique_indexes(plans, REFERENCE_IMAGE, "index")):
         raise ReferenceFlagError("reference image indexes must be contiguous starting at 0")
 
 
