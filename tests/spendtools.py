@@ -1,4 +1,6 @@
-"""Helpers for the create/edit/upload CLI tests: a signed-up local account and probes."""
+"""Helpers for the create/edit/upload CLI tests: a signed-up local account and probes.
+
+The ``account`` fixture reaches the CLI tests through tests/cli/conftest.py."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from clitools import CliResult, invoke
@@ -28,6 +31,16 @@ SIGNUP = (
 def signup() -> None:
     res = invoke(*SIGNUP)
     assert res.exit_code == 0, res.stdout
+
+
+@pytest.fixture
+def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A signed-up local agent whose config lives under tmp_path (also the working dir)."""
+    path = tmp_path / "cfg" / "config.json"
+    monkeypatch.setenv("IMAGE_SKILL_CONFIG_PATH", str(path))
+    monkeypatch.chdir(tmp_path)
+    signup()
+    return path
 
 
 def remaining_credits() -> int:

@@ -20,17 +20,7 @@ from spendtools import (
     notices,
     png,
     remaining_credits,
-    signup,
 )
-
-
-@pytest.fixture
-def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "cfg" / "config.json"
-    monkeypatch.setenv("IMAGE_SKILL_CONFIG_PATH", str(path))
-    monkeypatch.chdir(tmp_path)
-    signup()
-    return path
 
 
 @pytest.fixture

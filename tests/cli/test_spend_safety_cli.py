@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from clitools import invoke
-from spendtools import in_flight_files, remaining_credits, signup
+from spendtools import in_flight_files, remaining_credits
 
 
 @dataclass
@@ -96,15 +96,6 @@ def fault_server(request: pytest.FixtureRequest) -> Iterator[FaultServer]:
         server.stop.set()
         thread.join(timeout=5)
         sock.close()
-
-
-@pytest.fixture
-def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "cfg" / "config.json"
-    monkeypatch.setenv("IMAGE_SKILL_CONFIG_PATH", str(path))
-    monkeypatch.chdir(tmp_path)
-    signup()
-    return path
 
 
 def _recovery_args(command: str) -> list[str]:
