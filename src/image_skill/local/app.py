@@ -83,7 +83,33 @@ def create_app(settings: LocalSettings | None = None) -> FastAPI:
     _install_error_handlers(app)
     app.add_middleware(CatchAllMiddleware)
     include_optional_routers(app)
+    _document_validation_as_400(app)
     return app
+
+
+def _document_validation_as_400(app: FastAPI) -> None:
+    """Drop FastAPI's automatic ``422 HTTPValidationError`` replies from the OpenAPI doc.
+
+    Request validation errors are answered as ``400 INVALID_ARGUMENTS`` envelopes (see
+    :func:`_validation_to_api_error`), already documented on every route, so the default
+    entry described a reply that never happens. A route's own ``422`` doc is kept.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        doc = generate()  # cached by FastAPI; the edits below are idempotent
+        for operations in doc.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                    del responses["422"]
+        schemas = doc.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" not in json.dumps(doc.get("paths", {})):
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -48,16 +48,38 @@ _SIGNUP_RECOVERY = {
     "docs_url": SIGNUP_DOCS_URL,
 }
 
-_Text = Annotated[Any, Field(default=None, json_schema_extra={"type": "string"})]
+# Fields are typed ``Any`` so the handler can answer bad values with the contract's own
+# messages; ``json_schema_extra`` documents what it accepts.
+_Contact = Annotated[
+    Any, Field(default=None, json_schema_extra={"type": "string", "pattern": _EMAIL.pattern})
+]
+_Text = Annotated[
+    Any,
+    Field(
+        default=None,
+        json_schema_extra={
+            "type": "string",
+            "minLength": 1,
+            "maxLength": _MAX_TEXT,
+            "pattern": r"\S",
+        },
+    ),
+]
 
 
 class SignupRequest(BaseModel):
     """Body of ``POST /v1/agent-signups``."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "required": ["agent_name", "runtime"],
+            "anyOf": [{"required": ["agent_contact"]}, {"required": ["human_email"]}],
+        },
+    )
 
-    agent_contact: _Text = None
-    human_email: _Text = None
+    agent_contact: _Contact = None
+    human_email: _Contact = None
     agent_name: _Text = None
     runtime: _Text = None
     return_token: bool = True

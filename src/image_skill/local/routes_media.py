@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from .assets import asset_file_path, get_asset_any_org
+from .assets import PREFIX_FOR_MIME, asset_file_path, get_asset_any_org
 from .deps import Conn, Settings, command
 from .errors import ApiError, envelope_doc
 from .settings import LocalSettings
@@ -32,18 +33,28 @@ def _not_found(name: str) -> ApiError:
     return ApiError(404, "ASSET_NOT_FOUND", f"no media at /a/{shown}")
 
 
+_BYTES = {"schema": {"type": "string", "format": "binary"}}
 _DOC = {
     **envelope_doc("The asset's bytes", errors={404: "ASSET_NOT_FOUND envelope"}),
-    200: {"description": "The asset's bytes, with its own content-type"},
+    200: {
+        "description": "The asset's bytes, with its own content-type",
+        "content": {mime: _BYTES for mime in PREFIX_FOR_MIME},
+    },
+    304: {"description": "Not modified: If-None-Match named the asset's etag"},
+}
+_ROUTE: dict[str, Any] = {
+    "openapi_extra": command("image-skill assets get"),
+    "responses": _DOC,
+    "response_class": Response,
 }
 
 
-@router.get("/a/{name}", openapi_extra=command("image-skill assets get"), responses=_DOC)
+@router.get("/a/{name}", **_ROUTE)
 def media(request: Request, name: str, conn: Conn, settings: Settings) -> Response:
     return _serve(request, name, conn, settings)
 
 
-@router.head("/a/{name}", openapi_extra=command("image-skill assets get"), responses=_DOC)
+@router.head("/a/{name}", **_ROUTE)
 def media_head(request: Request, name: str, conn: Conn, settings: Settings) -> Response:
     """Same headers as ``GET``, no body."""
     return _serve(request, name, conn, settings)
