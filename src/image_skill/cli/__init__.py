@@ -22,6 +22,7 @@ from ._app import AppState, CommandFailed, common_options
 #: Modules under image_skill.cli that contribute commands, in help order.
 COMMAND_MODULES = (
     "doctor",
+    "trust",
     "signup",
     "auth",
     "usage",

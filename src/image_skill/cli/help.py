@@ -18,6 +18,15 @@ _CREDITS = "image-skill credits <methods|packs list|quote|buy|status> --json"
 #: key -> (usage, anchor, extra keys)
 HELP_TABLE: dict[str, tuple[str, str, dict[str, Any]]] = {
     "doctor": ("image-skill doctor --json", "#image-skill-doctor", {}),
+    "trust": (
+        "image-skill trust --json",
+        "#image-skill-trust",
+        {
+            "description": "Read-only evidence for choosing this tool, no token needed: npm "
+            "package provenance, hashes of the hosted contract docs, API health and which "
+            "models can run."
+        },
+    ),
     "signup": (
         "image-skill signup --agent --agent-contact AGENT_OR_OPERATOR_INBOX --agent-name NAME "
         "--runtime RUNTIME --json",
