@@ -99,8 +99,12 @@ def trust() -> Result:
     """
     app = state()
     _token_handoff(app)
+    from .. import _constants as C
     from .. import trust as T
 
+    if app.timeout is None:
+        # Every read is bounded: a packet is not worth the 600 s a video create may need.
+        app.timeout = C.REMOTE_FETCH_TIMEOUT
     client = app.client()
     urls = T.plan_urls(app.base_url(), client.base_url if client.in_process else None)
     npm, contracts, health, models = _fetch_all(client, urls, app.timeout)
