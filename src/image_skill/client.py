@@ -72,7 +72,7 @@ def _header_exit_code(value: str) -> int | None:
         return 0
     try:
         code = int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "nan"; "inf", "1e400"
         return None
     return code % 256
 
@@ -279,13 +279,15 @@ class ImageSkillClient(EndpointsMixin):
         status = response.status_code
         if envelope is None:
             envelope = self._non_json_envelope(status, label, idempotency_key, recovery_command)
+        if envelope.get("ok") is True:
+            # The printed envelope decides success: exit 0 iff it says ``"ok": true``. A
+            # non-zero header on an ok envelope breaks the server contract and is ignored.
+            return Result(envelope, 0)
         header = response.headers.get("x-image-skill-exit-code")
         exit_code = _header_exit_code(header) if header is not None else None
-        if exit_code is None:
-            exit_code = 0 if envelope.get("ok") else status_exit_code(status)
-        if not envelope.get("ok") and exit_code == 0:
-            # A failure must never look like success to a script.
-            exit_code = status_exit_code(status) if status >= 400 else 1
+        if not exit_code:
+            # A failure (or an ``ok`` that is not ``true``) must never look like success.
+            exit_code = status_exit_code(status)
         return Result(envelope, exit_code)
 
     def _non_json_envelope(
@@ -366,11 +368,28 @@ def parse_envelope_body(body: bytes) -> dict[str, Any] | None:
         text = text[1:]
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
         return None
-    if isinstance(parsed, dict) and "ok" in parsed:
+    if isinstance(parsed, dict) and "ok" in parsed and not _nested_deeper_than(parsed, 100):
         return parsed
     return None
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` levels (iterative: deep input is the point).
+
+    An envelope that deep is not one we can relay: printing it would recurse past Python's
+    stack limit, so it is treated like a reply without a JSON envelope.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _parse_retry_after(value: str | None) -> float | None:
