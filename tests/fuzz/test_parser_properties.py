@@ -6,8 +6,10 @@ asset-reference recognition and ``models --summary`` rows built from arbitrary J
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -119,17 +121,21 @@ def _raising_predicate(url: str) -> bool:
     raise ValueError(f"cannot parse {url}")
 
 
+@pytest.fixture(scope="module")
+def own_client() -> Iterator[ImageSkillClient]:
+    with ImageSkillClient(base_url=_OWN, max_retries=0) as client:
+        yield client
+
+
 @given(reference=_references(), predicate=st.sampled_from(["none", "client", "raises"]))
 @FAST
 def test_asset_reference_recognition_never_raises_and_names_a_real_id(
-    reference: str, predicate: str
+    own_client: ImageSkillClient, reference: str, predicate: str
 ) -> None:
-    client = ImageSkillClient(base_url=_OWN, max_retries=0)
-    is_own = {"none": None, "client": client.is_own_url, "raises": _raising_predicate}[predicate]
-    try:
-        found = recognize_asset_reference(reference, is_own)
-    finally:
-        client.close()
+    is_own = {"none": None, "client": own_client.is_own_url, "raises": _raising_predicate}[
+        predicate
+    ]
+    found = recognize_asset_reference(reference, is_own)
     if found is None:
         assert not is_asset_id(reference)
         return
