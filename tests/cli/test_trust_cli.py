@@ -177,8 +177,8 @@ def test_trust_on_local_backend_reports_missing_docs_honestly() -> None:
     assert py["name"] == "image-skill" and py["version"] == metadata.version("image-skill")
     assert py["source"] == "importlib.metadata"
     assert isinstance(py["editable"], bool) and isinstance(py["direct_url_install"], bool)
-    assert py["module_path"].endswith("image_skill")
-    assert data["redaction"]["private_paths_included"] is True
+    assert "module_path" not in py
+    assert data["redaction"]["private_paths_included"] is False
 
 
 @pytest.mark.parametrize(

@@ -89,10 +89,9 @@ def trust() -> Result:
     and none is sent; a token given with --token or --token-stdin is discarded.
 
     Differences from the npm client: a python_package block (from importlib.metadata: name,
-    version, installer, editable or direct-URL install, module directory, no network) sits
+    version, installer, editable or direct-URL install; no network, no local paths) sits
     next to npm_package, which is still fetched from the npm registry (or
-    {base}/image-skill/0.1.30 for another base); since that block names a local directory,
-    redaction.private_paths_included is true when it does. safe_commands are rendered with
+    {base}/image-skill/0.1.30 for another base). safe_commands are rendered with
     this installation's command prefix, not npx. With --api-base-url local, the docs and
     npm lookups go to the in-process backend, which serves neither, so they come back
     unreachable / not_available_yet and summary.status follows from that.
@@ -159,14 +158,9 @@ def python_package_info() -> dict[str, Any]:
     """What the installed distribution says about itself; no network."""
     import json
     from importlib import metadata
-    from pathlib import Path
 
     from .. import _constants as C
 
-    module_path = str(Path(__file__).resolve().parent.parent)
-    home = str(Path.home())
-    if home not in ("", "/") and module_path.startswith(home + "/"):
-        module_path = "~" + module_path[len(home) :]
     info: dict[str, Any] = {
         "status": "installed",
         "source": "importlib.metadata",
@@ -175,7 +169,6 @@ def python_package_info() -> dict[str, Any]:
         "installer": None,
         "editable": False,
         "direct_url_install": False,
-        "module_path": module_path,
     }
     try:
         dist = metadata.distribution(C.PACKAGE_NAME)
