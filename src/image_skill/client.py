@@ -19,7 +19,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
@@ -28,6 +28,9 @@ from . import _constants as C
 from . import envelope as E
 from .endpoints import EndpointsMixin, PublicFetch, public_fetch_failed, public_fetch_reply
 from .envelope import Result
+
+if TYPE_CHECKING:
+    from .commands import CommandContext
 
 Params = Sequence[tuple[str, str]]
 
@@ -103,11 +106,14 @@ class ImageSkillClient(EndpointsMixin):
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         user_agent: str | None = None,
+        command_context: CommandContext | None = None,
     ) -> None:
         self.configured_base_url = resolve_base_url(base_url)
         self.token = token
         self.max_retries = max(0, max_retries)
         self._sleep = sleep
+        #: How commands suggested in recoveries are rendered (prefix, --api-base-url).
+        self.command_context = command_context
         self.in_process = self.configured_base_url == C.LOCAL_BASE_URL_ALIAS
         self.base_url = C.IN_PROCESS_ORIGIN if self.in_process else self.configured_base_url
         self._owns_client = http_client is None
@@ -327,7 +333,7 @@ class ImageSkillClient(EndpointsMixin):
         else:
             from .commands import render
 
-            recovery["suggested_command"] = render(["doctor", "--json"])
+            recovery["suggested_command"] = render(["doctor", "--json"], self.command_context)
         recovery["docs_url"] = C.DOCS_URL
         recovery["retry_after_seconds"] = retry_after
         return recovery

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import secrets
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._constants import DOCS_URL
+
+if TYPE_CHECKING:
+    from .models import Envelope as EnvelopeModel
 
 Envelope = dict[str, Any]
 
@@ -153,6 +156,15 @@ class Result:
     def error(self) -> dict[str, Any] | None:
         err = self.envelope.get("error")
         return err if isinstance(err, dict) else None
+
+    def model(self) -> EnvelopeModel:
+        """The envelope as a validated pydantic model (attribute access, extra keys kept).
+
+        Raises ``pydantic.ValidationError`` when the envelope is malformed.
+        """
+        from .models import parse_envelope
+
+        return parse_envelope(self.envelope)
 
     def __repr__(self) -> str:
         return f"Result(exit_code={self.exit_code}, ok={self.ok})"

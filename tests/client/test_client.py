@@ -225,3 +225,32 @@ def test_closed_port_fails_fast():
     assert time.monotonic() - start < 5
     assert result.error["code"] == "HOSTED_API_REQUEST_FAILED"
     assert result.exit_code == 7
+
+
+def test_result_model_gives_typed_access_and_keeps_extra_keys():
+    body = envelope(
+        ok=False,
+        data=None,
+        error={
+            "code": "QUOTA_EXCEEDED",
+            "message": "m",
+            "retryable": False,
+            "recovery": {
+                "suggested_command": "image-skill credits methods --json",
+                "top_up": {"x": 1},
+            },
+        },
+        brand_new_key=1,
+    )
+
+    def handler(request):
+        return httpx.Response(402, json=body)
+
+    client, _ = make(handler)
+    model = client.quota().model()
+    assert model.ok is False
+    assert model.error is not None and model.error.code == "QUOTA_EXCEEDED"
+    assert model.error.recovery is not None
+    assert model.error.recovery.suggested_command == "image-skill credits methods --json"
+    assert model.model_dump()["brand_new_key"] == 1
+    assert model.error.recovery.model_dump()["top_up"] == {"x": 1}

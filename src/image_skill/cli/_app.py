@@ -110,7 +110,12 @@ class AppState:
         from ..client import ImageSkillClient, LocalBackendUnavailable
 
         try:
-            client = ImageSkillClient(base_url=self.api_base_url, token=token, timeout=self.timeout)
+            client = ImageSkillClient(
+                base_url=self.api_base_url,
+                token=token,
+                timeout=self.timeout,
+                command_context=self.command_ctx(),
+            )
         except LocalBackendUnavailable as exc:
             raise CommandFailed(
                 E.error_result(
