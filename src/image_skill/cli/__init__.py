@@ -8,6 +8,7 @@ the exit code. Each command group lives in its own module and exposes ``COMMANDS
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -183,7 +184,21 @@ def _interrupted(argv: list[str]) -> Result:
     )
 
 
+COMPLETION_ENV = "_IMAGE_SKILL_COMPLETE"
+
+
+def _shell_completion() -> int:
+    """Click's shell completion (`eval "$(_IMAGE_SKILL_COMPLETE=bash_source image-skill)"`)."""
+    try:
+        root.main(args=[], prog_name="image-skill", complete_var=COMPLETION_ENV)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and os.environ.get(COMPLETION_ENV):
+        return _shell_completion()
     args = list(sys.argv[1:] if argv is None else argv)
     fmt = choose_format(args)
     try:
