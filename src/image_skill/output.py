@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from .envelope import Envelope, Result
@@ -85,3 +87,19 @@ def notice(message: str) -> None:
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass
+
+
+@contextmanager
+def spinner(fmt: str, message: str) -> Iterator[None]:
+    """A spinner on stderr while long work runs, only in --human mode at a terminal."""
+    try:
+        interactive = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        interactive = False
+    if fmt != "human" or not interactive:
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield

@@ -320,7 +320,9 @@ def run_spend(
     )
     click.echo(crumb.notice(), err=True)
     try:
-        with _sigterm_as_interrupt():
+        from ..output import spinner
+
+        with _sigterm_as_interrupt(), spinner(app.fmt, f"{label}: waiting for the result"):
             result = send()
     except KeyboardInterrupt:
         return E.error_result(

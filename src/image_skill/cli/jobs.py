@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import click
@@ -132,18 +132,11 @@ def _job_status(data: Any) -> Any:
     return job.get("status") if isinstance(job, dict) else None
 
 
-@contextmanager
-def _spinner(job: str) -> Iterator[None]:
+def _spinner(job: str) -> AbstractContextManager[None]:
     """A spinner on stderr while waiting, only in --human mode at a terminal."""
-    import sys
+    from ..output import spinner
 
-    if state().fmt != "human" or not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(f"waiting for {job}"):
-        yield
+    return spinner(state().fmt, f"waiting for {job}")
 
 
 COMMANDS = [jobs]
