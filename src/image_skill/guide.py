@@ -23,8 +23,9 @@ Deliberate differences from the npm guide (digest: /work/shared/digests/guide.md
   (``image-skill`` or ``python -m image_skill``) instead of
   ``npm_config_update_notifier=false npx -y image-skill@latest``, and quoted with
   ``shlex.quote`` instead of JSON string quoting, so a prompt holding ``$(...)`` stays inert;
-* the payment ``next_command`` (a server-provided ``image-skill credits ...`` string) gets
-  its ``image-skill`` word replaced by our prefix; the config-write recovery commands are
+* the payment ``next_command`` and the ``self_fund_handoff.payment_commands`` the agent
+  follows after it (server-provided ``image-skill credits ...`` strings) get their
+  ``image-skill`` word replaced by our prefix; the config-write recovery commands are
   rendered with our prefix too (identical to the contract when the prefix is ``image-skill``);
 * with an unwritable config path, ``after_next`` (and the ``rerun_guide`` wrappers) carry
   the same ``IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json"`` prefix as the signup
@@ -192,6 +193,7 @@ def build_guide(inputs: GuideInputs) -> GuideOutput:
             local_settle_command=local_settle_command(
                 get(st.payments, "data"), payments["preferred_method"]
             ),
+            render=cmds.pay,
         )
 
     quota_env = st.quota

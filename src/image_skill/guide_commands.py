@@ -7,9 +7,9 @@ Deliberate difference from the npm guide: an explicit ``--api-base-url`` is carr
 *every* command we render, including the inspection escape hatches, the generic dry run, the
 config-write recovery commands and the payment ``next_command`` at ``quota_required``. The
 npm guide drops it there (digest §8.4), so an agent following those commands would talk to
-the default hosted API instead of the server it was guided against. Raw server strings that
-we only relay (``checks.payments.suggested_commands``, ``self_fund_handoff.payment_commands``)
-stay verbatim.
+the default hosted API instead of the server it was guided against. The quota-stage steps
+the agent follows (``self_fund_handoff.payment_commands``) go through :meth:`GuideCommands.pay`
+too; only the raw summary ``checks.payments.suggested_commands`` stays verbatim.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ Deliberate difference from the npm guide: a payment method is usable when it is 
 **or** explicitly simulated (``simulated: true``). The npm guide drops every rail that is not
 live money; our offline local backend reports its rails honestly as ``live_money: false,
 simulated: true``, and those rails must still be offered so an agent can rehearse the
-top-up flow. Server-provided command strings are kept verbatim here (they start with
-``image-skill``); only ``next_command`` swaps that word for our program prefix. When the
+top-up flow. Server-provided command strings are kept verbatim in ``checks.payments``
+(they start with ``image-skill``); ``next_command`` and the handoff's ``payment_commands``
+swap that word for our program prefix (see :func:`self_fund_handoff`). When the
 preferred rail offers a ``recovery.local_settle_command`` (the local backend's simulated
 settlement), the quota-stage handoff lists it as ``payment_commands.local_settle``.
 """
@@ -13,6 +14,7 @@ settlement), the quota-stage handoff lists it as ``payment_commands.local_settle
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from . import guide_text as text
@@ -212,12 +214,20 @@ def self_fund_handoff(
     token_source: str,
     auth_next_command: dict[str, Any],
     local_settle_command: str | None = None,
+    render: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     """The quota-stage handoff (digest §9.8).
 
     Our addition: ``payment_commands.local_settle`` (only when the server's preferred
     method offers ``recovery.local_settle_command``, as the offline local backend's
     simulated rails do) is the step that stands in for the real payment there.
+
+    ``render`` turns a server ``image-skill credits ...`` string into the command the agent
+    runs (our program prefix, an explicit ``--api-base-url``). It is applied to
+    ``payment_commands`` and ``wallet_settlement.status_command_after_payment``, the steps
+    the agent follows after ``next_command``; the npm guide relays them raw, so with a
+    non-default base URL they would reach the wrong server, and with our prefix not on
+    ``PATH`` they would not run at all. ``checks.payments.suggested_commands`` stays raw.
     """
     pm = payments["preferred_method"]
 
@@ -232,6 +242,11 @@ def self_fund_handoff(
     }
     if local_settle_command is not None:
         payment_commands["local_settle"] = local_settle_command
+    if render is not None:
+        payment_commands = {
+            kind: None if command is None else render(command)
+            for kind, command in payment_commands.items()
+        }
     browserless = member("browserless_methods")
     agent_settleable = member("agent_settleable_methods")
     wallet = None

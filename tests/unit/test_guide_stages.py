@@ -1079,9 +1079,12 @@ def test_api_base_url_flag_reaches_every_rendered_command() -> None:
     )
     assert prompt.data["escape_hatches"]["dry_run"] == with_flag(GENERIC_DRY, local)
     quota = build(explicit_api_base_url=local, token_source="env", quota=QUOTA_BROKE)
-    # the payment next_command reaches the same server; the relayed server strings do not
+    # the payment next_command and the handoff steps reach the same server; the raw
+    # summary of server strings does not
     assert quota.data["next_command"] == with_flag(QUOTE_X402, local)
-    assert quota.data["self_fund_handoff"]["payment_commands"]["quote"] == QUOTE_X402
+    assert quota.data["self_fund_handoff"]["payment_commands"]["quote"] == with_flag(
+        QUOTE_X402, local
+    )
     assert quota.data["checks"]["payments"]["suggested_commands"][2] == QUOTE_X402
     # The context's own api_base_url is used when no explicit value is given.
     ctx = build(
@@ -1292,3 +1295,37 @@ def test_free_only_daily_cap_does_not_block_paid_credits() -> None:
     del quota["data"]["daily_jobs"]["applies_to"]
     quota["data"]["limits"]["payment_backed_remaining_credits"] = 500
     assert build(token_source="env", quota=quota).data["stage"] == "quota_required"
+
+
+def test_self_fund_steps_run_with_our_prefix_and_reach_the_same_server() -> None:
+    # The agent follows payment_commands after next_command: raw "image-skill credits ..."
+    # strings would not run when our prefix is "python -m image_skill", and without the
+    # explicit --api-base-url they would buy from the default hosted API instead.
+    settle = "image-skill local settle --payment-attempt-id PAYMENT_ATTEMPT_ID --json"
+    x402 = copy.deepcopy(X402_METHOD)
+    x402["recovery"]["local_settle_command"] = settle
+    ctx = CommandContext(prefix=("/venv/bin/python", "-m", "image_skill"), api_base_url="local")
+    out = build(
+        token_source="config",
+        quota=QUOTA_BROKE,
+        payments=payments_envelope([CHECKOUT_METHOD, x402]),
+        command_ctx=ctx,
+    )
+
+    def ours(raw: str) -> str:
+        return with_flag(
+            "/venv/bin/python -m image_skill " + raw.removeprefix("image-skill "), "local"
+        )
+
+    handoff = out.data["self_fund_handoff"]
+    assert handoff["payment_commands"] == {
+        "quote": ours(QUOTE_X402),
+        "buy": ours(EXPECTED_SUGGESTED_COMMANDS[3]),
+        "status": ours(EXPECTED_SUGGESTED_COMMANDS[4]),
+        "local_settle": ours(settle),
+    }
+    assert handoff["wallet_settlement"]["status_command_after_payment"] == ours(
+        EXPECTED_SUGGESTED_COMMANDS[4]
+    )
+    assert out.data["next_command"] == handoff["payment_commands"]["quote"]
+    assert out.data["checks"]["payments"]["suggested_commands"] == EXPECTED_SUGGESTED_COMMANDS
