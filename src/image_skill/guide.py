@@ -35,7 +35,8 @@ Deliberate differences from the npm guide (digest: /work/shared/digests/guide.md
   ``next_command``, escape hatches, recovery), not only the guide/signup/create ones, so
   following any of them reaches the same server (see :mod:`image_skill.guide_commands`);
 * payment rails count when live money **or** explicitly simulated (see
-  :mod:`image_skill.guide_payments`);
+  :mod:`image_skill.guide_payments`); when the preferred rail is simulated,
+  ``self_fund_handoff.live_money`` and ``guide_warning.live_money_action`` are false;
 * model selection falls back to a model of the right modality before "first eligible row"
   (see :mod:`image_skill.guide_selection`);
 * inputs that crash the npm guide (a non-array ``data.models``, ``daily_jobs: null``) are
@@ -239,7 +240,9 @@ def build_guide(inputs: GuideInputs) -> GuideOutput:
         ),
         "cost": pricing.cost(),
         "blocker": _blocker(st, inputs, remaining, credits),
-        "guide_warning": f.guide_warning(stage, effect, top_up),
+        "guide_warning": f.guide_warning(
+            stage, effect, top_up, simulated_rail=get(summary, "live_money") is False
+        ),
         "auth_ready": f.auth_ready(
             stage,
             authenticated=authenticated,

@@ -122,7 +122,12 @@ _QUOTA_WARNINGS = {
 }
 
 
-def guide_warning(stage: str, effect: dict[str, Any], top_up_path: Any) -> dict[str, Any]:
+def guide_warning(
+    stage: str, effect: dict[str, Any], top_up_path: Any, *, simulated_rail: bool = False
+) -> dict[str, Any]:
+    """``guide_warning`` (digest §9.3). ``simulated_rail``: the preferred payment rail says
+    ``live_money: false`` (the local backend's simulated rails), so the quota-stage payment
+    action is not a live-money action (the npm guide only ever sees live rails)."""
     safety, field, warning = _SAFETY[stage]
     no_spend_safe = bool(effect["no_spend"]) and not any(
         effect[key] for key in ("provider_call", "payment_object", "credit_debit", "media_write")
@@ -132,7 +137,7 @@ def guide_warning(stage: str, effect: dict[str, Any], top_up_path: Any) -> dict[
     path = None
     if stage == QUOTA_REQUIRED:
         no_spend_safe = False
-        live_money_action = True
+        live_money_action = not simulated_rail
         spend_required = True
         path = top_up_path
         warning = _QUOTA_WARNINGS.get(path, text.GW_QUOTA_OTHER) if path else warning

@@ -255,7 +255,9 @@ def self_fund_handoff(
     return {
         "required": True,
         "preferred_method": pm,
-        "live_money": member("live_money_methods"),
+        # a simulated rail is listed with the live ones but moves no money: say so
+        "live_money": member("live_money_methods")
+        and get(payments["preferred_method_summary"], "live_money") is True,
         "browserless": browserless,
         "agent_initiated": member("agent_initiated_methods"),
         "agent_settleable": agent_settleable,

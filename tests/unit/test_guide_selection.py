@@ -337,6 +337,14 @@ def test_quota_stage_on_local_simulated_rails() -> None:
     assert out.data["self_fund_next_command_label"] == "browserless_agent_payable_quote"
     assert out.data["self_fund_handoff"]["wallet_settlement"] is not None
     assert out.data["guide_warning"]["payment_top_up_path"] == "browserless_agent_self_fund"
+    # No money moves on a simulated rail, and the guide must not say it does: agents are
+    # told to treat live_money true as real spend, so they would refuse the rehearsal.
+    assert out.data["self_fund_handoff"]["live_money"] is False
+    assert out.data["guide_warning"]["live_money_action"] is False
+    assert out.data["guide_warning"]["spend_required"] is True
+    live = build(payments=payments_envelope([X402_METHOD]), token_source="env", quota=QUOTA_BROKE)
+    assert live.data["self_fund_handoff"]["live_money"] is True
+    assert live.data["guide_warning"]["live_money_action"] is True
 
 
 def test_inspection_path_for_a_rail_that_is_neither_self_fund_nor_handoff() -> None:
