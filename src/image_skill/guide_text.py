@@ -8,11 +8,19 @@ not reused). Names mirror the string ids of the guide digest (§11).
 from __future__ import annotations
 
 # selection.reason
-R_REQ_3D = "The requested model is an executable image-to-3D model; it needs one owned image input."
+#: How to fill the ``image_...`` placeholder of the image-to-3D ``edit`` command.
+_INPUT_IMAGE_HOW = (
+    " Replace image_... in next_command with the asset_id of an image you own: one from an "
+    "earlier create, or from `upload PATH` for a local file."
+)
+R_REQ_3D = (
+    "The requested model is an executable image-to-3D model; it needs one owned image input."
+    + _INPUT_IMAGE_HOW
+)
 R_REQ_CREATE = "The requested model is an executable create model."
 R_3D = (
     "The prompt asks for a 3D asset, so an executable image-to-3D model was chosen; it needs "
-    "one owned image_... asset as input."
+    "one owned image_... asset as input." + _INPUT_IMAGE_HOW
 )
 R_AUDIO = "The prompt asks for audio, so an executable audio model was chosen."
 R_VIDEO = "The prompt asks for video, so an executable video model was chosen."

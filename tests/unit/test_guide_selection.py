@@ -76,6 +76,9 @@ def test_hosted_explicit_model_reasons() -> None:
     assert "--model fal.flux-dev " in out.data["next_command"]
     out3d = build(model="fal.trellis-image-to-3d", token_source="env", quota=QUOTA_RICH)
     assert out3d.data["selection"]["reason"] == T.R_REQ_3D
+    # The 3D next_command holds an image_... placeholder: both reasons say how to fill it.
+    for reason in (T.R_REQ_3D, T.R_3D):
+        assert "image_..." in reason and "asset_id" in reason and "upload PATH" in reason
     assert out3d.data["selection"]["operation"] == "edit"
 
 
