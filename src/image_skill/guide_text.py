@@ -104,7 +104,9 @@ EF_QUOTA = (
 )
 EF_READY = (
     "next_command creates media and can debit credits. For checks that must not spend, run "
-    "recommended_no_spend_command instead."
+    "recommended_no_spend_command instead. The media stays on the server: its reply lists "
+    "data.assets[].asset_id, and `assets get ASSET_ID --output PATH` (same program prefix) "
+    "downloads a file."
 )
 
 # no-spend fields

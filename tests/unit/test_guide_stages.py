@@ -1329,3 +1329,10 @@ def test_self_fund_steps_run_with_our_prefix_and_reach_the_same_server() -> None
     )
     assert out.data["next_command"] == handoff["payment_commands"]["quote"]
     assert out.data["checks"]["payments"]["suggested_commands"] == EXPECTED_SUGGESTED_COMMANDS
+
+
+def test_ready_effect_says_how_to_download_the_created_file() -> None:
+    # The create reply has no download step of its own; the guide names it.
+    out = build(token_source="env", quota=QUOTA_RICH)
+    text = out.data["next_command_effect"]["warning"]
+    assert "data.assets[].asset_id" in text and "assets get ASSET_ID --output PATH" in text
