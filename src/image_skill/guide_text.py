@@ -104,9 +104,9 @@ EF_QUOTA = (
 )
 EF_READY = (
     "next_command creates media and can debit credits. For checks that must not spend, run "
-    "recommended_no_spend_command instead. The media stays on the server: its reply lists "
-    "data.assets[].asset_id, and `assets get ASSET_ID --output PATH` (same program prefix) "
-    "downloads a file."
+    "recommended_no_spend_command instead. The media stays on the server unless you append "
+    "`--output PATH` to next_command; later, `assets get ASSET_ID --output PATH` (same program "
+    "prefix, ASSET_ID from data.assets[].asset_id of its reply) downloads it."
 )
 
 # no-spend fields

@@ -1336,3 +1336,4 @@ def test_ready_effect_says_how_to_download_the_created_file() -> None:
     out = build(token_source="env", quota=QUOTA_RICH)
     text = out.data["next_command_effect"]["warning"]
     assert "data.assets[].asset_id" in text and "assets get ASSET_ID --output PATH" in text
+    assert "append `--output PATH` to next_command" in text
