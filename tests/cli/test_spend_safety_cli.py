@@ -209,3 +209,40 @@ def test_non_json_502_echoes_the_same_key_and_keeps_the_breadcrumb(
     assert json.loads(fault_server.bodies[-1])["idempotency_key"] == "../escape"
     assert all(p.parent == account.parent / "in-flight" for p in in_flight_files(account))
     assert len(in_flight_files(account)) == 2
+
+
+def test_a_retryable_server_failure_suggests_our_command_with_the_same_key(
+    account: Path,
+) -> None:
+    # The server cannot repeat the prompt, so its own retry command holds a placeholder and
+    # no --api-base-url; the CLI must hand out its runnable one, which reuses the same key.
+    prompt = "a red cube; $(echo not run)"
+    before = remaining_credits()
+    proc = subprocess.run(
+        [sys.executable, "-m", "image_skill", "create", "--prompt", prompt]
+        + ["--model", "local.image", "--output", "out.png", "--api-base-url", "local"],
+        capture_output=True,
+        env={**os.environ, "IMAGE_SKILL_LOCAL_FAULTS": "provider_failure"},
+        timeout=120,
+    )
+    envelope = json.loads(proc.stdout)
+    assert proc.returncode == 7, envelope
+    assert envelope["error"]["code"] == "PROVIDER_FAILURE"
+    recovery = envelope["error"]["recovery"]
+    key, command = recovery["idempotency_key"], recovery["suggested_command"]
+    assert "PROMPT_FILE" not in command and "placeholders" not in recovery
+    [crumb_path] = in_flight_files(account)
+    assert json.loads(crumb_path.read_text())["recovery_command"] == command
+    assert remaining_credits() == before
+
+    words = shlex.split(command)
+    args = words[words.index("create") :]
+    assert args[args.index("--prompt") + 1] == prompt
+    assert args[args.index("--idempotency-key") + 1] == key
+    assert args[args.index("--api-base-url") + 1] == "local"
+    res = invoke(*args)  # this process's backend has no fault switched on
+    assert res.exit_code == 0, res.stdout
+    assert res.data["request"]["idempotency_key"] == key
+    assert res.data["downloads"][0]["output_path"] == str(account.parent.parent / "out.png")
+    assert remaining_credits() < before
+    assert in_flight_files(account) == []
