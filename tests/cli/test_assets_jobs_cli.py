@@ -212,9 +212,34 @@ def test_jobs_wait_on_a_planned_job_times_out_at_its_deadline(work: Path) -> Non
     assert error["retryable"] is True
     assert job_id in error["message"] and "300ms" in error["message"]
     assert error["recovery"]["retry_after_seconds"] == 1
+    # Waiting again on a plan can never end: the recovery says so and shows the plan instead.
+    assert error["recovery"]["last_status"] == "planned"
+    assert "--dry-run" in error["recovery"]["note"]
     command = error["recovery"]["suggested_command"]
-    assert f"jobs wait {job_id} --timeout-ms 300 --poll-interval-ms 50" in command
+    assert command.endswith(f"jobs show {job_id} --api-base-url local --json")
     assert 0.3 <= elapsed < 3
+
+
+def test_jobs_wait_timeout_on_a_running_job_suggests_waiting_again(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = _create()["job_id"]
+    real_job = ImageSkillClient.job
+
+    def running(self: ImageSkillClient, job: str, **kwargs: Any) -> Any:
+        result = real_job(self, job, **kwargs)
+        result.envelope["data"]["job"]["status"] = "running"
+        return result
+
+    monkeypatch.setattr(ImageSkillClient, "job", running)
+    res = invoke("jobs", "wait", job_id, "--timeout-ms", "0", *LOCAL)
+    assert (res.exit_code, res.code) == (8, "TIMEOUT")
+    recovery = res.json["error"]["recovery"]
+    assert recovery["last_status"] == "running" and "note" not in recovery
+    assert (
+        f"jobs wait {job_id} --timeout-ms 0 --poll-interval-ms 1000"
+        in recovery["suggested_command"]
+    )
 
 
 def test_jobs_wait_polls_with_the_injected_sleep(

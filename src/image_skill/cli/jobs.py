@@ -92,6 +92,7 @@ def jobs_wait(
     interval = _number(poll_interval_ms, DEFAULT_POLL_INTERVAL_MS)
     label = "image-skill jobs wait"
     deadline = _monotonic() + timeout / 1000
+    status: Any = None
     with _spinner(job):
         while timeout >= 0:
             result = client.job(job, label=label)
@@ -113,15 +114,25 @@ def jobs_wait(
             _sleep(max(0.0, min(interval / 1000, remaining)))
     args = ["jobs", "wait", job, "--timeout-ms", _js_text(timeout)]
     args += ["--poll-interval-ms", _js_text(interval), "--json"]
+    recovery: dict[str, Any] = {
+        "retry_after_seconds": max(0, math.ceil(interval / 1000)),
+        "suggested_command": app.render(args),
+    }
+    if isinstance(status, str):
+        recovery["last_status"] = status
+    if status == "planned":
+        # A dry-run plan never runs, so waiting again can never end: point at the plan.
+        recovery["suggested_command"] = app.render(["jobs", "show", job, "--json"])
+        recovery["note"] = (
+            "this job is a dry-run plan and never runs; repeat the create or edit without "
+            "--dry-run to execute it"
+        )
     return E.error_result(
         label,
         E.TIMEOUT,
         f"job {job} did not reach a terminal state within {_js_text(timeout)}ms",
         retryable=True,
-        recovery={
-            "retry_after_seconds": max(0, math.ceil(interval / 1000)),
-            "suggested_command": app.render(args),
-        },
+        recovery=recovery,
     )
 
 
