@@ -29,6 +29,8 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 600.0
 WRITE_TIMEOUT = 60.0
 POOL_TIMEOUT = 10.0
+#: Upper bound for --timeout (one day): larger values overflow the OS timers.
+MAX_TIMEOUT = 86400.0
 
 # Automatic retries: only for requests that cannot have spent anything.
 MAX_RETRIES = 2

@@ -149,6 +149,17 @@ def test_closed_port_is_request_failed_quickly():
     assert res.json["error"]["retryable"] is True
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e9", "abc"])
+def test_timeout_must_be_positive_and_finite(value):
+    # These once reached httpx and crashed the request (PUBLIC_CLI_FAILED, exit 1).
+    port = closed_port()
+    res = invoke(
+        "whoami", "--token", "x", "--timeout", value, "--api-base-url", f"http://127.0.0.1:{port}"
+    )
+    assert res.exit_code == 2 and res.code == "INVALID_ARGUMENTS"
+    assert "--timeout" in res.json["error"]["message"]
+
+
 class _Html502(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
         body = b"<html><body>502 Bad Gateway</body></html>"

@@ -174,6 +174,18 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
     return callback
 
 
+class TimeoutSeconds(click.FloatRange):
+    """Seconds > 0 and finite: 0, negatives, nan and inf would crash httpx mid-request."""
+
+    name = "number of seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # nan slips through the range comparisons
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
+
+
 def common_options(func: F) -> F:
     """Options every command accepts, before or after the command words."""
     decorators = [
@@ -213,7 +225,7 @@ def common_options(func: F) -> F:
         ),
         click.option(
             "--timeout",
-            type=float,
+            type=TimeoutSeconds(min=0, min_open=True, max=C.MAX_TIMEOUT),
             expose_value=False,
             callback=_store("timeout"),
             metavar="SECONDS",
