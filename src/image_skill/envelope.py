@@ -65,6 +65,8 @@ INPUT_FILE_UNREADABLE = "INPUT_FILE_UNREADABLE"
 UPLOAD_TOO_LARGE = "UPLOAD_TOO_LARGE"
 # Ours: the local backend extra is not installed.
 LOCAL_BACKEND_UNAVAILABLE = "LOCAL_BACKEND_UNAVAILABLE"
+# Ours: create/edit --output names a place where no file can be written.
+OUTPUT_NOT_WRITABLE = "OUTPUT_NOT_WRITABLE"
 
 #: Exit code for every code the client emits itself.
 CLIENT_EXIT_CODES: dict[str, int] = {
@@ -86,6 +88,7 @@ CLIENT_EXIT_CODES: dict[str, int] = {
     INPUT_FILE_UNREADABLE: 9,
     UPLOAD_TOO_LARGE: 2,
     LOCAL_BACKEND_UNAVAILABLE: 1,
+    OUTPUT_NOT_WRITABLE: 9,
 }
 
 

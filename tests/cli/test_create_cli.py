@@ -112,6 +112,22 @@ def test_output_onto_an_existing_file_fails_before_spending(account: Path, tmp_p
     assert (many.exit_code, many.code) == (2, "INVALID_ARGUMENTS")
 
 
+def test_output_where_no_file_can_be_written_fails_before_spending(
+    account: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "plain-file").write_bytes(b"not a directory")
+    before = remaining_credits()
+    for output in ("plain-file/out.png", "plain-file/sub/", "plain-file/a/b/c.png"):
+        res = invoke("create", "--prompt", "a cube", "--output", output, *LOCAL)
+        assert (res.exit_code, res.code) == (9, "OUTPUT_NOT_WRITABLE"), res.stdout
+        assert "is not a directory" in res.json["error"]["message"]
+    edit = invoke("edit", "--input", "image_x", "--prompt", "p", "--output", "plain-file/", *LOCAL)
+    assert (edit.exit_code, edit.code) == (9, "OUTPUT_NOT_WRITABLE"), edit.stdout
+    assert remaining_credits() == before
+    assert in_flight_files(account) == []
+    assert (tmp_path / "plain-file").read_bytes() == b"not a directory"
+
+
 def test_prompt_file(account: Path, tmp_path: Path) -> None:
     (tmp_path / "prompt.txt").write_text("a blue sphere\n", encoding="utf-8")
     res = invoke("create", "--prompt-file", "prompt.txt", "--dry-run", *LOCAL)
@@ -190,11 +206,18 @@ def test_reference_uploads_happen_before_the_create(account: Path, tmp_path: Pat
 
 
 def test_a_failed_download_keeps_the_job_and_never_suggests_a_second_create(
-    account: Path, tmp_path: Path
+    account: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "blocker").write_text("a file where a directory should be")
+    from image_skill import downloads
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise downloads.DownloadError(
+            "ASSET_DOWNLOAD_FAILED", "No space left on device", exit_code=9, retryable=True
+        )
+
+    monkeypatch.setattr(downloads, "download_asset", disk_full)  # fails after the spend
     before = remaining_credits()
-    res = invoke("create", "--prompt", "a cube", "--output", "blocker/out.png", *LOCAL)
+    res = invoke("create", "--prompt", "a cube", "--output", "out.png", *LOCAL)
     assert res.exit_code == 9 and res.json["ok"] is False
     assert res.data["job_id"] and res.data["assets"]  # the paid job is still reported
     recovery = res.json["error"]["recovery"]

@@ -31,10 +31,36 @@ def assets_get_words(reference: str, target: Path, overwrite: bool) -> list[str]
     return [*words, "--json"]
 
 
+def _unwritable(folder: Path) -> str | None:
+    """Why files cannot be created under ``folder`` (made on demand), or None."""
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            return "no part of the path exists"
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a directory"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"{probe} is not writable"
+    return None
+
+
 def precheck_output(label: str, output: str | None, overwrite: bool, count: int | None) -> None:
     """Checks that can fail before anything is spent."""
     if output is None:
         return
+    where = Path(os.path.abspath(os.path.expanduser(output)))
+    folder = where if output_is_directory(output) else where.parent
+    problem = _unwritable(folder)
+    if problem is not None:
+        raise CommandFailed(
+            E.error_result(
+                label,
+                E.OUTPUT_NOT_WRITABLE,
+                f"--output {where} cannot be written: {problem}",
+                recovery={"output_path": str(where), "hint": "choose another --output"},
+            )
+        )
     if not output_is_directory(output):
         if count is not None and count > 1:
             raise CommandFailed(
