@@ -42,6 +42,38 @@ def test_unknown_command():
     assert res.json["error"]["retryable"] is False
 
 
+@pytest.mark.parametrize(
+    ("argv", "suggested"),
+    [
+        (["nosuch"], "help --json"),
+        (["usage", "foo"], "usage --help"),
+        (["models", "list", "--bogus"], "models list --help"),
+    ],
+)
+def test_usage_error_recoveries_use_the_program_prefix(argv, suggested, monkeypatch):
+    # A plain "image-skill ..." does not run when the venv's bin is not on PATH.
+    monkeypatch.setenv("IMAGE_SKILL_COMMAND_PREFIX", "/opt/py -m image_skill")
+    res = invoke(*argv)
+    assert res.exit_code == 2
+    assert (
+        res.json["error"]["recovery"]["suggested_command"] == f"/opt/py -m image_skill {suggested}"
+    )
+
+
+def test_local_serve_on_a_busy_port_fails_with_a_runnable_recovery(tmp_path, monkeypatch):
+    import socket
+
+    monkeypatch.setenv("IMAGE_SKILL_LOCAL_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IMAGE_SKILL_COMMAND_PREFIX", "/opt/py -m image_skill")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        res = invoke("local", "serve", "--port", str(busy.getsockname()[1]))
+    assert res.exit_code == 1 and res.code == "LOCAL_SERVE_FAILED"
+    recovery = res.json["error"]["recovery"]
+    assert recovery["suggested_command"] == "/opt/py -m image_skill local serve --port 0"
+
+
 def test_envelope_key_order():
     res = invoke("nosuch")
     assert list(res.json) == ["ok", "command", "trace_id", "actor", "data", "warnings", "error"]

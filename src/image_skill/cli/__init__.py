@@ -112,13 +112,21 @@ def _wants_help(argv: list[str]) -> bool:
     return False
 
 
+def _suggest(args: list[str]) -> str:
+    """A suggested command with the program prefix that runs here (like every other one)."""
+    from .._prefix import detect_prefix
+    from ..commands import CommandContext, render
+
+    return render(args, CommandContext(prefix=detect_prefix()))
+
+
 def _usage_error(exc: click.UsageError, argv: list[str]) -> Result:
     if isinstance(exc, UnknownCommand):
         return E.error_result(
             f"image-skill {exc.name}",
             E.PUBLIC_CLI_COMMAND_NOT_AVAILABLE,
             exc.format_message(),
-            recovery={"suggested_command": "image-skill help --json", "docs_url": C.DOCS_URL},
+            recovery={"suggested_command": _suggest(["help", "--json"]), "docs_url": C.DOCS_URL},
         )
     ctx = exc.ctx
     if ctx is not None and ctx.command_path:
@@ -130,7 +138,7 @@ def _usage_error(exc: click.UsageError, argv: list[str]) -> Result:
         label,
         exc.format_message(),
         recovery={
-            "suggested_command": " ".join(["image-skill", *words, "--help"]),
+            "suggested_command": _suggest([*words, "--help"]),
             "docs_url": C.DOCS_URL,
         },
     )

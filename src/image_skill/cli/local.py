@@ -70,12 +70,16 @@ def local_serve(host: str, port: int, data_dir: str | None) -> Result:
     except KeyboardInterrupt:
         pass
     except OSError as exc:
+        from .._prefix import detect_prefix
+        from ..commands import CommandContext, render
+
+        retry = render(["local", "serve", "--port", "0"], CommandContext(prefix=detect_prefix()))
         return E.error_result(
             label,
             "LOCAL_SERVE_FAILED",
             f"could not serve on {host}:{port}: {exc.strerror or exc}",
             exit_code=1,
-            recovery={"suggested_command": "image-skill local serve --port 0"},
+            recovery={"suggested_command": retry},
         )
     return E.ok_result(
         label,
