@@ -96,6 +96,17 @@ def test_help_never_touches_network(argv):
     assert res.data["usage"] == "image-skill whoami --json"
 
 
+@pytest.mark.parametrize(
+    "before", [["--api-base-url", "URL"], ["--token", "T"], ["--timeout", "3"]]
+)
+def test_help_after_global_options_is_the_command_help(before):
+    # README: `image-skill --api-base-url URL whoami`; its help must not fall back to the root.
+    port = closed_port()
+    res = invoke(*[f"http://127.0.0.1:{port}" if w == "URL" else w for w in before], "whoami", "-h")
+    assert res.exit_code == 0
+    assert res.json["command"] == "image-skill whoami help"
+
+
 def test_root_help_lists_commands():
     res = invoke("--help")
     assert res.exit_code == 0

@@ -229,13 +229,24 @@ ROOT_COMMANDS = [
 def help_words(argv: list[str]) -> list[str]:
     """The command words of a help request: everything that is not a flag or `help`."""
     words = []
+    skip_value = False
     for token in argv:
+        if skip_value:  # the value of a global option given before the command words
+            skip_value = False
+            continue
         if token == "--":
             break
+        if token in GLOBAL_VALUE_OPTIONS:
+            skip_value = True
+            continue
         if token.startswith("-") or token == "help":
             continue
         words.append(token)
     return words
+
+
+#: Global options that take a separate value (`--api-base-url URL whoami --help`).
+GLOBAL_VALUE_OPTIONS = frozenset({"--api-base-url", "--token", "--timeout"})
 
 
 def _resolve(root: click.Group, words: list[str]) -> tuple[list[str], click.Command]:
