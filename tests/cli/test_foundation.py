@@ -107,6 +107,38 @@ def test_help_after_global_options_is_the_command_help(before):
     assert res.json["command"] == "image-skill whoami help"
 
 
+def _command_paths() -> list[list[str]]:
+    import click
+
+    from image_skill.cli import root
+
+    paths: list[list[str]] = []
+
+    def walk(group: click.Group, prefix: list[str]) -> None:
+        for name, command in sorted(group.commands.items()):
+            paths.append([*prefix, name])
+            if isinstance(command, click.Group):
+                walk(command, [*prefix, name])
+
+    walk(root, [])
+    return paths
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=" ".join)
+def test_every_command_help_ignores_network_auth_and_config(path, tmp_path, monkeypatch):
+    # A closed port, a corrupt config and --token-stdin with nothing piped: help needs none.
+    cfg = tmp_path / "config.json"
+    cfg.write_text("{not json")
+    monkeypatch.setenv("IMAGE_SKILL_CONFIG_PATH", str(cfg))
+    monkeypatch.setenv("IMAGE_SKILL_API_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    for argv in ([*path, "--help"], [*path, "-h", "--token-stdin"], ["help", *path]):
+        res = invoke(*argv)
+        assert res.exit_code == 0, (argv, res.stdout)
+        assert res.json["ok"] is True and res.stderr == ""
+        assert res.json["command"] in (f"image-skill {' '.join(path)} help", "image-skill version")
+    assert cfg.read_text() == "{not json"
+
+
 def test_root_help_lists_commands():
     res = invoke("--help")
     assert res.exit_code == 0
