@@ -412,8 +412,10 @@ def _parse_retry_after(value: str | None) -> float | None:
 
 def _in_process_transport() -> httpx.BaseTransport:
     try:
-        from .local import make_in_process_transport
-    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        from .local import make_in_process_transport, require_extra
+
+        require_extra()
+    except ImportError as exc:
         raise LocalBackendUnavailable(
             "the local backend needs the 'local' extra: pip install 'image-skill[local]'"
         ) from exc

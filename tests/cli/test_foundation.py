@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,6 +73,17 @@ def test_local_serve_on_a_busy_port_fails_with_a_runnable_recovery(tmp_path, mon
     assert res.exit_code == 1 and res.code == "LOCAL_SERVE_FAILED"
     recovery = res.json["error"]["recovery"]
     assert recovery["suggested_command"] == "/opt/py -m image_skill local serve --port 0"
+
+
+@pytest.mark.parametrize("module", ["fastapi", "uvicorn", "PIL"])
+def test_missing_local_extra_is_a_clear_error(module, tmp_path, monkeypatch):
+    # Installed without '[local]': a named error with the install command, not a crash.
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    monkeypatch.setenv("IMAGE_SKILL_LOCAL_DIR", str(tmp_path / "data"))
+    for argv in (["whoami", "--token", "x", "--api-base-url", "local"], ["local", "serve"]):
+        res = invoke(*argv)
+        assert res.exit_code == 1 and res.code == "LOCAL_BACKEND_UNAVAILABLE", res.stdout
+        assert "image-skill[local]" in res.json["error"]["recovery"]["suggested_command"]
 
 
 def test_envelope_key_order():

@@ -48,8 +48,11 @@ def local_serve(host: str, port: int, data_dir: str | None) -> Result:
     """Serve the local backend over HTTP until interrupted (Ctrl-C stops it cleanly)."""
     label = "image-skill local serve"
     try:
+        from ..local import require_extra
         from ..local.server import serve
         from ..local.settings import LocalSettings
+
+        require_extra()
     except ImportError:
         return _missing_extra(label)
     from pathlib import Path

@@ -15,6 +15,22 @@ if TYPE_CHECKING:
     from .settings import LocalSettings
     from .transport import InProcessTransport
 
+#: Top-level modules of the ``local`` extra (pyproject), checked before the backend is used.
+EXTRA_MODULES = ("fastapi", "uvicorn", "PIL")
+
+
+def require_extra() -> None:
+    """Raise ImportError when a module of the ``local`` extra is not installed.
+
+    The backend imports them lazily, so without this check a missing extra would surface
+    as a crash deep inside the first request instead of a clear error.
+    """
+    import importlib
+
+    for name in EXTRA_MODULES:
+        importlib.import_module(name)
+
+
 _TRANSPORTS: dict[Path, InProcessTransport] = {}
 _LOCK = threading.Lock()
 
@@ -25,6 +41,7 @@ def make_in_process_transport(settings: LocalSettings | None = None) -> InProces
     The first call for a data dir fixes its settings; later calls with the same data dir
     reuse that app. The transport is shared, so ``client.close()`` leaves it usable.
     """
+    require_extra()
     from .app import create_app
     from .settings import LocalSettings
     from .transport import InProcessTransport
