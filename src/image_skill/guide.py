@@ -60,6 +60,7 @@ from .guide_payments import (
     self_fund_handoff,
     self_fund_label,
 )
+from .guide_placeholders import placeholders_in
 from .guide_selection import selection_object
 from .guide_state import (
     ConfigWriteStatus,
@@ -268,6 +269,15 @@ def build_guide(inputs: GuideInputs) -> GuideOutput:
         "escape_hatches": hatches,
         "mutation": dict(f.MUTATION),
     }
+    # Ours: what to substitute for each placeholder word in the commands handed out.
+    payment_steps = get(self_fund, "payment_commands")
+    data["placeholders"] = placeholders_in(
+        [
+            next_command,
+            after_next,
+            *(payment_steps.values() if isinstance(payment_steps, dict) else ()),
+        ]
+    )
     actor = get(quota_env, "actor")
     return GuideOutput(data=data, actor=actor, stage=stage)
 

@@ -35,6 +35,7 @@ from guide_fixtures import (
 
 from image_skill import guide_text as T
 from image_skill.commands import CommandContext
+from image_skill.guide_placeholders import PLACEHOLDERS
 from image_skill.guide import (
     ConfigWriteStatus,
     GuideInputs,
@@ -91,6 +92,7 @@ DATA_KEYS = [
     "auth_handoff",
     "escape_hatches",
     "mutation",
+    "placeholders",
 ]
 
 PAYMENTS_CHECK = {
@@ -333,11 +335,17 @@ def data(stage: str, **fields: Any) -> dict[str, Any]:
         "auth_handoff": None,
         "escape_hatches": hatches(),
         "mutation": MUTATION,
+        "placeholders": {},
     }
     unknown = set(fields) - set(base)
     assert not unknown, unknown
     base.update(fields)
     return base
+
+
+def ph(*words: str) -> dict[str, str]:
+    """The expected placeholders block: these words, in this order."""
+    return {word: PLACEHOLDERS[word] for word in words}
 
 
 def assert_data(actual: dict[str, Any], expected: dict[str, Any]) -> None:
@@ -368,6 +376,7 @@ def test_prompt_required_example_a() -> None:
         next_command="image-skill create --guide --prompt PROMPT --json",
         next_command_effect=effect("rerun_guide_with_prompt"),
         escape_hatches=hatches(dry_run=GENERIC_DRY),
+        placeholders=ph("PROMPT"),
     )
     assert_data(out.data, expected)
     assert out.actor is None
@@ -651,6 +660,7 @@ def auth_required_expected(
             "rerun_guide": {"with_env": with_env(GUIDE_P), "with_stdin": with_stdin(GUIDE_P)},
             "next_command": None,
         },
+        placeholders=ph("AGENT_OR_OPERATOR_INBOX", "AGENT_NAME", "RUNTIME_NAME"),
     )
 
 
@@ -857,6 +867,7 @@ def test_quota_required_example_c_x402_preferred() -> None:
             "rerun_guide": None,
             "next_command": token_next,
         },
+        placeholders=ph("KEY", "QUOTE_ID", "PAYMENT_ATTEMPT_ID"),
     )
     assert_data(out.data, expected)
     assert out.actor == ACTOR
@@ -1337,3 +1348,16 @@ def test_ready_effect_says_how_to_download_the_created_file() -> None:
     text = out.data["next_command_effect"]["warning"]
     assert "data.assets[].asset_id" in text and "assets get ASSET_ID --output PATH" in text
     assert "append `--output PATH` to next_command" in text
+
+
+def test_placeholders_in_lists_words_in_first_seen_order() -> None:
+    from image_skill.guide_placeholders import placeholders_in
+
+    cmds = [
+        "image-skill edit --input image_... --model local.image-to-3d --json",
+        None,
+        "image-skill credits buy --quote-id QUOTE_ID --idempotency-key KEY --json",
+        "image-skill create --prompt 'KEY is a word here' --json",
+    ]
+    assert list(placeholders_in(cmds)) == ["image_...", "QUOTE_ID", "KEY"]
+    assert placeholders_in(["image-skill models list --json"]) == {}
