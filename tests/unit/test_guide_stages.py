@@ -35,7 +35,6 @@ from guide_fixtures import (
 
 from image_skill import guide_text as T
 from image_skill.commands import CommandContext
-from image_skill.guide_placeholders import PLACEHOLDERS
 from image_skill.guide import (
     ConfigWriteStatus,
     GuideInputs,
@@ -44,6 +43,7 @@ from image_skill.guide import (
     guide_stage,
     needs_config_probe,
 )
+from image_skill.guide_placeholders import PLACEHOLDERS
 
 QUALITY = "xai.grok-imagine-image-quality"
 QP = shlex.quote(PROMPT)
