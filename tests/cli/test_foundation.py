@@ -312,3 +312,10 @@ def test_home_config_path_default(isolated_env, monkeypatch):
     expected = Path(isolated_env) / ".config" / "image-skill" / "config.json"
     assert res.data["storage"]["config_path"] == str(expected)
     assert expected.exists()
+
+
+@pytest.mark.parametrize("flag", ["--api-base-url", "--token"])
+def test_value_flag_does_not_swallow_the_next_flag(flag):
+    res = invoke("whoami", flag, "--json")
+    assert res.exit_code == 2 and res.code == "INVALID_ARGUMENTS"
+    assert flag in res.json["error"]["message"]

@@ -163,9 +163,12 @@ def group_label() -> str:
 
 def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-        del param
         if value is None or value is False:
             return
+        if isinstance(value, str) and value.startswith("--"):
+            # `--api-base-url --json` would otherwise take the next flag as its value.
+            flag = param.opts[0] if param.opts else name
+            raise click.BadParameter(f"{flag} requires a value, got the flag {value}")
         root = ctx.find_root()
         if root.obj is None:
             root.obj = AppState()
