@@ -237,6 +237,7 @@ def download(
     import httpx
 
     existed = _check_target(target, overwrite)
+    created = _missing_dirs(target.parent)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -308,6 +309,11 @@ def download(
         if tmp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+        if not target.exists():
+            # A failed download leaves no trace: drop the folders it created (empty only).
+            for folder in created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
     return {
         "output_path": str(target),
         "bytes": size,
@@ -317,6 +323,15 @@ def download(
         "verified": {"length": verified_length, "sha256": verified_sha},
         "overwritten": existed,
     }
+
+
+def _missing_dirs(folder: Path) -> list[Path]:
+    """The folders ``mkdir -p folder`` would create, deepest first."""
+    missing: list[Path] = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 
 
 def download_asset(

@@ -361,3 +361,14 @@ def test_preloaded_short_body_is_caught_without_transport_help(out_dir: Path) ->
     assert "got 64 bytes" in info.value.message
     assert _leftovers(out_dir) == []
     http.close()
+
+
+def test_failed_download_removes_the_folders_it_created(
+    client: ImageSkillClient, server: str, out_dir: Path
+) -> None:
+    target = out_dir / "new" / "deeper" / "out.png"
+    with pytest.raises(DownloadError):
+        download(client, f"{server}/missing", target, overwrite=False)
+    assert not (out_dir / "new").exists()
+    info = download(client, f"{server}/ok", target, overwrite=False)
+    assert target.read_bytes() == BODY and info["bytes"] == len(BODY)
