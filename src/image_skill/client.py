@@ -309,7 +309,7 @@ class ImageSkillClient(EndpointsMixin):
             recovery = {
                 "suggested_command": recovery_command,
                 "idempotency_key": idempotency_key,
-                "docs_url": C.DOCS_URL,
+                "docs_url": _SPEND_DOCS.get(label, C.DOCS_URL),
                 "retry_after_seconds": 5,
             }
         elif retryable:
@@ -365,6 +365,13 @@ class ImageSkillClient(EndpointsMixin):
             retryable=True,
             recovery=self._unknown_outcome_recovery(idempotency_key, recovery_command, retry_after),
         )
+
+
+#: Docs anchors for the spend commands' non-JSON recovery (contract §4.1).
+_SPEND_DOCS = {
+    "image-skill create": f"{C.DOCS_URL}#image-skill-create",
+    "image-skill edit": f"{C.DOCS_URL}#image-skill-edit",
+}
 
 
 def parse_envelope_body(body: bytes) -> dict[str, Any] | None:

@@ -319,3 +319,8 @@ def test_value_flag_does_not_swallow_the_next_flag(flag):
     res = invoke("whoami", flag, "--json")
     assert res.exit_code == 2 and res.code == "INVALID_ARGUMENTS"
     assert flag in res.json["error"]["message"]
+
+
+def test_help_wins_over_version():
+    res = invoke("version", "--help")
+    assert res.exit_code == 0 and res.json["command"] == "image-skill help"

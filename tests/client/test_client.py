@@ -87,6 +87,7 @@ def test_non_json_5xx_on_create_carries_the_same_idempotency_key():
     assert err["retryable"] is True
     assert err["recovery"]["idempotency_key"] == "key-123"
     assert "key-123" in err["recovery"]["suggested_command"]
+    assert err["recovery"]["docs_url"] == "https://image-skill.com/cli.md#image-skill-create"
     assert result.exit_code == 7
     assert result.envelope["warnings"]
 

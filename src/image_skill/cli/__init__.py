@@ -146,12 +146,12 @@ def _usage_error(exc: click.UsageError, argv: list[str]) -> Result:
 
 def run(argv: list[str]) -> Result:
     """Parse and run one command line, returning the result to emit."""
-    if argv and argv[0] in ("version", "--version", "-v"):
-        return _version()
     if _wants_help(argv):
         from .help import help_result
 
         return help_result(root, argv)
+    if argv and argv[0] in ("version", "--version", "-v"):
+        return _version()
     state = AppState(fmt=choose_format(argv))
     try:
         rv: Any = root.main(
