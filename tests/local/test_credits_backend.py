@@ -154,7 +154,7 @@ def test_quote_conflict_gives_a_fresh_key(local_client: httpx.Client, auth_heade
     assert fresh != "q-2" and fresh.startswith("quote-")
     assert recovery["suggested_command"] == (
         "image-skill credits quote --credits 137 --payment-method stripe_x402.exact.usdc"
-        f" --idempotency-key {fresh} --json"
+        f" --idempotency-key {fresh} --api-base-url local --json"
     )
     # the fresh key works for the attempted terms
     retried = quote(
@@ -296,7 +296,7 @@ def test_x402_deposit_instructions(local_client: httpx.Client, auth_headers: Any
     attempt_id = data["payment_attempt_id"]
     assert data["next"]["agent_action"] == "pay_stripe_crypto_deposit"
     assert data["next"]["suggested_commands"][0] == (
-        f"image-skill credits status --payment-attempt-id {attempt_id} --json"
+        f"image-skill credits status --payment-attempt-id {attempt_id} --api-base-url local --json"
     )
     assert quota(local_client, auth_headers) == before
     pending = ok(status(local_client, auth_headers, payment_attempt_id=attempt_id))

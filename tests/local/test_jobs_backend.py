@@ -196,7 +196,9 @@ def test_quota_exhaustion_is_exit_5_with_a_credits_recovery(
     ok(create(local_client, auth_headers, output_count=3))  # 27 of the 30 free credits
     error = fails(create(local_client, auth_headers), 402, "QUOTA_EXCEEDED", 5)
     recovery = error["recovery"]
-    assert recovery["suggested_command"] == "image-skill credits methods --json"
+    assert recovery["suggested_command"] == (
+        "image-skill credits methods --api-base-url local --json"
+    )
     assert recovery["credits_required"] == 9 and recovery["total_remaining_credits"] == 3
     assert balance(local_client, auth_headers) == 3
     dry = ok(create(local_client, auth_headers, dry_run=True))

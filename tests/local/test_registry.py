@@ -50,7 +50,7 @@ def test_exactly_one_default_and_it_is_local_image() -> None:
 
 
 def test_default_list_is_local_rows_in_order_with_the_default() -> None:
-    data = registry.list_models()
+    data = registry.list_models(base="local")
     assert [m["id"] for m in data["models"]] == LOCAL_IDS
     assert sum(1 for m in data["models"] if m["default"]) == 1
 
@@ -74,7 +74,7 @@ def test_hosted_mirrors_are_catalog_only(model_id: str) -> None:
 
 
 def test_guide_fields_present_on_every_default_row() -> None:
-    for model in registry.list_models()["models"]:
+    for model in registry.list_models(base="local")["models"]:
         assert isinstance(model["id"], str)
         assert model["status"] == "available"
         assert isinstance(model["supports"], list)
@@ -126,22 +126,22 @@ def test_specific_local_model_shapes() -> None:
 
 
 def test_returned_rows_are_copies() -> None:
-    first = registry.list_models()["models"][0]
+    first = registry.list_models(base="local")["models"][0]
     first["status"] = "broken"
-    assert registry.list_models()["models"][0]["status"] == "available"
+    assert registry.list_models(base="local")["models"][0]["status"] == "available"
 
 
 # ------------------------------------------------------------------ filters and summary
 
 
 def test_available_implies_executable_and_runnable() -> None:
-    models = registry.list_models(available=True)["models"]
+    models = registry.list_models(available=True, base="local")["models"]
     assert models
     assert all(registry.is_runnable(m) for m in models)
 
 
 def test_catalog_only_filter_never_runnable() -> None:
-    data = registry.list_models(catalog_only=True)
+    data = registry.list_models(catalog_only=True, base="local")
     ids = {m["id"] for m in data["models"]}
     assert set(HOSTED_IDS) <= ids
     assert not any(registry.is_runnable(m) for m in data["models"])
@@ -150,7 +150,7 @@ def test_catalog_only_filter_never_runnable() -> None:
 
 def test_catalog_only_cannot_combine() -> None:
     with pytest.raises(RegistryError) as err:
-        registry.list_models(catalog_only=True, available=True)
+        registry.list_models(catalog_only=True, available=True, base="local")
     assert err.value.code == "INVALID_ARGUMENTS"
 
 
@@ -167,7 +167,7 @@ def test_catalog_only_cannot_combine() -> None:
     ],
 )
 def test_filters(kwargs: dict[str, Any], expected: list[str]) -> None:
-    assert [m["id"] for m in registry.list_models(**kwargs)["models"]] == expected
+    assert [m["id"] for m in registry.list_models(**kwargs, base="local")["models"]] == expected
 
 
 @pytest.mark.parametrize(
@@ -176,7 +176,7 @@ def test_filters(kwargs: dict[str, Any], expected: list[str]) -> None:
 )
 def test_unknown_filter_values_are_invalid(kwargs: dict[str, str]) -> None:
     with pytest.raises(RegistryError) as err:
-        registry.list_models(**kwargs)
+        registry.list_models(**kwargs, base="local")
     assert err.value.code == "INVALID_ARGUMENTS"
     assert err.value.exit_code == 2
 
@@ -193,7 +193,7 @@ def test_unknown_filter_values_are_invalid(kwargs: dict[str, str]) -> None:
     ],
 )
 def test_summary_counts_agree_with_rows(kwargs: dict[str, Any]) -> None:
-    data = registry.list_models(**kwargs)
+    data = registry.list_models(**kwargs, base="local")
     models, summary = data["models"], data["summary"]
     assert summary["returned"] == len(models)
     counts = summary["returned_counts"]
@@ -208,31 +208,35 @@ def test_summary_counts_agree_with_rows(kwargs: dict[str, Any]) -> None:
 
 
 def test_default_summary_reports_catalog_rows_it_left_out() -> None:
-    summary = registry.list_models()["summary"]
-    catalog = len(registry.list_models(catalog_only=True)["models"])
+    summary = registry.list_models(base="local")["summary"]
+    catalog = len(registry.list_models(catalog_only=True, base="local")["models"])
     assert summary["cataloged_not_wired"] == catalog
     assert summary["catalog_inclusion"]["excluded_catalog_only_count"] == catalog
     assert summary["catalog_inclusion"]["includes_catalog_only"] is False
     assert summary["default_model_id"] == "local.image"
     assert (
-        "image-skill models list --available --operation image.generate --json"
-        in (summary["recommended_filter_commands"])
+        "image-skill models list --available --operation image.generate"
+        " --api-base-url local --json" in (summary["recommended_filter_commands"])
     )
 
 
 def test_execution_availability_says_plainly_when_nothing_runs() -> None:
-    summary = registry.list_models(provider="fal", operation="image.generate")["summary"]
+    summary = registry.list_models(provider="fal", operation="image.generate", base="local")[
+        "summary"
+    ]
     availability = summary["execution_availability"]
     assert availability["status"] == "no_runnable_models"
     assert availability["runnable_count"] == 0
-    command = "image-skill models list --available --operation image.generate --json"
+    command = (
+        "image-skill models list --available --operation image.generate --api-base-url local --json"
+    )
     assert availability["recovery_command"] == command
     assert command in availability["message"]
     assert summary["first_actionable_model_ids"] == ["local.image"]
 
 
 def test_execution_availability_when_runnable() -> None:
-    availability = registry.list_models(operation="video.generate")["summary"][
+    availability = registry.list_models(operation="video.generate", base="local")["summary"][
         "execution_availability"
     ]
     assert availability["status"] == "runnable_models_available"
@@ -428,7 +432,7 @@ def test_expected_output() -> None:
 
 
 def test_capability_ids_consistent_with_rows() -> None:
-    catalog = capabilities.list_capabilities()["capabilities"]
+    catalog = capabilities.list_capabilities(base="local")["capabilities"]
     by_id = {cap["id"]: cap for cap in catalog}
     assert len(by_id) == len(catalog)
     for model in registry.all_models():
@@ -447,9 +451,9 @@ def test_capability_ids_consistent_with_rows() -> None:
 
 
 def test_get_capability() -> None:
-    cap = capabilities.get_capability("is.image.edit.local-image-edit.v1")
+    cap = capabilities.get_capability("is.image.edit.local-image-edit.v1", base="local")
     assert cap is not None
     assert cap["normalized_controls"]["mask_asset_id"]["supported"] is True
     assert cap["normalized_controls"]["output_count"]["maximum"] == 1
     assert cap["auth_required"] is True and cap["deprecation"]["deprecated"] is False
-    assert capabilities.get_capability("is.nothing.v1") is None
+    assert capabilities.get_capability("is.nothing.v1", base="local") is None

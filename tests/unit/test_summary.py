@@ -223,7 +223,7 @@ def test_custom_renderer_is_used_for_commands() -> None:
 
 
 def test_summary_of_the_local_registry() -> None:
-    out = summarize_models(list_models())
+    out = summarize_models(list_models(base="local"))
     rows = {row["id"]: row for row in out["models"]}
     image = rows["local.image"]
     assert image["credits_required"] == 9

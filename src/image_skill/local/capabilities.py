@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .cli_commands import cli_command
 from .registry import all_models, is_runnable
 
 Capability = dict[str, Any]
@@ -62,7 +63,7 @@ def _normalized_controls(row: dict[str, Any]) -> dict[str, Any]:
     return controls
 
 
-def _capability(row: dict[str, Any]) -> Capability:
+def _capability(row: dict[str, Any], base: str) -> Capability:
     cap = row["capability"]
     return {
         "id": cap["id"],
@@ -81,13 +82,16 @@ def _capability(row: dict[str, Any]) -> Capability:
         "grants_required": list(cap["grants_required"]),
         "auth_required": True,
         "deprecation": {"deprecated": False, "replacement_capability_id": None, "notice": None},
-        "show_command": f"image-skill capabilities show {cap['id']} --json",
+        "show_command": cli_command(base, ["capabilities", "show", cap["id"], "--json"]),
     }
 
 
-def list_capabilities() -> dict[str, Any]:
-    """``GET /v1/capabilities`` data: runnable capabilities first, registry order."""
-    caps = [_capability(row) for row in all_models()]
+def list_capabilities(*, base: str) -> dict[str, Any]:
+    """``GET /v1/capabilities`` data: runnable capabilities first, registry order.
+
+    ``show_command`` runs against ``base`` (see :mod:`.cli_commands`).
+    """
+    caps = [_capability(row, base) for row in all_models()]
     runnable = sum(1 for cap in caps if cap["runnable"])
     return {
         "capabilities": caps,
@@ -99,9 +103,9 @@ def list_capabilities() -> dict[str, Any]:
     }
 
 
-def get_capability(capability_id: str) -> Capability | None:
+def get_capability(capability_id: str, *, base: str) -> Capability | None:
     """One capability by id, or ``None`` (the route answers ``CAPABILITY_NOT_FOUND``)."""
     for row in all_models():
         if row["capability"]["id"] == capability_id:
-            return _capability(row)
+            return _capability(row, base)
     return None

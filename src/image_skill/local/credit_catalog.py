@@ -5,13 +5,16 @@ plainly that nothing real moves: ``live_money: false``, ``simulated: true``,
 ``settlement: "local_simulated"`` per method and ``offline_simulation: true`` on the
 catalog. Settlement happens through the local-only settle action (the Checkout page's
 "complete payment" button, ``image-skill local settle`` or ``POST
-/_local/payment-attempts/{id}/settle``).
+/_local/payment-attempts/{id}/settle``). The commands a rail's ``recovery`` hands out are
+aimed at the backend that answered (``base``, see :mod:`.cli_commands`).
 """
 
 from __future__ import annotations
 
 import copy
 from typing import Any
+
+from .cli_commands import cli_command
 
 CURRENCY = "USD"
 CREDIT_UNIT_CENTS = 1
@@ -27,10 +30,15 @@ PAYMENT_METHODS: tuple[str, ...] = (CHECKOUT, X402)
 CHECKOUT_PURCHASE_ENDPOINT = "/v1/credit-purchases/stripe-checkout-sessions"
 X402_PURCHASE_ENDPOINT = "/v1/credit-purchases/stripe-x402-deposits"
 SETTLEMENT = "local_simulated"
-OFFLINE_WARNING = (
-    "offline local backend: payment rails are simulated and no money moves; settle an "
-    "attempt with image-skill local settle --payment-attempt-id PAYMENT_ATTEMPT_ID --json"
-)
+LOCAL_SETTLE_TEMPLATE = "image-skill local settle --payment-attempt-id PAYMENT_ATTEMPT_ID --json"
+
+
+def offline_warning(base: str) -> str:
+    """The warning on every payment reply; its settle command runs against ``base``."""
+    return (
+        "offline local backend: payment rails are simulated and no money moves; settle an "
+        f"attempt with {cli_command(base, LOCAL_SETTLE_TEMPLATE)}"
+    )
 
 
 def usd(cents: int) -> str:
@@ -87,8 +95,8 @@ def credit_packs() -> dict[str, Any]:
     }
 
 
-def _recovery(method_id: str, provider: str) -> dict[str, str]:
-    return {
+def _recovery(method_id: str, provider: str, base: str) -> dict[str, str]:
+    templates = {
         "methods_command": "image-skill credits methods --json",
         "quote_command": (
             f"image-skill credits quote --pack {DEFAULT_PACK_ID} --payment-method {method_id}"
@@ -101,13 +109,12 @@ def _recovery(method_id: str, provider: str) -> dict[str, str]:
         "status_command": (
             "image-skill credits status --payment-attempt-id PAYMENT_ATTEMPT_ID --json"
         ),
-        "local_settle_command": (
-            "image-skill local settle --payment-attempt-id PAYMENT_ATTEMPT_ID --json"
-        ),
+        "local_settle_command": LOCAL_SETTLE_TEMPLATE,
     }
+    return {key: cli_command(base, text) for key, text in templates.items()}
 
 
-def _method(method_id: str) -> dict[str, Any]:
+def _method(method_id: str, base: str) -> dict[str, Any]:
     checkout = method_id == CHECKOUT
     provider = "stripe" if checkout else "stripe_x402"
     return {
@@ -124,7 +131,8 @@ def _method(method_id: str) -> dict[str, Any]:
         "agent_initiated": True,
         "agent_settleable": not checkout,
         "settlement_blocker": (
-            "requires the local checkout page (or image-skill local settle) to complete"
+            "requires the local checkout page (or "
+            f"{cli_command(base, LOCAL_SETTLE_TEMPLATE)}) to complete"
             if checkout
             else None
         ),
@@ -138,12 +146,12 @@ def _method(method_id: str) -> dict[str, Any]:
             "min_amount_cents": MIN_CREDITS * CREDIT_UNIT_CENTS,
             "max_amount_cents": MAX_CREDITS * CREDIT_UNIT_CENTS,
         },
-        "recovery": _recovery(method_id, provider),
+        "recovery": _recovery(method_id, provider, base),
     }
 
 
-def payment_methods() -> dict[str, Any]:
-    """``GET /v1/payment-methods`` data."""
+def payment_methods(base: str) -> dict[str, Any]:
+    """``GET /v1/payment-methods`` data; recovery commands run against ``base``."""
     return {
         "contract_version": "image-skill.payment-methods.v1",
         "credit_unit_cents": CREDIT_UNIT_CENTS,
@@ -153,5 +161,5 @@ def payment_methods() -> dict[str, Any]:
         "status_endpoint": "/v1/credit-purchases/status",
         "offline_simulation": True,
         "live_money": False,
-        "methods": [_method(method_id) for method_id in PAYMENT_METHODS],
+        "methods": [_method(method_id, base) for method_id in PAYMENT_METHODS],
     }

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from .cli_commands import cli_base
 from .errors import COMMAND_EXTENSION, auth_required
 from .settings import LocalSettings
 from .store import Actor, Store, authenticate
@@ -68,10 +69,12 @@ def optional_actor(request: Request, conn: Conn) -> Actor | None:
     return actor
 
 
-def require_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+def require_actor(
+    request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]
+) -> Actor:
     """The caller, or ``401 AUTH_REQUIRED`` (missing, unknown and revoked tokens alike)."""
     if actor is None:
-        raise auth_required()
+        raise auth_required(cli_base_of(request))
     return actor
 
 
@@ -82,6 +85,15 @@ MaybeActor = Annotated[Actor | None, Depends(optional_actor)]
 def public_base_url(request: Request) -> str:
     """Base URL this request reached us on, without trailing slash (checkout links)."""
     return str(request.base_url).rstrip("/")
+
+
+def cli_base_of(request: Request) -> str:
+    """``--api-base-url`` value of the commands this request's reply hands out.
+
+    ``local`` for the in-process transport, else the public base URL (see
+    :mod:`.cli_commands`).
+    """
+    return cli_base(public_base_url(request))
 
 
 def media_base_url(request: Request) -> str:

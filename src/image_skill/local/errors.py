@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..envelope import new_trace_id
+from .cli_commands import cli_command
 
 if TYPE_CHECKING:
     from fastapi import Request
@@ -118,13 +119,18 @@ class ApiError(Exception):
         return error
 
 
-def auth_required(message: str | None = None) -> ApiError:
+def signup_command(base: str) -> str:
+    """The signup template aimed at the backend of ``base`` (see :mod:`.cli_commands`)."""
+    return cli_command(base, SIGNUP_SUGGESTED_COMMAND)
+
+
+def auth_required(base: str, message: str | None = None) -> ApiError:
     """The one answer for a missing, unknown or revoked token (the guide keys on it)."""
     return ApiError(
         401,
         "AUTH_REQUIRED",
         message or "this endpoint needs a valid agent token; sign up for one or pass a saved token",
-        recovery={"suggested_command": SIGNUP_SUGGESTED_COMMAND, "docs_url": SIGNUP_DOCS_URL},
+        recovery={"suggested_command": signup_command(base), "docs_url": SIGNUP_DOCS_URL},
         headers={"www-authenticate": "Bearer"},
     )
 

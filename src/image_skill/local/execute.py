@@ -87,7 +87,9 @@ def _reserve(ctx: Context, plan: Plan, req_hash: str) -> Reservation | Outcome |
                 return None
             if state.action == "retry":
                 _abandon(ctx, state.job_id, "ABANDONED")
-        funding = spend.check_funds(ctx.conn, actor, ctx.settings, plan.credits_required)
+        funding = spend.check_funds(
+            ctx.conn, actor, ctx.settings, plan.credits_required, base=ctx.cli_base
+        )
         job_id, usage_id = new_id("job_"), new_id("usage_")
         jobs.insert_job(
             ctx.conn,
@@ -230,7 +232,7 @@ def _complete(ctx: Context, plan: Plan, res: Reservation, asset_ids: list[str]) 
     )
 
 
-def _provider_failure(plan: Plan, key: str) -> ApiError:
+def _provider_failure(plan: Plan, key: str, base: str) -> ApiError:
     return ApiError(
         502,
         "PROVIDER_FAILURE",
@@ -238,7 +240,7 @@ def _provider_failure(plan: Plan, key: str) -> ApiError:
         retryable=True,
         recovery={
             "idempotency_key": key,
-            "suggested_command": retry_command(plan, key),
+            "suggested_command": retry_command(plan, key, base),
             "retry_after_seconds": 1,
             "placeholders": (
                 {PROMPT_PLACEHOLDER: "a file holding the original prompt (never echoed)"}
@@ -269,7 +271,9 @@ def live(ctx: Context, plan: Plan, req_hash: str) -> Outcome:
             raise RuntimeError("injected provider_failure fault")
         outputs = produce(plan, ctx.settings)
     except Exception:
-        raise _fail(ctx, plan, reserved.job_id, _provider_failure(plan, retry_key)) from None
+        raise _fail(
+            ctx, plan, reserved.job_id, _provider_failure(plan, retry_key, ctx.cli_base)
+        ) from None
     try:
         _store(ctx, plan, reserved, outputs)
     except AssetStorageError:
@@ -290,7 +294,7 @@ def run(ctx: Context, req: JobRequest) -> Outcome:
         state = spend.key_state(ctx.conn, ctx.actor, req.operation, key, req_hash)
         if state.action == "replay":
             return replay(ctx, state.job_id)
-    plan = build_plan(ctx.conn, ctx.actor, req)
+    plan = build_plan(ctx.conn, ctx.actor, req, base=ctx.cli_base)
     if req.dry_run:
         return dry_run(ctx, plan)
     return live(ctx, plan, req_hash)

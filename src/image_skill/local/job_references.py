@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from .cli_commands import cli_command
 from .errors import ApiError, invalid_arguments
 from .registry_data import Row
 
@@ -94,11 +95,11 @@ def _plan_rules(refs: list[dict[str, Any]]) -> None:
     _contiguous(images, "reference image")
 
 
-def _model_rules(row: Row, refs: list[dict[str, Any]]) -> dict[str, Any]:
+def _model_rules(row: Row, refs: list[dict[str, Any]], base: str) -> dict[str, Any]:
     spec = row["media"]["input"]["references"]
     hint = {
         "model_id": row["id"],
-        "suggested_command": f"image-skill models show {row['id']} --json",
+        "suggested_command": cli_command(base, ["models", "show", row["id"], "--json"]),
     }
     if not spec["supported"]:
         raise invalid_arguments(f"model {row['id']} does not accept references", recovery=hint)
@@ -144,16 +145,24 @@ def _media_rules(asset: dict[str, Any], rules: dict[str, Any], where: str) -> No
 
 
 def check_references(
-    conn: sqlite3.Connection, organization_id: str, row: Row, items: list[dict[str, Any]]
+    conn: sqlite3.Connection,
+    organization_id: str,
+    row: Row,
+    items: list[dict[str, Any]],
+    *,
+    base: str,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Validated references (normalised, in request order) and their asset rows."""
+    """Validated references (normalised, in request order) and their asset rows.
+
+    ``base`` aims the commands in refusals (see :mod:`.cli_commands`).
+    """
     if not items:
         return [], []
     from .assets import get_asset
 
     refs = [_normalise(item, i) for i, item in enumerate(items)]
     _plan_rules(refs)
-    rules = _model_rules(row, refs)
+    rules = _model_rules(row, refs, base)
     assets: list[dict[str, Any]] = []
     for i, ref in enumerate(refs):
         where = f"references[{i}].asset_id"

@@ -2,7 +2,8 @@
 
 Pure functions over ``sqlite3.Row``-like mappings plus the base URL the request came in
 on. URLs are derived at render time, so a data dir served on another port still gives
-working links. Every shape says ``live_money: false`` and ``simulated: true``.
+working links, and the commands they hold are aimed at the same backend (see
+:mod:`.cli_commands`). Every shape says ``live_money: false`` and ``simulated: true``.
 """
 
 from __future__ import annotations
@@ -11,20 +12,32 @@ import hashlib
 import sqlite3
 from typing import Any
 
+from .cli_commands import cli_command
 from .credit_catalog import CHECKOUT, CURRENCY, SETTLEMENT, X402, get_pack, usd
 from .store import loads, now_iso
 
 Row = sqlite3.Row
+QUOTE_HELP_COMMAND = "image-skill credits quote --help"
 
-STATUS_COMMAND = "image-skill credits status --payment-attempt-id {id} --json"
-SETTLE_COMMAND = "image-skill local settle --payment-attempt-id {id} --json"
-AFTER_PAYMENT = (
-    "open checkout_handoff_url (or checkout_compact_url); use the full checkout_url only when "
-    "no handoff URL is available and keep its # fragment. Then poll image-skill credits "
-    "status --payment-attempt-id {id} --json or image-skill usage quota --json; credits are "
-    "granted only once the payment is settled (locally: the checkout page's complete button "
-    "or image-skill local settle)"
-)
+
+def status_command(attempt_id: str, base: str) -> str:
+    return cli_command(base, ["credits", "status", "--payment-attempt-id", attempt_id, "--json"])
+
+
+def settle_command(attempt_id: str, base: str) -> str:
+    return cli_command(base, ["local", "settle", "--payment-attempt-id", attempt_id, "--json"])
+
+
+def after_payment(attempt_id: str, base: str) -> str:
+    """The Checkout ``next.after_payment`` sentence; its commands run against ``base``."""
+    return (
+        "open checkout_handoff_url (or checkout_compact_url); use the full checkout_url only "
+        "when no handoff URL is available and keep its # fragment. Then poll "
+        f"{status_command(attempt_id, base)} or "
+        f"{cli_command(base, 'image-skill usage quota --json')}; credits are granted only once "
+        "the payment is settled (locally: the checkout page's complete button or "
+        f"{settle_command(attempt_id, base)})"
+    )
 
 
 def quote_state(row: Row) -> str:
@@ -91,7 +104,7 @@ def fake_address(seed: str, kind: str) -> str:
     return "0x" + hashlib.sha256(f"{kind}:{seed}".encode()).hexdigest()[:40]
 
 
-def x402_block(attempt: Row, quote: Row) -> dict[str, Any]:
+def x402_block(attempt: Row, quote: Row, base_url: str) -> dict[str, Any]:
     """Simulated Stripe crypto-deposit instructions (server digest §1.10)."""
     cents = int(quote["price_amount_cents"])
     attempt_id = attempt["payment_attempt_id"]
@@ -117,7 +130,7 @@ def x402_block(attempt: Row, quote: Row) -> dict[str, Any]:
             "expires_at": quote["expires_at"],
             "exact_amount_required": True,
             "simulated": True,
-            "settle_with": SETTLE_COMMAND.format(id=attempt_id),
+            "settle_with": settle_command(attempt_id, base_url),
         },
         "redacted": {
             "payment_intent_id": "[redacted-stripe-payment-intent]",
@@ -165,20 +178,20 @@ def buy_view(attempt: Row, quote: Row, base_url: str) -> dict[str, Any]:
             "checkout_handoff_url": handoff,
             "checkout_compact_url": handoff,
             "fallback_checkout_url": url,
-            "after_payment": AFTER_PAYMENT.format(id=attempt_id),
-            "local_settle_command": SETTLE_COMMAND.format(id=attempt_id),
+            "after_payment": after_payment(attempt_id, base_url),
+            "local_settle_command": settle_command(attempt_id, base_url),
         }
         return data
     data.update(_money(quote))
     data["attempt_status"] = attempt["status"]
-    data["stripe_x402"] = x402_block(attempt, quote)
+    data["stripe_x402"] = x402_block(attempt, quote, base_url)
     data["next"] = {
         "agent_action": "pay_stripe_crypto_deposit",
         "suggested_commands": [
-            STATUS_COMMAND.format(id=attempt_id),
-            SETTLE_COMMAND.format(id=attempt_id),
+            status_command(attempt_id, base_url),
+            settle_command(attempt_id, base_url),
         ],
-        "local_settle_command": SETTLE_COMMAND.format(id=attempt_id),
+        "local_settle_command": settle_command(attempt_id, base_url),
     }
     return data
 
@@ -199,7 +212,7 @@ def attempt_brief(attempt: Row, quote: Row, base_url: str) -> dict[str, Any]:
         "settled_at": attempt["settled_at"],
     }
     if attempt["payment_method"] == X402:
-        brief["stripe_x402"] = x402_block(attempt, quote)
+        brief["stripe_x402"] = x402_block(attempt, quote, base_url)
     return brief
 
 
@@ -233,16 +246,19 @@ def credit_event_public(row: Row) -> dict[str, Any]:
 def next_block(state: str, attempt: Row | None, base_url: str) -> dict[str, Any]:
     """Status ``next``: what to do from this state."""
     if state == "succeeded":
-        return {"suggested_commands": ["image-skill usage quota --json"]}
+        return {"suggested_commands": [cli_command(base_url, "image-skill usage quota --json")]}
     if state == "created":
         return {
             "suggested_commands": [
-                "image-skill credits buy --provider PROVIDER --quote-id QUOTE_ID"
-                " --idempotency-key KEY --json"
+                cli_command(
+                    base_url,
+                    "image-skill credits buy --provider PROVIDER --quote-id QUOTE_ID"
+                    " --idempotency-key KEY --json",
+                )
             ]
         }
     if state == "expired":
-        return {"suggested_commands": ["image-skill credits quote --help"]}
+        return {"suggested_commands": [cli_command(base_url, QUOTE_HELP_COMMAND)]}
     if attempt is None:
         return {}
     attempt_id = attempt["payment_attempt_id"]
@@ -254,5 +270,5 @@ def next_block(state: str, attempt: Row | None, base_url: str) -> dict[str, Any]
         block["checkout_compact_url"] = handoff
     else:
         block["agent_action"] = "pay_stripe_crypto_deposit"
-    block["local_settle_command"] = SETTLE_COMMAND.format(id=attempt_id)
+    block["local_settle_command"] = settle_command(attempt_id, base_url)
     return block

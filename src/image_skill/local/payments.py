@@ -23,16 +23,19 @@ from typing import Any
 from ..payments import new_key
 from . import ledger
 from .activity import record_activity
+from .cli_commands import cli_command
 from .credit_catalog import CHECKOUT
 from .errors import invalid_arguments
-from .payment_views import buy_view, quote_state
+from .payment_views import QUOTE_HELP_COMMAND, buy_view, quote_state
 from .quotes import DOCS, PROVIDER_FOR_METHOD, api_error, reject_credentials, text_field
 from .store import Actor, dumps, new_id, now_iso, transaction
 
 # ------------------------------------------------------------------------ attempts
 
 
-def _quote_row(conn: sqlite3.Connection, quote_id: str, organization_id: str) -> sqlite3.Row:
+def _quote_row(
+    conn: sqlite3.Connection, quote_id: str, organization_id: str, base: str
+) -> sqlite3.Row:
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM quotes WHERE quote_id = ? AND organization_id = ?",
         (quote_id, organization_id),
@@ -42,7 +45,7 @@ def _quote_row(conn: sqlite3.Connection, quote_id: str, organization_id: str) ->
             404,
             "QUOTE_NOT_FOUND",
             f"no quote {quote_id} for this agent",
-            suggested_command="image-skill credits quote --help",
+            suggested_command=cli_command(base, QUOTE_HELP_COMMAND),
         )
     return row
 
@@ -111,10 +114,12 @@ def open_attempt(
     *,
     method: str | None,
     trace_id: str,
+    base: str,
 ) -> tuple[sqlite3.Row, sqlite3.Row, bool]:
     """``(attempt, quote, replayed)`` for a buy (``method``) or a fake purchase (None).
 
     One attempt per quote: a second key for a quote that already has one returns it.
+    ``base`` aims the commands in refusals (see :mod:`.cli_commands`).
     """
     reject_credentials(body)
     quote_id = text_field(body, "quote_id")
@@ -143,8 +148,8 @@ def open_attempt(
                     "this idempotency key already names a purchase of another quote; use a new key",
                     idempotency_key=new_key("buy"),
                 )
-            return same_key, _quote_row(conn, quote_id, actor.organization_id), True
-        quote = _quote_row(conn, quote_id, actor.organization_id)
+            return same_key, _quote_row(conn, quote_id, actor.organization_id, base), True
+        quote = _quote_row(conn, quote_id, actor.organization_id, base)
         if method is not None and quote["payment_method"] != method:
             provider = PROVIDER_FOR_METHOD[quote["payment_method"]]
             raise api_error(
@@ -152,9 +157,10 @@ def open_attempt(
                 "PAYMENT_METHOD_MISMATCH",
                 f"quote {quote_id} was made for {quote['payment_method']}; buy it with "
                 f"--provider {provider}",
-                suggested_command=(
-                    f"image-skill credits buy --provider {provider} --quote-id {quote_id}"
-                    " --idempotency-key KEY --json"
+                suggested_command=cli_command(
+                    base,
+                    ["credits", "buy", "--provider", provider, "--quote-id", quote_id]
+                    + ["--idempotency-key", "KEY", "--json"],
                 ),
             )
         existing = conn.execute(
@@ -168,7 +174,7 @@ def open_attempt(
                 400,
                 "QUOTE_EXPIRED",
                 f"quote {quote_id} expired at {quote['expires_at']}; request a new quote",
-                suggested_command="image-skill credits quote --help",
+                suggested_command=cli_command(base, QUOTE_HELP_COMMAND),
             )
         return _insert_attempt(conn, actor, quote, key, trace_id), quote, False
 
@@ -183,7 +189,9 @@ def buy(
     trace_id: str,
 ) -> tuple[dict[str, Any], bool]:
     """A Checkout session or an x402 deposit attempt. Grants nothing."""
-    attempt, quote, replayed = open_attempt(conn, actor, body, method=method, trace_id=trace_id)
+    attempt, quote, replayed = open_attempt(
+        conn, actor, body, method=method, trace_id=trace_id, base=base_url
+    )
     return buy_view(attempt, quote, base_url), replayed
 
 
@@ -296,11 +304,13 @@ def attempt_by_session(conn: sqlite3.Connection, session_id: str) -> sqlite3.Row
 
 
 def fake_purchase(
-    conn: sqlite3.Connection, actor: Actor, body: dict[str, Any], *, trace_id: str
+    conn: sqlite3.Connection, actor: Actor, body: dict[str, Any], *, trace_id: str, base: str
 ) -> dict[str, Any]:
     """``POST /v1/credit-purchases``: open (or reuse) the quote's attempt and settle it."""
     with transaction(conn):
-        attempt, quote, _ = open_attempt(conn, actor, body, method=None, trace_id=trace_id)
+        attempt, quote, _ = open_attempt(
+            conn, actor, body, method=None, trace_id=trace_id, base=base
+        )
         receipt, granted = settle(
             conn,
             attempt["payment_attempt_id"],

@@ -25,6 +25,8 @@ class Context:
     actor: Actor | None
     trace_id: str
     media_base: str
+    #: ``--api-base-url`` value of the commands in replies (see :mod:`.cli_commands`).
+    cli_base: str
 
 
 @dataclass
@@ -209,14 +211,15 @@ def _reference_arg(ref: dict[str, Any]) -> str:
     return value
 
 
-def retry_command(plan: Plan, key: str) -> str:
-    """The same request again with the same key, flag for flag.
+def retry_command(plan: Plan, key: str, base: str) -> str:
+    """The same request again with the same key, flag for flag, against ``base``.
 
     The prompt is never echoed: it is passed as ``--prompt-file PROMPT_FILE`` (a file
     holding the original prompt), named in ``recovery.placeholders``.
     """
     import json
-    import shlex
+
+    from .cli_commands import cli_command
 
     req, raw = plan.request, plan.request.raw
     parts = ["image-skill", plan.operation]
@@ -237,4 +240,4 @@ def retry_command(plan: Plan, key: str) -> str:
     if req.accept_unknown_cost:
         parts.append("--accept-unknown-cost")
     parts.append("--json")
-    return shlex.join(parts)
+    return cli_command(base, parts)

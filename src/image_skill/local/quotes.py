@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..payments import credential_fields_in, new_key
+from .cli_commands import cli_command
 from .credit_catalog import (
     CHECKOUT,
     MAX_CREDITS,
@@ -56,14 +57,17 @@ def text_field(body: dict[str, Any], key: str) -> str | None:
 # ------------------------------------------------------------------------ quotes
 
 
-def _quote_terms(body: dict[str, Any]) -> tuple[int, str | None, str]:
+def _quote_terms(body: dict[str, Any], base: str) -> tuple[int, str | None, str]:
     """Validated ``(credits, pack_id, payment_method)`` of a quote request."""
     pack_id = text_field(body, "pack_id")
     method = text_field(body, "payment_method") or CHECKOUT
     if method not in PAYMENT_METHODS:
         raise invalid_arguments(
             f"payment_method must be one of: {', '.join(PAYMENT_METHODS)}",
-            recovery={"suggested_command": "image-skill credits methods --json", "docs_url": DOCS},
+            recovery={
+                "suggested_command": cli_command(base, "image-skill credits methods --json"),
+                "docs_url": DOCS,
+            },
         )
     raw = body.get("credits")
     credits: int | None = None
@@ -78,7 +82,9 @@ def _quote_terms(body: dict[str, Any]) -> tuple[int, str | None, str]:
         if pack is None:
             raise invalid_arguments(
                 f"unknown pack_id {pack_id!r}; packs: {', '.join(pack_ids())}",
-                recovery={"suggested_command": "image-skill credits packs list --json"},
+                recovery={
+                    "suggested_command": cli_command(base, "image-skill credits packs list --json")
+                },
             )
         if credits is not None and credits != pack["credits"]:
             raise invalid_arguments(
@@ -90,20 +96,24 @@ def _quote_terms(body: dict[str, Any]) -> tuple[int, str | None, str]:
     return credits, pack_id, method
 
 
-def _quote_command(credits: int, pack_id: str | None, method: str, key: str) -> str:
-    terms = f"--pack {pack_id}" if pack_id else f"--credits {credits}"
-    return (
-        f"image-skill credits quote {terms} --payment-method {method}"
-        f" --idempotency-key {key} --json"
+def _quote_command(credits: int, pack_id: str | None, method: str, key: str, base: str) -> str:
+    terms = ["--pack", pack_id] if pack_id else ["--credits", str(credits)]
+    return cli_command(
+        base,
+        ["credits", "quote", *terms, "--payment-method", method]
+        + ["--idempotency-key", key, "--json"],
     )
 
 
 def create_quote(
-    conn: sqlite3.Connection, actor: Actor, body: dict[str, Any], *, trace_id: str
+    conn: sqlite3.Connection, actor: Actor, body: dict[str, Any], *, trace_id: str, base: str
 ) -> tuple[dict[str, Any], bool]:
-    """``(quote data, replayed)``. Never grants anything."""
+    """``(quote data, replayed)``. Never grants anything.
+
+    ``base`` aims the commands in refusals (see :mod:`.cli_commands`).
+    """
     reject_credentials(body)
-    credits, pack_id, method = _quote_terms(body)
+    credits, pack_id, method = _quote_terms(body, base)
     key = text_field(body, "idempotency_key") or new_key("quote")
     with transaction(conn):
         row = conn.execute(
@@ -123,7 +133,7 @@ def create_quote(
                 "CREDIT_QUOTE_CONFLICT",
                 "this idempotency key already names a quote with other terms; quote again "
                 "with a new key",
-                suggested_command=_quote_command(credits, pack_id, method, fresh),
+                suggested_command=_quote_command(credits, pack_id, method, fresh, base),
                 idempotency_key=fresh,
                 existing_quote_id=row["quote_id"],
             )

@@ -157,8 +157,12 @@ def list_models(
     operation: str | None = None,
     modality: str | None = None,
     provider: str | None = None,
+    base: str,
 ) -> dict[str, Any]:
     """``GET /v1/models`` data: ``{"models": [...], "summary": {...}}``.
+
+    ``base`` aims the summary's commands at the backend that answered (see
+    :mod:`.cli_commands`).
 
     No inclusion flag: every row except catalog-only ones. ``available``: runnable rows.
     ``executable``: runtime-wired rows whatever their status. ``catalog_only``: only the
@@ -197,6 +201,7 @@ def list_models(
         fallback_actionable=[row["id"] for row in unfiltered if is_runnable(row)],
         filters=filters,
         default_model_id=next(row["id"] for row in _ROWS if row["default"]),
+        base=base,
     )
     return {"models": copy.deepcopy(chosen), "summary": summary}
 

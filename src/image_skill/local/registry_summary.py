@@ -4,12 +4,15 @@ Counting rules: ``total`` and the four status counters cover the *scope*, i.e. e
 registry row matching the operation/modality/provider filters, catalog-only rows
 included; ``returned`` is the number of rows actually listed after the inclusion flags
 (``available``/``executable``/``catalog_only`` or the default "no catalog-only" view).
-``returned_counts`` repeats the status counters over the listed rows only.
+``returned_counts`` repeats the status counters over the listed rows only. The commands
+it holds are aimed at the backend that answered (``base``, see :mod:`.cli_commands`).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from .cli_commands import cli_command
 
 Row = dict[str, Any]
 
@@ -63,17 +66,17 @@ def _providers(scope: list[Row], returned: list[Row]) -> list[dict[str, Any]]:
     return out
 
 
-def _recovery_command(operation: str | None, modality: str | None) -> str:
-    parts = [_LIST, "--available"]
+def _recovery_command(operation: str | None, modality: str | None, base: str) -> str:
+    parts = ["models", "list", "--available"]
     if operation is None and modality is not None:
         parts += ["--modality", modality]
     if operation is not None:
         parts += ["--operation", operation]
-    return " ".join([*parts, "--json"])
+    return cli_command(base, [*parts, "--json"])
 
 
 def _execution_availability(
-    scope: list[Row], providers: list[dict[str, Any]], filters: dict[str, Any]
+    scope: list[Row], providers: list[dict[str, Any]], filters: dict[str, Any], base: str
 ) -> dict[str, Any]:
     operation = filters.get("operation")
     modality = filters.get("modality")
@@ -89,7 +92,7 @@ def _execution_availability(
     what = what or "this registry"
     runnable_ids = [row["id"] for row in scope if _runnable(row)]
     idle = [entry["provider_id"] for entry in providers if entry["available"] == 0]
-    recovery = _recovery_command(operation, modality)
+    recovery = _recovery_command(operation, modality, base)
     if not scope:
         message = f"No model in the local registry matches {what}, so nothing can run for it."
     elif not runnable_ids:
@@ -125,6 +128,7 @@ def build_summary(
     fallback_actionable: list[str],
     filters: dict[str, Any],
     default_model_id: str,
+    base: str,
 ) -> dict[str, Any]:
     """Build ``data.summary`` for one list request (see the module docstring)."""
     providers = _providers(scope, returned)
@@ -136,15 +140,15 @@ def build_summary(
     summary["returned_counts"] = _counts(returned)
     summary["providers"] = providers
     summary["provider_split"] = {entry["provider_id"]: entry["returned"] for entry in providers}
-    summary["execution_availability"] = _execution_availability(scope, providers, filters)
+    summary["execution_availability"] = _execution_availability(scope, providers, filters, base)
     summary["first_actionable_model_ids"] = actionable[:5]
     summary["default_model_id"] = default_model_id
-    summary["recommended_filter_commands"] = list(_RECOMMENDED)
+    summary["recommended_filter_commands"] = [cli_command(base, text) for text in _RECOMMENDED]
     summary["catalog_inclusion"] = {
         "includes_catalog_only": catalog_returned > 0,
         "catalog_only_requested": bool(filters.get("catalog_only")),
         "excluded_catalog_only_count": catalog_in_scope - catalog_returned,
-        "catalog_only_command": f"{_LIST} --catalog-only --json",
+        "catalog_only_command": cli_command(base, f"{_LIST} --catalog-only --json"),
     }
     summary["filters"] = dict(filters)
     summary["backend"] = "local_offline"

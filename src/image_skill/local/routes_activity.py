@@ -16,7 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from .activity import event_public
-from .deps import Conn, CurrentActor, command
+from .cli_commands import cli_command
+from .deps import Conn, CurrentActor, cli_base_of, command
 from .errors import ApiError, envelope_doc, envelope_response, invalid_arguments
 
 router = APIRouter()
@@ -162,7 +163,11 @@ def activity_show(
                 404,
                 "ACTIVITY_NOT_FOUND",
                 f"no activity event {ref[:80]} is visible to this agent",
-                recovery={"suggested_command": "image-skill activity list --json"},
+                recovery={
+                    "suggested_command": cli_command(
+                        cli_base_of(request), "image-skill activity list --json"
+                    )
+                },
             )
         events = [event]
     else:

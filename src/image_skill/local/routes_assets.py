@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from .assets import asset_public, get_asset
-from .deps import Conn, CurrentActor, command, media_base_url
+from .cli_commands import cli_command
+from .deps import Conn, CurrentActor, cli_base_of, command, media_base_url
 from .errors import ApiError, envelope_doc, envelope_response
 
 router = APIRouter()
@@ -14,14 +15,14 @@ router = APIRouter()
 _MAX_REFERENCE = 256
 
 
-def asset_not_found(asset_id: str) -> ApiError:
+def asset_not_found(asset_id: str, base: str) -> ApiError:
     """Unknown ids and other organizations' ids get the very same reply."""
     shown = asset_id if len(asset_id) <= 80 else asset_id[:80] + "…"
     return ApiError(
         404,
         "ASSET_NOT_FOUND",
         f"no asset {shown} is visible to this agent",
-        recovery={"suggested_command": "image-skill activity list --json"},
+        recovery={"suggested_command": cli_command(base, "image-skill activity list --json")},
     )
 
 
@@ -37,7 +38,7 @@ def show_asset(request: Request, asset_id: str, conn: Conn, actor: CurrentActor)
         else None
     )
     if row is None:
-        raise asset_not_found(asset_id)
+        raise asset_not_found(asset_id, cli_base_of(request))
     data = {
         "request": {"reference": asset_id, "reference_type": "asset_id"},
         "asset": asset_public(row, media_base_url(request)),

@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._constants import CONTRACT_VERSION, __version__
-from .deps import Conn, CurrentActor, Settings, command
+from .deps import Conn, CurrentActor, Settings, cli_base_of, command
 from .errors import (
     SIGNUP_DOCS_URL,
-    SIGNUP_SUGGESTED_COMMAND,
     envelope_doc,
     envelope_response,
     invalid_arguments,
+    signup_command,
     trace_id_of,
 )
 from .ledger import quota_snapshot
@@ -42,11 +42,14 @@ MSG_HUMAN_EMAIL_ALIAS = (
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _MAX_TEXT = 200
 
-_SIGNUP_RECOVERY = {
-    "required_flags": ["--agent-contact", "--agent-name", "--runtime"],
-    "suggested_command": SIGNUP_SUGGESTED_COMMAND,
-    "docs_url": SIGNUP_DOCS_URL,
-}
+
+def _signup_recovery(base: str) -> dict[str, Any]:
+    return {
+        "required_flags": ["--agent-contact", "--agent-name", "--runtime"],
+        "suggested_command": signup_command(base),
+        "docs_url": SIGNUP_DOCS_URL,
+    }
+
 
 # Fields are typed ``Any`` so the handler can answer bad values with the contract's own
 # messages; ``json_schema_extra`` documents what it accepts.
@@ -102,35 +105,37 @@ def healthz(request: Request) -> JSONResponse:
     )
 
 
-def _normalise_contact(body: SignupRequest) -> tuple[str, bool]:
+def _normalise_contact(body: SignupRequest, base: str) -> tuple[str, bool]:
     """The trimmed, lower-cased contact and whether it came from the legacy alias."""
     contact, alias = body.agent_contact, body.human_email
     if contact is None and alias is None:
-        raise invalid_arguments(MSG_AGENT_CONTACT, _SIGNUP_RECOVERY)
+        raise invalid_arguments(MSG_AGENT_CONTACT, _signup_recovery(base))
     if contact is not None:
         if not isinstance(contact, str) or not _EMAIL.match(contact.strip()):
-            raise invalid_arguments(MSG_AGENT_CONTACT, _SIGNUP_RECOVERY)
+            raise invalid_arguments(MSG_AGENT_CONTACT, _signup_recovery(base))
         value = contact.strip().lower()
         if alias is not None and (not isinstance(alias, str) or alias.strip().lower() != value):
             raise invalid_arguments(
                 "agent_contact and human_email must name the same inbox when both are sent",
-                _SIGNUP_RECOVERY,
+                _signup_recovery(base),
             )
         return value, False
     if not isinstance(alias, str):
-        raise invalid_arguments(MSG_HUMAN_EMAIL, _SIGNUP_RECOVERY)
+        raise invalid_arguments(MSG_HUMAN_EMAIL, _signup_recovery(base))
     if not _EMAIL.match(alias.strip()):
-        raise invalid_arguments(MSG_HUMAN_EMAIL_ALIAS, _SIGNUP_RECOVERY)
+        raise invalid_arguments(MSG_HUMAN_EMAIL_ALIAS, _signup_recovery(base))
     return alias.strip().lower(), True
 
 
-def _required_text(value: Any, field: str) -> str:
+def _required_text(value: Any, field: str, base: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise invalid_arguments(
-            f"{field} is required and must be a non-empty string", _SIGNUP_RECOVERY
+            f"{field} is required and must be a non-empty string", _signup_recovery(base)
         )
     if len(value) > _MAX_TEXT:
-        raise invalid_arguments(f"{field} must be at most {_MAX_TEXT} characters", _SIGNUP_RECOVERY)
+        raise invalid_arguments(
+            f"{field} must be at most {_MAX_TEXT} characters", _signup_recovery(base)
+        )
     return value
 
 
@@ -142,9 +147,10 @@ def _required_text(value: Any, field: str) -> str:
 def agent_signup(
     request: Request, body: SignupRequest, conn: Conn, settings: Settings
 ) -> JSONResponse:
-    contact, legacy = _normalise_contact(body)
-    name = _required_text(body.agent_name, "agent_name")
-    runtime = _required_text(body.runtime, "runtime")
+    base = cli_base_of(request)
+    contact, legacy = _normalise_contact(body, base)
+    name = _required_text(body.agent_name, "agent_name", base)
+    runtime = _required_text(body.runtime, "runtime", base)
     result = signup_agent(
         conn,
         agent_contact=contact,

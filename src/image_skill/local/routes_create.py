@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
-from .deps import Conn, MaybeActor, Settings, command, media_base_url
+from .deps import Conn, MaybeActor, Settings, cli_base_of, command, media_base_url
 from .errors import auth_required, envelope_doc, envelope_response, trace_id_of
 from .execute import run
 from .plans import Context
@@ -37,7 +37,14 @@ _BODY_DOC = Body(
 
 
 def _context(request: Request, conn: Conn, settings: Settings, actor: MaybeActor) -> Context:
-    return Context(conn, settings, actor, trace_id_of(request), media_base_url(request))
+    return Context(
+        conn,
+        settings,
+        actor,
+        trace_id_of(request),
+        media_base_url(request),
+        cli_base_of(request),
+    )
 
 
 def _handle(
@@ -48,10 +55,11 @@ def _handle(
     settings: Settings,
     actor: MaybeActor,
 ) -> JSONResponse:
-    req = parse_request(operation, body)
+    base = cli_base_of(request)
+    req = parse_request(operation, body, base)
     anonymous_ok = operation == "create" and req.dry_run and not req.references
     if actor is None and not anonymous_ok:
-        raise auth_required()
+        raise auth_required(base)
     outcome = run(_context(request, conn, settings, actor), req)
     return envelope_response(request, outcome.data, actor=actor, warnings=outcome.warnings)
 

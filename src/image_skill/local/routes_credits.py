@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
-from .credit_catalog import OFFLINE_WARNING, credit_packs, payment_methods
-from .deps import Conn, CurrentActor, command
+from .credit_catalog import credit_packs, offline_warning, payment_methods
+from .deps import Conn, CurrentActor, cli_base_of, command
 from .errors import envelope_doc, envelope_response, trace_id_of
 from .quotes import create_quote
 
@@ -23,7 +23,8 @@ JsonBody = Annotated[dict[str, Any], Body()]
     responses=envelope_doc("Payment rails (simulated offline)"),
 )
 def methods(request: Request) -> JSONResponse:
-    return envelope_response(request, payment_methods(), warnings=[OFFLINE_WARNING])
+    base = cli_base_of(request)
+    return envelope_response(request, payment_methods(base), warnings=[offline_warning(base)])
 
 
 @router.get(
@@ -43,8 +44,9 @@ def packs(request: Request) -> JSONResponse:
     ),
 )
 def quote(request: Request, body: JsonBody, conn: Conn, actor: CurrentActor) -> JSONResponse:
-    data, replayed = create_quote(conn, actor, body, trace_id=trace_id_of(request))
-    warnings = [OFFLINE_WARNING]
+    base = cli_base_of(request)
+    data, replayed = create_quote(conn, actor, body, trace_id=trace_id_of(request), base=base)
+    warnings = [offline_warning(base)]
     if replayed:
         warnings.append("idempotency key replayed: this is the quote created earlier")
     return envelope_response(request, data, actor=actor, warnings=warnings)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from .deps import Conn, CurrentActor, command, media_base_url
+from .cli_commands import cli_command
+from .deps import Conn, CurrentActor, cli_base_of, command, media_base_url
 from .errors import ApiError, envelope_doc, envelope_response
 from .jobs import get_job, job_show_data
 
@@ -28,7 +29,12 @@ def show_job(request: Request, job_id: str, conn: Conn, actor: CurrentActor) -> 
             404,
             "JOB_NOT_FOUND",
             "no job with this id in your organization",
-            recovery={"job_id": job_id, "suggested_command": "image-skill activity list --json"},
+            recovery={
+                "job_id": job_id,
+                "suggested_command": cli_command(
+                    cli_base_of(request), "image-skill activity list --json"
+                ),
+            },
         )
     return envelope_response(
         request, job_show_data(conn, job, media_base_url(request)), actor=actor

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from .capabilities import get_capability, list_capabilities
-from .deps import command
+from .cli_commands import cli_command, render_recovery
+from .deps import cli_base_of, command
 from .errors import ApiError, envelope_doc, envelope_response
 from .registry import RegistryError, get_model, list_models
 
@@ -20,22 +21,28 @@ def _flag(value: str | None) -> bool:
     return value is not None and value.strip().lower() in _TRUE
 
 
-def _registry_error(exc: RegistryError) -> ApiError:
+def _registry_error(exc: RegistryError, base: str) -> ApiError:
     recovery = dict(exc.recovery or {})
     recovery.setdefault("suggested_command", _LIST_COMMAND)
     if exc.details:
         recovery.setdefault("details", exc.details)
-    return ApiError(400, exc.code, exc.message, recovery=recovery, exit_code=exc.exit_code)
+    return ApiError(
+        400,
+        exc.code,
+        exc.message,
+        recovery=render_recovery(base, recovery),
+        exit_code=exc.exit_code,
+    )
 
 
-def _not_found(code: str, message: str, group: str) -> ApiError:
+def _not_found(code: str, message: str, group: str, base: str) -> ApiError:
     """404 for an unknown id of ``group``; recovery lists the ids (``image-skill GROUP list``)."""
     return ApiError(
         404,
         code,
         message,
         recovery={
-            "suggested_command": f"image-skill {group} list --json",
+            "suggested_command": cli_command(base, [group, "list", "--json"]),
             "docs_url": f"https://image-skill.com/cli.md#image-skill-{group}",
         },
     )
@@ -63,9 +70,10 @@ def models_list(
             operation=operation,
             modality=modality,
             provider=provider,
+            base=cli_base_of(request),
         )
     except RegistryError as exc:
-        raise _registry_error(exc) from None
+        raise _registry_error(exc, cli_base_of(request)) from None
     return envelope_response(request, data)
 
 
@@ -81,6 +89,7 @@ def models_show(request: Request, model_id: str) -> JSONResponse:
             "MODEL_NOT_FOUND",
             f"no model with id {model_id!r}; list the ids with models list",
             "models",
+            cli_base_of(request),
         )
     data = {"id": row["id"], "requested_id": model_id, "model": row}
     return envelope_response(request, data)
@@ -92,7 +101,7 @@ def models_show(request: Request, model_id: str) -> JSONResponse:
     responses=envelope_doc("The capability catalog"),
 )
 def capabilities_list(request: Request) -> JSONResponse:
-    return envelope_response(request, list_capabilities())
+    return envelope_response(request, list_capabilities(base=cli_base_of(request)))
 
 
 @router.get(
@@ -101,9 +110,10 @@ def capabilities_list(request: Request) -> JSONResponse:
     responses=envelope_doc("One capability", errors={404: "CAPABILITY_NOT_FOUND"}),
 )
 def capabilities_show(request: Request, capability_id: str) -> JSONResponse:
-    capability = get_capability(capability_id)
+    base = cli_base_of(request)
+    capability = get_capability(capability_id, base=base)
     if capability is None:
         raise _not_found(
-            "CAPABILITY_NOT_FOUND", f"no capability with id {capability_id!r}", "capabilities"
+            "CAPABILITY_NOT_FOUND", f"no capability with id {capability_id!r}", "capabilities", base
         )
     return envelope_response(request, {"id": capability["id"], "capability": capability})

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .deps import Conn, public_base_url
 from .errors import trace_id_of
-from .payment_views import checkout_urls
+from .payment_views import checkout_urls, status_command
 from .payments import attempt_by_session, settle
 
 router = APIRouter(include_in_schema=False)
@@ -107,7 +107,8 @@ def checkout_complete(request: Request, session_id: str, conn: Conn) -> HTMLResp
         _summary(conn, attempt)
         + note
         + f"<p>Receipt <code>{escape(receipt['receipt_id'])}</code></p>"
-        + "<p>The agent can now run <code>image-skill credits status --payment-attempt-id "
-        + f"{escape(attempt['payment_attempt_id'])} --json</code>.</p>"
+        + "<p>The agent can now run <code>"
+        + escape(status_command(attempt["payment_attempt_id"], public_base_url(request)))
+        + "</code>.</p>"
     )
     return _page("Payment complete", body)

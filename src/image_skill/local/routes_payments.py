@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
-from .credit_catalog import CHECKOUT, OFFLINE_WARNING, X402
-from .deps import Conn, CurrentActor, Settings, command, public_base_url
+from .credit_catalog import CHECKOUT, X402, offline_warning
+from .deps import Conn, CurrentActor, Settings, cli_base_of, command, public_base_url
 from .errors import envelope_doc, envelope_response, trace_id_of
 from .payment_status import status
 from .payments import buy, fake_purchase, settle
@@ -40,7 +40,7 @@ def _buy(
         base_url=public_base_url(request),
         trace_id=trace_id_of(request),
     )
-    warnings = [OFFLINE_WARNING]
+    warnings = [offline_warning(cli_base_of(request))]
     if replayed:
         warnings.append(_REPLAY_WARNING)
     return envelope_response(request, data, actor=actor, warnings=warnings)
@@ -72,8 +72,9 @@ def x402_deposit(request: Request, body: JsonBody, conn: Conn, actor: CurrentAct
     responses=envelope_doc("Simulated purchase settled at once", auth=True, errors=_BUY_ERRORS),
 )
 def purchase(request: Request, body: JsonBody, conn: Conn, actor: CurrentActor) -> JSONResponse:
-    data = fake_purchase(conn, actor, body, trace_id=trace_id_of(request))
-    return envelope_response(request, data, actor=actor, warnings=[OFFLINE_WARNING])
+    base = cli_base_of(request)
+    data = fake_purchase(conn, actor, body, trace_id=trace_id_of(request), base=base)
+    return envelope_response(request, data, actor=actor, warnings=[offline_warning(base)])
 
 
 @router.get(
@@ -118,7 +119,7 @@ def settle_attempt(
         base_url=public_base_url(request),
     )
     data["granted_now"] = granted
-    warnings = [OFFLINE_WARNING]
+    warnings = [offline_warning(cli_base_of(request))]
     if not granted:
         warnings.append("already settled: no credits were granted again")
     return envelope_response(request, data, actor=actor, warnings=warnings)

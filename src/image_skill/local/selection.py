@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .cli_commands import cli_command
 from .errors import ApiError
 from .registry import all_models, credit_quote_for, default_model, get_model, is_runnable
 from .registry_data import Row
@@ -77,23 +78,23 @@ def _supports(row: Row, operation: str) -> bool:
     return any(s in row.get("supports", []) for s in SUPPORTS_FOR_OPERATION[operation])
 
 
-def not_executable(row: Row) -> ApiError:
+def not_executable(row: Row, base: str) -> ApiError:
     return ApiError(
         403,
         "MODEL_NOT_EXECUTABLE",
         f"model {row['id']} is listed for inspection only and cannot run on this backend",
-        recovery={"model_id": row["id"], "suggested_command": _MODELS_HINT},
+        recovery={"model_id": row["id"], "suggested_command": cli_command(base, _MODELS_HINT)},
     )
 
 
-def _explicit(model_id: str, operation: str, provider: str | None) -> Row:
+def _explicit(model_id: str, operation: str, provider: str | None, base: str) -> Row:
     row = get_model(model_id)
     if row is None:
         raise ApiError(
             400,
             "MODEL_NOT_FOUND",
             f"no model with id {model_id!r}",
-            recovery={"suggested_command": _MODELS_HINT},
+            recovery={"suggested_command": cli_command(base, _MODELS_HINT)},
         )
     if provider and provider != row["provider_id"]:
         raise ApiError(
@@ -103,7 +104,7 @@ def _explicit(model_id: str, operation: str, provider: str | None) -> Row:
             recovery={"model_id": row["id"], "provider": row["provider_id"]},
         )
     if not is_runnable(row):
-        raise not_executable(row)
+        raise not_executable(row, base)
     if not _supports(row, operation):
         other = "edit" if operation == "create" else "create"
         raise ApiError(
@@ -113,21 +114,21 @@ def _explicit(model_id: str, operation: str, provider: str | None) -> Row:
             recovery={
                 "model_id": row["id"],
                 "supports": list(row.get("supports", [])),
-                "suggested_command": f"image-skill models show {row['id']} --json",
+                "suggested_command": cli_command(base, ["models", "show", row["id"], "--json"]),
             },
         )
     return row
 
 
-def _policy_row(operation: str, provider: str | None, modality: str | None) -> Row:
+def _policy_row(operation: str, provider: str | None, modality: str | None, base: str) -> Row:
     if operation == "create" and modality == "3d":
         raise ApiError(
             403,
             "CAPABILITY_DENIED",
             "3D output is made from an input image through edit, not create",
             recovery={
-                "suggested_command": (
-                    "image-skill edit --input ASSET_ID --model local.image-to-3d --json"
+                "suggested_command": cli_command(
+                    base, "image-skill edit --input ASSET_ID --model local.image-to-3d --json"
                 )
             },
         )
@@ -146,7 +147,7 @@ def _policy_row(operation: str, provider: str | None, modality: str | None) -> R
             403,
             "MODEL_NOT_EXECUTABLE",
             f"no runnable {wanted} model{where} supports {operation} on this backend",
-            recovery={"suggested_command": _MODELS_HINT},
+            recovery={"suggested_command": cli_command(base, _MODELS_HINT)},
         )
     default_id = default_model()["id"]
     candidates.sort(
@@ -161,13 +162,17 @@ def select_model(
     model: str | None,
     provider: str | None,
     intent: str | None,
+    base: str,
 ) -> Selection:
-    """Resolve the model for ``operation`` (``create`` or ``edit``)."""
+    """Resolve the model for ``operation`` (``create`` or ``edit``).
+
+    ``base`` aims the commands in refusals (see :mod:`.cli_commands`).
+    """
     if model:
-        row = _explicit(model, operation, provider)
+        row = _explicit(model, operation, provider, base)
         return Selection(row, True, intent, EXPLICIT_POLICY, "model requested explicitly")
     modality = intent_modality(intent)
-    row = _policy_row(operation, provider, modality)
+    row = _policy_row(operation, provider, modality, base)
     what = f"{row['modality']} model" if modality else f"{row['modality']} model (default)"
     reason = f"no model requested; picked the runnable {what} {row['id']}"
     if modality:

@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from . import ledger
+from .cli_commands import cli_command
 from .errors import ApiError
 from .ledger import Bucket, CreditEvent
 from .settings import LocalSettings
@@ -164,19 +165,23 @@ def _seconds_until(iso_text: str) -> int:
 
 
 def quota_exceeded(
-    message: str, credits: int, snapshot: dict[str, Any], *, daily_cap: bool
+    message: str, credits: int, snapshot: dict[str, Any], *, daily_cap: bool, base: str
 ) -> ApiError:
     limits, daily = snapshot["limits"], snapshot["daily_jobs"]
     short = max(0, credits - limits["total_remaining_credits"])
+    methods = cli_command(base, CREDITS_METHODS_COMMAND)
     recovery: dict[str, Any] = {
         "reason": "daily_job_cap" if daily_cap else "insufficient_credits",
         "credits_required": credits,
         "total_remaining_credits": limits["total_remaining_credits"],
-        "suggested_command": CREDITS_METHODS_COMMAND,
+        "suggested_command": methods,
         "suggested_commands": [
-            CREDITS_METHODS_COMMAND,
-            "image-skill credits quote --credits "
-            f"{max(short, credits)} --payment-method stripe_checkout --json",
+            methods,
+            cli_command(
+                base,
+                "image-skill credits quote --credits "
+                f"{max(short, credits)} --payment-method stripe_checkout --json",
+            ),
         ],
         "daily_jobs": {k: daily[k] for k in ("limit", "used", "remaining", "resets_at")},
     }
@@ -186,7 +191,7 @@ def quota_exceeded(
 
 
 def check_funds(
-    conn: sqlite3.Connection, actor: Actor, settings: LocalSettings, credits: int
+    conn: sqlite3.Connection, actor: Actor, settings: LocalSettings, credits: int, *, base: str
 ) -> Funding:
     """How a job of ``credits`` would be paid, or ``QUOTA_EXCEEDED``."""
     snapshot = ledger.quota_snapshot(conn, actor, settings)
@@ -198,6 +203,7 @@ def check_funds(
             credits,
             snapshot,
             daily_cap=False,
+            base=base,
         )
     if free > 0 and snapshot["daily_jobs"]["remaining"] > 0:
         return Funding(ledger.BUCKETS, True)
@@ -209,6 +215,7 @@ def check_funds(
         credits,
         snapshot,
         daily_cap=True,
+        base=base,
     )
 
 

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cli_commands import cli_command, render_recovery
 from .errors import ApiError, invalid_arguments
 from .job_references import check_references
 from .pricing import check_budget
@@ -38,6 +39,7 @@ POLICY_TEST_MARKERS = ("image-skill-policy-test:deny",)
 UNCLAIMED_MAX_CREDITS_PER_JOB = 200
 _REGISTRY_STATUS = {"MODEL_PARAMETERS_INVALID": 400}
 _STRING_FIELDS = ("provider", "model", "intent", "aspect_ratio")
+UPLOAD_COMMAND = "image-skill upload PATH --json"
 
 
 @dataclass
@@ -130,9 +132,13 @@ class Plan:
         return sha256_hex(self.prompt), len(self.prompt)
 
 
-def registry_api_error(err: RegistryError) -> ApiError:
-    """A registry/pricing refusal as an API error (400; exit code from the code)."""
-    recovery = {**err.details, **(err.recovery or {})}
+def registry_api_error(err: RegistryError, base: str) -> ApiError:
+    """A registry/pricing refusal as an API error (400; exit code from the code).
+
+    The pure registry states its commands as plain ``image-skill ...`` text; they are aimed
+    at ``base`` here (see :mod:`.cli_commands`).
+    """
+    recovery = render_recovery(base, {**err.details, **(err.recovery or {})})
     return ApiError(
         _REGISTRY_STATUS.get(err.code, 400), err.code, err.message, recovery=recovery or None
     )
@@ -150,8 +156,11 @@ def _flag(body: dict[str, Any], name: str) -> bool:
     return value
 
 
-def parse_request(operation: str, body: dict[str, Any]) -> JobRequest:
-    """Type-check a create/edit body; raises ``INVALID_ARGUMENTS`` naming the field."""
+def parse_request(operation: str, body: dict[str, Any], base: str) -> JobRequest:
+    """Type-check a create/edit body; raises ``INVALID_ARGUMENTS`` naming the field.
+
+    ``base`` aims the commands in refusals (see :mod:`.cli_commands`).
+    """
     req = JobRequest(operation=operation, raw=dict(body))
     prompt = body.get("prompt")
     if prompt is not None and not isinstance(prompt, str):
@@ -194,7 +203,7 @@ def parse_request(operation: str, body: dict[str, Any]) -> JobRequest:
     if operation == "edit" and req.input_asset_id is None:
         raise invalid_arguments(
             "edit requires input_asset_id (an owned image asset id)",
-            recovery={"suggested_command": "image-skill upload PATH --json"},
+            recovery={"suggested_command": cli_command(base, UPLOAD_COMMAND)},
         )
     return req
 
@@ -202,12 +211,12 @@ def parse_request(operation: str, body: dict[str, Any]) -> JobRequest:
 # ------------------------------------------------------------------------ planning
 
 
-def _asset_not_found(field_name: str) -> ApiError:
+def _asset_not_found(field_name: str, base: str) -> ApiError:
     return ApiError(
         404,
         "ASSET_NOT_FOUND",
         f"{field_name} does not name an asset of your organization",
-        recovery={"field": field_name, "suggested_command": "image-skill upload PATH --json"},
+        recovery={"field": field_name, "suggested_command": cli_command(base, UPLOAD_COMMAND)},
     )
 
 
@@ -215,23 +224,25 @@ def policy_denied(message: str, **recovery: Any) -> ApiError:
     return ApiError(422, "INPUT_POLICY_DENIED", message, recovery=recovery or None)
 
 
-def _owned(conn: sqlite3.Connection, org: str, asset_id: str, field_name: str) -> dict[str, Any]:
+def _owned(
+    conn: sqlite3.Connection, org: str, asset_id: str, field_name: str, base: str
+) -> dict[str, Any]:
     from .assets import get_asset
 
     row = get_asset(conn, org, asset_id)
     if row is None:
-        raise _asset_not_found(field_name)
+        raise _asset_not_found(field_name, base)
     return row
 
 
-def _input_assets(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> None:
+def _input_assets(conn: sqlite3.Connection, actor: Actor, plan: Plan, base: str) -> None:
     req, row = plan.request, plan.row
     media_in = row["media"]["input"]
     images = media_in["images"]
     if req.input_asset_id is not None:
         if not images["supported"]:
             raise invalid_arguments(f"model {row['id']} does not take an input image")
-        asset = _owned(conn, actor.organization_id, req.input_asset_id, "input_asset_id")
+        asset = _owned(conn, actor.organization_id, req.input_asset_id, "input_asset_id", base)
         if asset["mime_type"] not in images["mime_types"]:
             raise policy_denied(
                 f"input asset is {asset['mime_type']}; {row['id']} needs one of "
@@ -245,9 +256,13 @@ def _input_assets(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> None:
         if not media_in["mask"]["supported"]:
             raise invalid_arguments(
                 f"model {row['id']} does not accept a mask",
-                recovery={"suggested_command": "image-skill models list --available --json"},
+                recovery={
+                    "suggested_command": cli_command(
+                        base, "image-skill models list --available --json"
+                    )
+                },
             )
-        mask = _owned(conn, actor.organization_id, req.mask_asset_id, "mask_asset_id")
+        mask = _owned(conn, actor.organization_id, req.mask_asset_id, "mask_asset_id", base)
         if not str(mask["mime_type"]).startswith("image/"):
             raise policy_denied("mask_asset_id must be an image asset", field="mask_asset_id")
         plan.mask_asset = mask
@@ -317,17 +332,22 @@ def _unclaimed_limits(actor: Actor | None, plan: Plan) -> None:
         )
 
 
-def build_plan(conn: sqlite3.Connection, actor: Actor | None, req: JobRequest) -> Plan:
-    """Run every pre-spend check and return the plan (raises ``ApiError`` on refusal)."""
+def build_plan(
+    conn: sqlite3.Connection, actor: Actor | None, req: JobRequest, *, base: str
+) -> Plan:
+    """Run every pre-spend check and return the plan (raises ``ApiError`` on refusal).
+
+    ``base`` aims the commands in refusals (see :mod:`.cli_commands`).
+    """
     try:
-        return _build_plan(conn, actor, req)
+        return _build_plan(conn, actor, req, base)
     except RegistryError as err:
-        raise registry_api_error(err) from None
+        raise registry_api_error(err, base) from None
 
 
-def _build_plan(conn: sqlite3.Connection, actor: Actor | None, req: JobRequest) -> Plan:
+def _build_plan(conn: sqlite3.Connection, actor: Actor | None, req: JobRequest, base: str) -> Plan:
     selection = select_model(
-        req.operation, model=req.model, provider=req.provider, intent=req.intent
+        req.operation, model=req.model, provider=req.provider, intent=req.intent, base=base
     )
     row = selection.row
     user_params = {} if req.model_parameters is None else req.model_parameters
@@ -358,9 +378,9 @@ def _build_plan(conn: sqlite3.Connection, actor: Actor | None, req: JobRequest) 
         quote=credit_quote_for(row, count, params.accepted),
     )
     if actor is not None:
-        _input_assets(conn, actor, plan)
+        _input_assets(conn, actor, plan, base)
         plan.references, plan.reference_assets = check_references(
-            conn, actor.organization_id, row, req.references
+            conn, actor.organization_id, row, req.references, base=base
         )
     elif req.references or req.input_asset_id or req.mask_asset_id:
         raise invalid_arguments("references and input assets need an authenticated agent")
