@@ -66,11 +66,12 @@ class GuideCommands:
         """A server-provided ``image-skill credits ...`` command, run with our prefix.
 
         The server's text is kept verbatim; the explicit ``--api-base-url`` goes before a
-        trailing ``--json`` (or at the end).
+        trailing ``--json`` (or at the end), unless the server already names one (the local
+        backend aims its commands at itself): a second flag is never added.
         """
         text = swap_prefix(server_command, self.ctx)
         api = self.ctx.api_base_url
-        if api is None:
+        if api is None or names_api_base_url(server_command):
             return text
         flag = f"{API_BASE_URL_FLAG} {shlex.quote(api)}"
         suffix = " " + JSON_FLAG
@@ -125,6 +126,19 @@ class GuideCommands:
             "quota": self.simple("usage", "quota", "--json"),
             "dry_run": self.dry_run_hatch(),
         }
+
+
+def names_api_base_url(command: str) -> bool:
+    """True when the shell text ``command`` already passes ``--api-base-url``.
+
+    Text that does not split as shell words counts as not naming it.
+    """
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return False
+    flag = API_BASE_URL_FLAG
+    return any(w == flag or w.startswith(flag + "=") for w in words)
 
 
 def word(value: Any) -> str:
