@@ -12,15 +12,11 @@ The client never prints.
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import httpx
 
@@ -28,64 +24,38 @@ from . import _constants as C
 from . import envelope as E
 from .endpoints import EndpointsMixin, PublicFetch, public_fetch_failed, public_fetch_reply
 from .envelope import Result
+from .wire import (
+    SPEND_DOCS,
+    encode_path_id,
+    header_exit_code,
+    json_body,
+    new_idempotency_key,
+    parse_envelope_body,
+    parse_retry_after,
+    resolve_base_url,
+    status_exit_code,
+)
 
 if TYPE_CHECKING:
     from .commands import CommandContext
 
 Params = Sequence[tuple[str, str]]
 
+__all__ = [
+    "ImageSkillClient",
+    "LocalBackendUnavailable",
+    "encode_path_id",
+    "json_body",
+    "new_idempotency_key",
+    "parse_envelope_body",
+    "resolve_base_url",
+    "status_exit_code",
+]
+
 NON_JSON_5XX_WARNING = (
     "the API failed without a JSON reply; it may already have reserved credits for this "
     "request, so retry only with the same idempotency key"
 )
-
-
-def resolve_base_url(flag: str | None, env: Mapping[str, str] | None = None) -> str:
-    """`--api-base-url` > `IMAGE_SKILL_API_BASE_URL` > the hosted default."""
-    env = os.environ if env is None else env
-    if flag:
-        return flag
-    value = env.get("IMAGE_SKILL_API_BASE_URL")
-    if value:
-        return value
-    return C.DEFAULT_BASE_URL
-
-
-def encode_path_id(value: str) -> str:
-    """Percent-encode one path segment (like JS encodeURIComponent); never a dot segment."""
-    encoded = quote(value, safe="-_.!~*'()")
-    if encoded in (".", ".."):
-        encoded = encoded.replace(".", "%2E")
-    return encoded
-
-
-def status_exit_code(status: int) -> int:
-    if status in (401, 403):
-        return 3
-    if status in (402, 429):
-        return 5
-    if status >= 500:
-        return 7
-    return 1
-
-
-def _header_exit_code(value: str) -> int | None:
-    text = value.strip()
-    if text == "":
-        return 0
-    try:
-        code = int(float(text))
-    except (ValueError, OverflowError):  # "abc", "nan"; "inf", "1e400"
-        return None
-    return code % 256
-
-
-def new_idempotency_key(kind: str) -> str:
-    return f"{kind}-{int(time.time() * 1000)}-{secrets.token_hex(4)}"
-
-
-def json_body(payload: Any) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class LocalBackendUnavailable(RuntimeError):
@@ -266,7 +236,7 @@ class ImageSkillClient(EndpointsMixin):
     def _retry_delay(self, method: str, response: httpx.Response, attempt: int) -> float | None:
         if attempt >= self.max_retries:
             return None
-        retry_after = _parse_retry_after(response.headers.get("retry-after"))
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
         if response.status_code in (429, 503) and retry_after is not None:
             return min(retry_after, C.MAX_RETRY_AFTER)
         if method == "GET" and response.status_code in (429, 502, 503, 504):
@@ -290,7 +260,7 @@ class ImageSkillClient(EndpointsMixin):
             # non-zero header on an ok envelope breaks the server contract and is ignored.
             return Result(envelope, 0)
         header = response.headers.get("x-image-skill-exit-code")
-        exit_code = _header_exit_code(header) if header is not None else None
+        exit_code = header_exit_code(header) if header is not None else None
         if not exit_code:
             # A failure (or an ``ok`` that is not ``true``) must never look like success.
             exit_code = status_exit_code(status)
@@ -309,7 +279,7 @@ class ImageSkillClient(EndpointsMixin):
             recovery = {
                 "suggested_command": recovery_command,
                 "idempotency_key": idempotency_key,
-                "docs_url": _SPEND_DOCS.get(label, C.DOCS_URL),
+                "docs_url": SPEND_DOCS.get(label, C.DOCS_URL),
                 "retry_after_seconds": 5,
             }
         elif retryable:
@@ -365,56 +335,6 @@ class ImageSkillClient(EndpointsMixin):
             retryable=True,
             recovery=self._unknown_outcome_recovery(idempotency_key, recovery_command, retry_after),
         )
-
-
-#: Docs anchors for the spend commands' non-JSON recovery (contract §4.1).
-_SPEND_DOCS = {
-    "image-skill create": f"{C.DOCS_URL}#image-skill-create",
-    "image-skill edit": f"{C.DOCS_URL}#image-skill-edit",
-}
-
-
-def parse_envelope_body(body: bytes) -> dict[str, Any] | None:
-    """The parsed envelope when ``body`` is a JSON object holding ``ok``, else None."""
-    text = body.decode("utf-8", errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        parsed = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
-        return None
-    if isinstance(parsed, dict) and "ok" in parsed and not _nested_deeper_than(parsed, 100):
-        return parsed
-    return None
-
-
-def _nested_deeper_than(value: Any, limit: int) -> bool:
-    """Whether containers nest more than ``limit`` levels (iterative: deep input is the point).
-
-    An envelope that deep is not one we can relay: printing it would recurse past Python's
-    stack limit, so it is treated like a reply without a JSON envelope.
-    """
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > limit:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return False
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    if seconds < 0:
-        return None
-    return seconds
 
 
 def _in_process_transport() -> httpx.BaseTransport:

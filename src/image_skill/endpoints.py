@@ -60,7 +60,7 @@ def public_fetch_failed(url: str, exc: Exception) -> PublicFetch:
 
 
 def _enc(value: str) -> str:
-    from .client import encode_path_id
+    from .wire import encode_path_id
 
     return encode_path_id(value)
 

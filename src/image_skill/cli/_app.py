@@ -49,7 +49,7 @@ class AppState:
 
     # -- base URL and rendering ----------------------------------------------------
     def base_url(self) -> str:
-        from ..client import resolve_base_url
+        from ..wire import resolve_base_url
 
         return resolve_base_url(self.api_base_url)
 

@@ -236,7 +236,7 @@ def live_key(command: str, key: str | None, dry_run: bool, warnings: list[str]) 
     warning so that a retry can reuse it."""
     if key is not None or dry_run:
         return key
-    from ..client import new_idempotency_key
+    from ..wire import new_idempotency_key
 
     key = new_idempotency_key(command)
     warnings.append(
