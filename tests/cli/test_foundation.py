@@ -324,3 +324,18 @@ def test_value_flag_does_not_swallow_the_next_flag(flag):
 def test_help_wins_over_version():
     res = invoke("version", "--help")
     assert res.exit_code == 0 and res.json["command"] == "image-skill help"
+
+
+def test_refused_signup_leaves_no_config_folder(local_env):
+    res = invoke(
+        "signup",
+        "--agent",
+        "--agent-contact",
+        "not-an-inbox",
+        "--agent-name",
+        "d",
+        "--runtime",
+        "t",
+    )
+    assert res.exit_code == 2 and res.code == "INVALID_ARGUMENTS"
+    assert not local_env.parent.exists()

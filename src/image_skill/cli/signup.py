@@ -110,7 +110,7 @@ def signup(
     save: bool,
 ) -> Result:
     """Create a restricted agent identity and token, saved to the config file by default."""
-    from ..config import ConfigWriteError, probe_writable, save_token
+    from ..config import ConfigWriteError, probe_writable_no_create, save_token
 
     app = state()
     if not agent:
@@ -136,10 +136,10 @@ def signup(
         corrupt = refuse_corrupt_config(LABEL, path)
         if corrupt is not None:
             return corrupt
-        try:
-            probe_writable(path)
-        except ConfigWriteError as exc:
-            return config_write_failed(LABEL, app, str(path), exc.reason)
+        # Check without creating anything: a signup the server refuses leaves no folder.
+        reason = probe_writable_no_create(path)
+        if reason is not None:
+            return config_write_failed(LABEL, app, str(path), reason)
 
     client = app.client()
     body = {
