@@ -141,6 +141,8 @@ def guide_warning(
         spend_required = True
         path = top_up_path
         warning = _QUOTA_WARNINGS.get(path, text.GW_QUOTA_OTHER) if path else warning
+        if simulated_rail:
+            warning = text.GW_QUOTA_SIMULATED
     elif stage == READY_TO_CREATE:
         no_spend_safe = False
         spend_required = True

@@ -230,6 +230,7 @@ def self_fund_handoff(
     ``PATH`` they would not run at all. ``checks.payments.suggested_commands`` stays raw.
     """
     pm = payments["preferred_method"]
+    simulated = get(payments["preferred_method_summary"], "live_money") is False
 
     def member(key: str) -> bool:
         return pm is not None and pm in payments[key]
@@ -251,7 +252,7 @@ def self_fund_handoff(
     agent_settleable = member("agent_settleable_methods")
     wallet = None
     if pm == X402_METHOD_ID and browserless and agent_settleable:
-        wallet = wallet_settlement(payment_commands["status"])
+        wallet = wallet_settlement(payment_commands["status"], simulated=simulated)
     return {
         "required": True,
         "preferred_method": pm,
@@ -271,11 +272,19 @@ def self_fund_handoff(
             "accepted_methods": ["IMAGE_SKILL_TOKEN", "--token-stdin", "config"],
             "next_command": auth_next_command,
         },
-        "warning": text.SF_AGENT if agent_settleable else text.SF_HANDOFF,
+        "warning": _self_fund_warning(agent_settleable, simulated),
     }
 
 
-def wallet_settlement(status_command: str | None) -> dict[str, Any]:
+def _self_fund_warning(agent_settleable: bool, simulated: bool) -> str:
+    if simulated:
+        return text.SF_SIMULATED
+    return text.SF_AGENT if agent_settleable else text.SF_HANDOFF
+
+
+def wallet_settlement(status_command: str | None, *, simulated: bool = False) -> dict[str, Any]:
+    """How to pay an x402 deposit. On a simulated rail (offline backend) nothing is paid:
+    the sentences say so instead of warning about real money."""
     return {
         "method_id": X402_METHOD_ID,
         "wallet_required": True,
@@ -291,7 +300,7 @@ def wallet_settlement(status_command: str | None) -> dict[str, Any]:
         "amount_atomic_field": "token_amount_atomic",
         "destination_field": "deposit_address",
         "status_command_after_payment": status_command,
-        "next_step": text.WS_NEXT_STEP,
+        "next_step": text.WS_NEXT_STEP_SIMULATED if simulated else text.WS_NEXT_STEP,
         "credential_boundary": text.WS_BOUNDARY,
-        "warning": text.WS_WARNING,
+        "warning": text.WS_WARNING_SIMULATED if simulated else text.WS_WARNING,
     }

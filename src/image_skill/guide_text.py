@@ -78,11 +78,22 @@ SF_HANDOFF = (
     "completed, then run after_next."
 )
 
+SF_SIMULATED = (
+    "Simulated top-up (offline backend, no money moves): keep the same auth, run the quote, "
+    "then buy, complete the attempt with payment_commands.local_settle (or the local checkout "
+    "page), check the status command, and run after_next."
+)
+
 # wallet_settlement
 WS_NEXT_STEP = (
     "After the buy command, send exactly token_amount_atomic USDC base units to deposit_address "
     "on Base from a wallet you are allowed to use, poll the status command until the credits "
     "land, then run the guide again."
+)
+WS_NEXT_STEP_SIMULATED = (
+    "After the buy command, complete the simulated deposit with payment_commands.local_settle; "
+    "no wallet and no real USDC are involved. Then poll the status command and run the guide "
+    "again."
 )
 WS_BOUNDARY = (
     "Never send wallet private keys, seed phrases, x402 payment signatures, Stripe secret keys "
@@ -91,6 +102,10 @@ WS_BOUNDARY = (
 WS_WARNING = (
     "This moves real money: pay the exact Base USDC amount to the returned address and stay "
     "within your spending cap."
+)
+WS_WARNING_SIMULATED = (
+    "This rail is simulated by the offline backend: the payable instructions are fake and must "
+    "not be paid; local settle stands in for the payment."
 )
 
 # next_command_effect.warning
@@ -127,6 +142,10 @@ GW_SIGNUP = "next_command is a setup step (signup) that spends nothing."
 GW_QUOTA_SELF_FUND = (
     "next_command starts a browserless live-money top-up. Stay within your spending cap, or "
     "inspect the rails first with escape_hatches.payment_methods."
+)
+GW_QUOTA_SIMULATED = (
+    "next_command starts a simulated top-up on the offline backend: no money moves, and the "
+    "payment is completed with self_fund_handoff.payment_commands.local_settle."
 )
 GW_QUOTA_HUMAN = (
     "next_command starts a live-money handoff that a person must finish in a browser. Stay "

@@ -345,9 +345,17 @@ def test_quota_stage_on_local_simulated_rails() -> None:
     assert out.data["self_fund_handoff"]["live_money"] is False
     assert out.data["guide_warning"]["live_money_action"] is False
     assert out.data["guide_warning"]["spend_required"] is True
+    # ...and its sentences say the rail is simulated instead of warning about real money.
+    assert out.data["guide_warning"]["warning"] == T.GW_QUOTA_SIMULATED
+    assert out.data["self_fund_handoff"]["warning"] == T.SF_SIMULATED
+    wallet = out.data["self_fund_handoff"]["wallet_settlement"]
+    assert wallet["warning"] == T.WS_WARNING_SIMULATED
+    assert wallet["next_step"] == T.WS_NEXT_STEP_SIMULATED
     live = build(payments=payments_envelope([X402_METHOD]), token_source="env", quota=QUOTA_BROKE)
     assert live.data["self_fund_handoff"]["live_money"] is True
     assert live.data["guide_warning"]["live_money_action"] is True
+    assert live.data["guide_warning"]["warning"] == T.GW_QUOTA_SELF_FUND
+    assert live.data["self_fund_handoff"]["wallet_settlement"]["warning"] == T.WS_WARNING
 
 
 def test_inspection_path_for_a_rail_that_is_neither_self_fund_nor_handoff() -> None:
