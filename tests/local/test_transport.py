@@ -76,6 +76,10 @@ def test_default_settings_follow_the_env_data_dir(
     try:
         with httpx.Client(transport=transport, base_url=IN_PROCESS_ORIGIN) as client:
             assert client.get("/healthz").status_code == 200
+            # the database is created lazily, by the first route that needs it
+            assert not (tmp_path / "from-env").exists()
+            body = {"agent_contact": "a@example.com", "agent_name": "n", "runtime": "t"}
+            assert client.post("/v1/agent-signups", json=body).status_code == 200
         assert (tmp_path / "from-env" / "image-skill.sqlite3").is_file()
     finally:
         transport.shutdown()

@@ -15,6 +15,7 @@ import hashlib
 import json
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,17 +90,36 @@ def loads(value: str | None) -> Any:
 
 
 class Store:
-    """The database of one data dir. Cheap to construct; creates the schema once."""
+    """The database of one data dir.
+
+    Cheap to construct: the data dir, media dir and schema are created on the first
+    connection, so routes that need no database (health, models, payment methods) leave
+    no trace on disk.
+    """
 
     def __init__(self, settings: LocalSettings) -> None:
         self.settings = settings
         self.path: Path = settings.db_path
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        settings.media_dir.mkdir(parents=True, exist_ok=True)
-        self._init_schema()
+        self._ready = False
+        self._lock = threading.Lock()
+
+    def _ensure(self) -> None:
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self.settings.media_dir.mkdir(parents=True, exist_ok=True)
+            self._init_schema()
+            self._ready = True
 
     def connect(self) -> sqlite3.Connection:
         """A new connection in autocommit mode; use :func:`transaction` for writes."""
+        self._ensure()
+        return self._open()
+
+    def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self.path,
             timeout=self.settings.busy_timeout_ms / 1000,
@@ -121,19 +141,25 @@ class Store:
             conn.close()
 
     def _init_schema(self) -> None:
-        with self.connection() as conn:
-            _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == SCHEMA_VERSION:
-                return
-            if version > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"local data dir uses schema {version}; this version knows {SCHEMA_VERSION}"
-                )
-            with transaction(conn):
-                for statement in _statements(SCHEMA):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn = self._open()
+        try:
+            self._create_schema(conn)
+        finally:
+            conn.close()
+
+    def _create_schema(self, conn: sqlite3.Connection) -> None:
+        _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"local data dir uses schema {version}; this version knows {SCHEMA_VERSION}"
+            )
+        with transaction(conn):
+            for statement in _statements(SCHEMA):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _statements(script: str) -> Iterator[str]:
