@@ -320,3 +320,13 @@ def test_media_base_url_setting_wins(tmp_path: Path) -> None:
             "public": IN_PROCESS_ORIGIN,
             "media": "https://media.example",
         }
+
+
+def test_ids_with_encoded_slashes_get_the_routes_own_not_found(local_client) -> None:
+    for path, code in (
+        ("/v1/models/a%2Fb", "MODEL_NOT_FOUND"),
+        ("/v1/capabilities/a%2Fb", "CAPABILITY_NOT_FOUND"),
+    ):
+        reply = local_client.get(path)
+        assert reply.status_code == 404
+        assert reply.json()["error"]["code"] == code

@@ -135,7 +135,7 @@ def activity_list(
 
 
 @router.get(
-    "/v1/activity/{reference}",
+    "/v1/activity/{reference:path}",
     openapi_extra=command("image-skill activity show"),
     responses=envelope_doc(
         "One event, or the events of a subject",

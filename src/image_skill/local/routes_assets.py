@@ -27,7 +27,7 @@ def asset_not_found(asset_id: str, base: str) -> ApiError:
 
 
 @router.get(
-    "/v1/assets/{asset_id}",
+    "/v1/assets/{asset_id:path}",
     openapi_extra=command("image-skill assets show"),
     responses=envelope_doc("Asset metadata", auth=True, errors={404: "ASSET_NOT_FOUND envelope"}),
 )

@@ -14,7 +14,7 @@ router = APIRouter()
 
 
 @router.get(
-    "/v1/jobs/{job_id}",
+    "/v1/jobs/{job_id:path}",
     openapi_extra=command("image-skill jobs show"),
     responses=envelope_doc(
         "The job (status, assets, cost, plan receipt when planned)",

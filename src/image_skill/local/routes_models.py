@@ -78,7 +78,7 @@ def models_list(
 
 
 @router.get(
-    "/v1/models/{model_id}",
+    "/v1/models/{model_id:path}",
     openapi_extra=command("image-skill models show"),
     responses=envelope_doc("One model's full schema", errors={404: "MODEL_NOT_FOUND"}),
 )
@@ -105,7 +105,7 @@ def capabilities_list(request: Request) -> JSONResponse:
 
 
 @router.get(
-    "/v1/capabilities/{capability_id}",
+    "/v1/capabilities/{capability_id:path}",
     openapi_extra=command("image-skill capabilities show"),
     responses=envelope_doc("One capability", errors={404: "CAPABILITY_NOT_FOUND"}),
 )
