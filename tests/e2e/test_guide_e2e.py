@@ -204,6 +204,8 @@ def fill_signup_args() -> list[str]:
 def test_guide_changes_nothing_in_the_backend_or_on_disk(e2e_env, served, tmp_path):
     env = e2e_env
     base = ["--api-base-url", served]
+    # The backend creates its database lazily: a token check is the first use here.
+    assert run("whoami", "--token", "isk_r_unknown", *base, env=env).exit_code == 3
     databases = [
         p for p in Path(env["IMAGE_SKILL_LOCAL_DIR"]).rglob("*") if p.suffix in (".sqlite3", ".db")
     ]
