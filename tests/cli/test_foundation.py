@@ -83,7 +83,14 @@ def test_missing_local_extra_is_a_clear_error(module, tmp_path, monkeypatch):
     for argv in (["whoami", "--token", "x", "--api-base-url", "local"], ["local", "serve"]):
         res = invoke(*argv)
         assert res.exit_code == 1 and res.code == "LOCAL_BACKEND_UNAVAILABLE", res.stdout
-        assert "image-skill[local]" in res.json["error"]["recovery"]["suggested_command"]
+        recovery = res.json["error"]["recovery"]
+        # installs into this very environment, not whatever `pip` is first on PATH
+        assert recovery["suggested_command"].endswith(" -m pip install 'image-skill[local]'")
+        assert sys.executable in recovery["suggested_command"]
+        assert recovery["from_a_checkout"].endswith(" -m pip install -e '.[local]'")
+        assert res.json["command"] == "image-skill " + " ".join(
+            argv[: 1 if argv[0] == "whoami" else 2]
+        )
 
 
 def test_envelope_key_order():

@@ -97,3 +97,16 @@ def test_json_output_is_the_same_under_a_pty(e2e_env):
     text = b"".join(chunks).decode().replace("\r\n", "\n")
     assert "\x1b[" not in text
     assert json.loads(text)["data"]["version"] == "0.1.30"
+
+
+def test_non_utf8_argument_is_invalid_arguments(e2e_env):
+    proc = subprocess.run(
+        [script().encode(), b"create", b"--prompt", b"\xff\xfe", b"--dry-run"],
+        env=e2e_env,
+        capture_output=True,
+        timeout=30,
+    )
+    env = json.loads(proc.stdout)
+    assert proc.returncode == 2
+    assert env["error"]["code"] == "INVALID_ARGUMENTS"
+    assert "argument 3" in env["error"]["message"]

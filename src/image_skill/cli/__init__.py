@@ -144,8 +144,25 @@ def _usage_error(exc: click.UsageError, argv: list[str]) -> Result:
     )
 
 
+def _non_utf8_argument(argv: list[str]) -> Result | None:
+    """Arguments that are not valid UTF-8 (the OS passed undecodable bytes) are refused."""
+    for index, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            first = argv[0] if index > 1 else "?"
+            return E.invalid(
+                f"image-skill {first}".strip(),
+                f"argument {index} is not valid UTF-8; pass text arguments as UTF-8",
+            )
+    return None
+
+
 def run(argv: list[str]) -> Result:
     """Parse and run one command line, returning the result to emit."""
+    bad = _non_utf8_argument(argv)
+    if bad is not None:
+        return bad
     if _wants_help(argv):
         from .help import help_result
 

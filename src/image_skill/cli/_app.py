@@ -117,14 +117,7 @@ class AppState:
                 command_context=self.command_ctx(),
             )
         except LocalBackendUnavailable as exc:
-            raise CommandFailed(
-                E.error_result(
-                    "image-skill",
-                    E.LOCAL_BACKEND_UNAVAILABLE,
-                    str(exc),
-                    recovery={"suggested_command": "pip install 'image-skill[local]'"},
-                )
-            ) from None
+            raise CommandFailed(local_extra_missing(label(), str(exc))) from None
         self._clients.append(client)
         return client
 
@@ -238,6 +231,20 @@ def common_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def local_extra_missing(label_: str, message: str) -> Result:
+    """LOCAL_BACKEND_UNAVAILABLE, with install commands for *this* Python environment."""
+    python = _q(sys.executable)
+    return E.error_result(
+        label_,
+        E.LOCAL_BACKEND_UNAVAILABLE,
+        message,
+        recovery={
+            "suggested_command": f"{python} -m pip install 'image-skill[local]'",
+            "from_a_checkout": f"{python} -m pip install -e '.[local]'",
+        },
+    )
 
 
 def auth_required(label_: str, app: AppState) -> Result:

@@ -10,15 +10,12 @@ import click
 
 from .. import envelope as E
 from ..envelope import Result
-from ._app import common_options
+from ._app import common_options, local_extra_missing
 
 
 def _missing_extra(label: str) -> Result:
-    return E.error_result(
-        label,
-        E.LOCAL_BACKEND_UNAVAILABLE,
-        "the local backend needs the 'local' extra (fastapi, uvicorn, Pillow)",
-        recovery={"suggested_command": "pip install 'image-skill[local]'"},
+    return local_extra_missing(
+        label, "the local backend needs the 'local' extra (fastapi, uvicorn, Pillow)"
     )
 
 
