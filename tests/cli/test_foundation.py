@@ -71,6 +71,7 @@ def test_local_serve_on_a_busy_port_fails_with_a_runnable_recovery(tmp_path, mon
         busy.listen()
         res = invoke("local", "serve", "--port", str(busy.getsockname()[1]))
     assert res.exit_code == 1 and res.code == "LOCAL_SERVE_FAILED"
+    assert "local backend on" not in res.stderr  # no "serving" banner for a failed bind
     recovery = res.json["error"]["recovery"]
     assert recovery["suggested_command"] == "/opt/py -m image_skill local serve --port 0"
 

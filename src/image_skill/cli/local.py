@@ -61,12 +61,17 @@ def local_serve(host: str, port: int, data_dir: str | None) -> Result:
         import dataclasses
 
         settings = dataclasses.replace(settings, data_dir=Path(data_dir))
-    notice(
-        f"image-skill local backend on http://{host}:{port} (data: {settings.data_dir}); "
-        "Ctrl-C stops it"
-    )
+    bound = {"port": port}
+
+    def announce(actual: int) -> None:
+        bound["port"] = actual
+        notice(
+            f"image-skill local backend on http://{host}:{actual} (data: {settings.data_dir}); "
+            "Ctrl-C stops it"
+        )
+
     try:
-        serve(host=host, port=port, settings=settings)
+        serve(host=host, port=port, settings=settings, on_bound=announce)
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -83,7 +88,7 @@ def local_serve(host: str, port: int, data_dir: str | None) -> Result:
         )
     return E.ok_result(
         label,
-        {"host": host, "port": port, "data_dir": str(settings.data_dir), "stopped": True},
+        {"host": host, "port": bound["port"], "data_dir": str(settings.data_dir), "stopped": True},
     )
 
 

@@ -31,12 +31,17 @@ def _config(app: Any, host: str, port: int) -> Any:
 
 
 def serve(
-    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, settings: LocalSettings | None = None
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    settings: LocalSettings | None = None,
+    *,
+    on_bound: Callable[[int], None] | None = None,
 ) -> None:
     """Run the backend in the foreground until interrupted.
 
     The socket is bound here first, so a busy port raises ``OSError`` to the caller
-    (uvicorn itself would log and exit the process).
+    (uvicorn itself would log and exit the process). ``on_bound`` receives the port actually
+    bound (useful with port 0) before serving starts.
     """
     import uvicorn
 
@@ -44,6 +49,8 @@ def serve(
 
     app = create_app(settings)
     sock = _bind(host, port)
+    if on_bound is not None:
+        on_bound(sock.getsockname()[1])
     try:
         uvicorn.Server(_config(app, host, port)).run(sockets=[sock])
     finally:
