@@ -146,3 +146,35 @@ def with_env_token(command: str) -> str:
 def with_stdin_token(command: str) -> str:
     """Pipe ``$IMAGE_SKILL_TOKEN`` into a rendered command that then gets ``--token-stdin``."""
     return f"printf '%s\\n' \"${TOKEN_ENV}\" | {command} --token-stdin"
+
+
+def names_api_base_url(command: str) -> bool:
+    """True when the shell text ``command`` already passes ``--api-base-url``.
+
+    Text that does not split as shell words counts as not naming it.
+    """
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return False
+    flag = API_BASE_URL_FLAG
+    return any(w == flag or w.startswith(flag + "=") for w in words)
+
+
+def localize(server_command: str, ctx: CommandContext | None = None) -> str:
+    """A server-provided ``image-skill ...`` command made runnable here.
+
+    The server's text is kept verbatim; its program word becomes our prefix, and an explicit
+    ``--api-base-url`` goes before a trailing ``--json`` (or at the end) unless the text
+    already names one.
+    """
+    ctx = ctx or DEFAULT_CONTEXT
+    text = swap_prefix(server_command, ctx)
+    api = ctx.api_base_url
+    if api is None or names_api_base_url(server_command):
+        return text
+    flag = f"{API_BASE_URL_FLAG} {shlex.quote(api)}"
+    suffix = " " + JSON_FLAG
+    if text.endswith(suffix):
+        return f"{text[: -len(suffix)]} {flag}{suffix}"
+    return f"{text} {flag}"

@@ -14,19 +14,16 @@ too; only the raw summary ``checks.payments.suggested_commands`` stays verbatim.
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import replace
 from typing import Any
 
 from . import guide_fields as f
 from ._constants import SIGNUP_SUGGESTED_ARGS
 from .commands import (
-    API_BASE_URL_FLAG,
     CONFIG_PATH_ENV,
-    JSON_FLAG,
     SUGGESTED_CONFIG_PATH,
+    localize,
     render,
-    swap_prefix,
 )
 from .guide_js import coalesce, display, format_usd
 from .guide_selection import needs_input_image, pricing_of, suggested_aspect_ratio
@@ -69,15 +66,7 @@ class GuideCommands:
         trailing ``--json`` (or at the end), unless the server already names one (the local
         backend aims its commands at itself): a second flag is never added.
         """
-        text = swap_prefix(server_command, self.ctx)
-        api = self.ctx.api_base_url
-        if api is None or names_api_base_url(server_command):
-            return text
-        flag = f"{API_BASE_URL_FLAG} {shlex.quote(api)}"
-        suffix = " " + JSON_FLAG
-        if text.endswith(suffix):
-            return f"{text[: -len(suffix)]} {flag}{suffix}"
-        return f"{text} {flag}"
+        return localize(server_command, self.ctx)
 
     def simple(self, *args: str) -> str:
         return render(list(args), self.ctx)
@@ -126,19 +115,6 @@ class GuideCommands:
             "quota": self.simple("usage", "quota", "--json"),
             "dry_run": self.dry_run_hatch(),
         }
-
-
-def names_api_base_url(command: str) -> bool:
-    """True when the shell text ``command`` already passes ``--api-base-url``.
-
-    Text that does not split as shell words counts as not naming it.
-    """
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return False
-    flag = API_BASE_URL_FLAG
-    return any(w == flag or w.startswith(flag + "=") for w in words)
 
 
 def word(value: Any) -> str:

@@ -16,8 +16,8 @@ from guide_fixtures import (
     quota_envelope,
 )
 
-from image_skill.commands import CommandContext
-from image_skill.guide_commands import GuideCommands, names_api_base_url
+from image_skill.commands import CommandContext, names_api_base_url
+from image_skill.guide_commands import GuideCommands
 from image_skill.guide_state import GuideInputs, GuideState
 
 PREFIX = ("/venv/bin/python", "-m", "image_skill")

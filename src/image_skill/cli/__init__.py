@@ -190,6 +190,7 @@ def run(argv: list[str]) -> Result:
     finally:
         state.close()
     if isinstance(rv, Result):
+        _add_runnable_recovery(rv, state)
         return rv
     return E.error_result(
         "image-skill" + (f" {argv[0]}" if argv else ""),
@@ -197,6 +198,24 @@ def run(argv: list[str]) -> Result:
         "command produced no result",
         retryable=True,
     )
+
+
+def _add_runnable_recovery(result: Result, state: AppState) -> None:
+    """Add ``error.recovery.runnable_command`` when the suggested command, as the server
+    wrote it (``image-skill ...``), would not run as printed here: our program prefix differs
+    or the explicit ``--api-base-url`` is missing. The server's keys stay unchanged."""
+    error = result.envelope.get("error")
+    recovery = error.get("recovery") if isinstance(error, dict) else None
+    if not isinstance(recovery, dict) or "runnable_command" in recovery:
+        return
+    command = recovery.get("suggested_command")
+    if not isinstance(command, str) or not command.startswith("image-skill "):
+        return
+    from ..commands import localize
+
+    runnable = localize(command, state.command_ctx())
+    if runnable != command:
+        recovery["runnable_command"] = runnable
 
 
 def _interrupted(argv: list[str]) -> Result:
