@@ -6,7 +6,7 @@ auth rule and default command label. They return :class:`~image_skill.envelope.R
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,20 +68,8 @@ def _enc(value: str) -> str:
 class EndpointsMixin:
     """Mixed into ImageSkillClient; relies on its ``request`` method."""
 
-    def request(  # pragma: no cover - provided by ImageSkillClient
-        self,
-        method: str,
-        path: str,
-        *,
-        label: str,
-        json: Any = None,
-        params: Params | None = None,
-        auth: bool = True,
-        token: str | None = None,
-        idempotency_key: str | None = None,
-        recovery_command: str | None = None,
-    ) -> Result:
-        raise NotImplementedError
+    #: Provided by ImageSkillClient (the one request path); declared here for type checking.
+    request: Callable[..., Result]
 
     # identity and quota
     def health(self, *, label: str = "image-skill doctor") -> Result:
