@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._constants import CONTRACT_VERSION, __version__
+from image_skill._constants import CONTRACT_VERSION, __version__
 
 if TYPE_CHECKING:
-    from .client import ImageSkillClient
+    from image_skill.api.client import ImageSkillClient
 
 __all__ = ["CONTRACT_VERSION", "ImageSkillClient", "__version__"]
 
@@ -15,7 +15,7 @@ __all__ = ["CONTRACT_VERSION", "ImageSkillClient", "__version__"]
 def __getattr__(name: str) -> Any:
     # Lazy so that `import image_skill` (and so `image-skill version`) stays cheap.
     if name == "ImageSkillClient":
-        from .client import ImageSkillClient
+        from image_skill.api.client import ImageSkillClient
 
         return ImageSkillClient
     raise AttributeError(name)

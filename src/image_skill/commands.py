@@ -4,7 +4,7 @@ Suggested commands (``next_command``, recovery commands, escape hatches, ...) ar
 be copied into a POSIX shell as they are. They are built here and nowhere else:
 
 * the program prefix comes first (``image-skill`` when that entry point belongs to this
-  installation, else ``<python> -m image_skill``; see :mod:`image_skill._prefix`);
+  installation, else ``<python> -m image_skill``; see :mod:`image_skill.cli.prefix`);
 * every word is quoted with :func:`shlex.quote`, so a prompt holding ``$(...)``, backticks or
   ``!`` stays inert when the string is run by ``sh``. (The npm client wraps values in JSON
   string quotes, which leaves ``$(...)`` live; we deliberately do not copy that.) Words made

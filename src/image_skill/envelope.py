@@ -19,10 +19,10 @@ import secrets
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from ._constants import DOCS_URL
+from image_skill._constants import DOCS_URL
 
 if TYPE_CHECKING:
-    from .models import Envelope as EnvelopeModel
+    from image_skill.models import Envelope as EnvelopeModel
 
 Envelope = dict[str, Any]
 
@@ -165,7 +165,7 @@ class Result:
 
         Raises ``pydantic.ValidationError`` when the envelope is malformed.
         """
-        from .models import parse_envelope
+        from image_skill.models import parse_envelope
 
         return parse_envelope(self.envelope)
 

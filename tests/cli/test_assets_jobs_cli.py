@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from clitools import invoke
+from image_skill.api.client import ImageSkillClient
 from image_skill.cli import jobs as jobs_module
 from image_skill.cli.feedback import feedback_body
-from image_skill.client import ImageSkillClient
 
 LOCAL = ("--api-base-url", "local")
 SIGNUP = ("signup", "--agent", "--agent-contact", "a@example.com", "--agent-name", "n")

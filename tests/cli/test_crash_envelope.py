@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clitools import invoke
-from image_skill.client import ImageSkillClient
+from image_skill.api.client import ImageSkillClient
 
 
 def test_crash_inside_a_command_is_public_cli_failed(monkeypatch):

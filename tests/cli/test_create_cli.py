@@ -208,7 +208,7 @@ def test_reference_uploads_happen_before_the_create(account: Path, tmp_path: Pat
 def test_a_failed_download_keeps_the_job_and_never_suggests_a_second_create(
     account: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from image_skill import downloads
+    from image_skill.files import downloads
 
     def disk_full(*args: object, **kwargs: object) -> None:
         raise downloads.DownloadError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from clitools import invoke
-from image_skill import inflight
+from image_skill.cli import inflight
 
 
 def test_doctor_on_local_backend(tmp_path, monkeypatch):

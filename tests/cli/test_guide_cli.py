@@ -259,7 +259,7 @@ def test_unwritable_config_gets_the_fallback(tmp_path: Path, monkeypatch):
 
 
 def test_closed_port_is_service_unreachable(cfg: Path, monkeypatch):
-    from image_skill.client import ImageSkillClient
+    from image_skill.api.client import ImageSkillClient
 
     monkeypatch.setattr(ImageSkillClient, "_backoff", lambda self, attempt: 0.0)
     base = f"http://127.0.0.1:{closed_port()}"

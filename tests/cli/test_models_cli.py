@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from clitools import invoke
-from image_skill.summary import summary_row
+from image_skill.cli.summary import summary_row
 from summarytools import SUMMARY_ROW_KEYS
 
 LOCAL = ("--api-base-url", "local")

@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from clitools import invoke
-from image_skill import trust as T
 from image_skill._constants import IN_PROCESS_ORIGIN
-from image_skill.client import ImageSkillClient
+from image_skill.api.client import ImageSkillClient
 from image_skill.local import make_in_process_transport
+from image_skill.trust import packet as T
 
 DOCS = {
     "/skill.md": b"# Test skill\n\nA short skill text served by the test.\n",

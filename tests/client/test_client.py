@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from image_skill.client import ImageSkillClient, encode_path_id, resolve_base_url
+from image_skill.api.client import ImageSkillClient, encode_path_id, resolve_base_url
 
 
 def make(handler, **kwargs):

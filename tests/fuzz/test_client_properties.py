@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clitools import invoke
-from image_skill.client import ImageSkillClient
-from image_skill.output import dumps
+from image_skill.api.client import ImageSkillClient
+from image_skill.cli.output import dumps
 
 EXIT_HEADER = "x-image-skill-exit-code"
 STATUSES = st.one_of(

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from image_skill.client import ImageSkillClient
-from image_skill.references import (
+from image_skill.api.client import ImageSkillClient
+from image_skill.cli.references import (
     ELEMENT_FRONTAL,
     ELEMENT_REFERENCE,
     REFERENCE_FLAGS,
@@ -23,13 +23,13 @@ from image_skill.references import (
     build_plan,
     format_value,
 )
-from image_skill.refs_assets import (
+from image_skill.cli.summary import RESULT_SHAPE, summarize_models, task_tags
+from image_skill.files.refs import (
     HOSTED_MEDIA_HOST,
     AssetReference,
     is_asset_id,
     recognize_asset_reference,
 )
-from image_skill.summary import RESULT_SHAPE, summarize_models, task_tags
 from summarytools import SUMMARY_ROW_KEYS
 
 FAST = settings(max_examples=200, deadline=None, derandomize=True, database=None)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from image_skill.local.app import create_app
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store import Store
+from image_skill.local.store.db import Store
 from image_skill.local.transport import InProcessTransport
 
 EXIT = "x-image-skill-exit-code"

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from image_skill._constants import IN_PROCESS_ORIGIN
 from image_skill.local.app import create_app
 from image_skill.local.deps import media_base_url, public_base_url
-from image_skill.local.routes_core import (
+from image_skill.local.routes.core import (
     MSG_AGENT_CONTACT,
     MSG_HUMAN_EMAIL,
     MSG_HUMAN_EMAIL_ALIAS,

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store import Store
+from image_skill.local.store.db import Store
 
 EXIT = "x-image-skill-exit-code"
 PACK_CREDITS = {"starter-500": 500, "builder-2000": 2000, "studio-5000": 5000}

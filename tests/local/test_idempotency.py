@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from image_skill.local import idempotency as idem
+from image_skill.local.billing import idempotency as idem
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store import Store, transaction
+from image_skill.local.store.db import Store, transaction
 
 
 def test_claim_replay_and_conflict(local_settings: LocalSettings) -> None:

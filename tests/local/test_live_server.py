@@ -6,7 +6,7 @@ import httpx
 from fastapi import FastAPI, Request
 
 from image_skill.local.deps import media_base_url, public_base_url
-from image_skill.local.routes_core import TOKEN_RETURNED_WARNING
+from image_skill.local.routes.core import TOKEN_RETURNED_WARNING
 from image_skill.local.server import serve_in_thread
 from image_skill.local.settings import LocalSettings
 

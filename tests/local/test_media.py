@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from image_skill.local.media import (
+from image_skill.files.sniff import image_size, sniff_mime
+from image_skill.local.media.images import (
     dimensions_for,
     edit_image,
     probe,
     render_image,
     render_wav,
 )
-from image_skill.sniff import image_size, sniff_mime
 
 RATIOS = ["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21", "4:5", "5:4", "2.39:1"]
 
@@ -120,7 +120,7 @@ def test_render_image_is_deterministic_across_processes() -> None:
     # A fresh interpreter has a different hash seed; output must not depend on it.
     code = (
         "import hashlib, sys\n"
-        "from image_skill.local.media import render_image\n"
+        "from image_skill.local.media.images import render_image\n"
         "data = render_image('hash seed check', seed=99, width=96, height=64)\n"
         "sys.stdout.write(hashlib.sha256(data).hexdigest())\n"
     )

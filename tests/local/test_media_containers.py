@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from image_skill.local.media import probe, render_glb, render_image, render_video
-from image_skill.sniff import sniff_mime
+from image_skill.files.sniff import sniff_mime
+from image_skill.local.media.images import probe, render_glb, render_image, render_video
 
 # --- GLB --------------------------------------------------------------------------------------
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from image_skill.local import ledger
 from image_skill.local.activity import LINK_KEYS, UnregisteredActivityType, record_activity
-from image_skill.local.schema import ACTIVITY_TYPES, SCHEMA_VERSION
+from image_skill.local.billing import ledger
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store import Actor, Store, authenticate, signup_agent, transaction
+from image_skill.local.store.db import Actor, Store, authenticate, signup_agent, transaction
+from image_skill.local.store.schema import ACTIVITY_TYPES, SCHEMA_VERSION
 
 
 @pytest.fixture

@@ -303,7 +303,12 @@ def build(**overrides: Any):
     """Run the guide on the §12.1 snapshots, probing (writable) when the stage asks for it."""
     from dataclasses import replace
 
-    from image_skill.guide import ConfigWriteStatus, GuideInputs, build_guide, needs_config_probe
+    from image_skill.guide.build import (
+        ConfigWriteStatus,
+        GuideInputs,
+        build_guide,
+        needs_config_probe,
+    )
 
     fields: dict[str, Any] = {
         "prompt": PROMPT,

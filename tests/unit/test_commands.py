@@ -14,7 +14,7 @@ from guide_fixtures import QUOTA_RICH, build
 from hypothesis import given
 from hypothesis import strategies as st
 
-from image_skill._prefix import PREFIX_ENV, detect_prefix
+from image_skill.cli.prefix import PREFIX_ENV, detect_prefix
 from image_skill.commands import (
     CommandContext,
     render,

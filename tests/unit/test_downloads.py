@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from image_skill.client import ImageSkillClient
-from image_skill.downloads import (
+from image_skill.api.client import ImageSkillClient
+from image_skill.files.downloads import (
     DownloadError,
     derive_file_name,
     derive_output_path,
     download,
     is_safe_filename,
 )
-from image_skill.refs_assets import recognize_asset_reference
+from image_skill.files.refs import recognize_asset_reference
 
 BODY = bytes(range(256)) * 40  # 10 240 bytes
 SHA = hashlib.sha256(BODY).hexdigest()

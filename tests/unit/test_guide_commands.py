@@ -17,8 +17,8 @@ from guide_fixtures import (
 )
 
 from image_skill.commands import CommandContext, names_api_base_url
-from image_skill.guide_commands import GuideCommands
-from image_skill.guide_state import GuideInputs, GuideState
+from image_skill.guide.commands import GuideCommands
+from image_skill.guide.state import GuideInputs, GuideState
 
 PREFIX = ("/venv/bin/python", "-m", "image_skill")
 

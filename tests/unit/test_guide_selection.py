@@ -21,10 +21,10 @@ from guide_fixtures import (
     simulated,
 )
 
-from image_skill import guide_text as T
-from image_skill.guide_js import flag_number, format_usd, js_trim, number_to_string, truthy
-from image_skill.guide_payments import payment_summary
-from image_skill.guide_selection import (
+from image_skill.guide import text as T
+from image_skill.guide.js import flag_number, format_usd, js_trim, number_to_string, truthy
+from image_skill.guide.payments import payment_summary
+from image_skill.guide.selection import (
     implies_3d,
     implies_audio,
     implies_video,
@@ -183,7 +183,7 @@ def test_local_video_aspect_ratio_falls_back_to_first_value() -> None:
 
 
 def test_real_local_registry_rows_route_each_kind_of_prompt() -> None:
-    registry = pytest.importorskip("image_skill.local.registry_data")
+    registry = pytest.importorskip("image_skill.local.registry.data")
     rows = copy.deepcopy(registry.LOCAL_ROWS)
     assert pick(rows, "a lighthouse at dawn") == "local.image"
     assert pick(rows, "a video of a lighthouse") == "local.video"

@@ -33,9 +33,9 @@ from guide_fixtures import (
     quota_envelope,
 )
 
-from image_skill import guide_text as T
 from image_skill.commands import CommandContext
-from image_skill.guide import (
+from image_skill.guide import text as T
+from image_skill.guide.build import (
     ConfigWriteStatus,
     GuideInputs,
     build_guide,
@@ -43,7 +43,7 @@ from image_skill.guide import (
     guide_stage,
     needs_config_probe,
 )
-from image_skill.guide_placeholders import PLACEHOLDERS
+from image_skill.guide.placeholders import PLACEHOLDERS
 
 QUALITY = "xai.grok-imagine-image-quality"
 QP = shlex.quote(PROMPT)
@@ -1056,7 +1056,7 @@ def with_flag(command: str, api: str) -> str:
 
 
 def test_ready_variant_d_prime_explicit_api_base_url() -> None:
-    # Our difference (see image_skill.guide_commands): the escape hatches carry the flag too.
+    # Our difference (see image_skill.guide.commands): the escape hatches carry the flag too.
     out = build(token_source="env", quota=QUOTA_RICH, explicit_api_base_url=API)
     assert out.data["checks"]["hosted_api"]["api_base_url"] == API
     assert out.data["next_command"] == with_flag(LIVE, API)
@@ -1351,7 +1351,7 @@ def test_ready_effect_says_how_to_download_the_created_file() -> None:
 
 
 def test_placeholders_in_lists_words_in_first_seen_order() -> None:
-    from image_skill.guide_placeholders import placeholders_in
+    from image_skill.guide.placeholders import placeholders_in
 
     cmds = [
         "image-skill edit --input image_... --model local.image-to-3d --json",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
+from image_skill.cli.output import choose_format, emit
 from image_skill.envelope import Result, error_result, ok_result
-from image_skill.output import choose_format, emit
 
 
 def render(result: Result) -> str:

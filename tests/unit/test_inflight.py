@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from image_skill import envelope as E
-from image_skill import inflight
+from image_skill.cli import inflight
 
 
 def _write(directory: Path, key: str = "create-1-abcd1234", **kw: object) -> Path:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from image_skill.references import (
+from image_skill.cli.references import (
     ELEMENT_FRONTAL,
     ELEMENT_REFERENCE,
     REFERENCE_IMAGE,

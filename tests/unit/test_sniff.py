@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, features
 
-from image_skill.sniff import (
+from image_skill.files.sniff import (
     EXTENSION_FOR_MIME,
     extension_for_mime,
     image_size,
@@ -157,6 +157,6 @@ def test_extension_for_mime_ignores_parameters_and_case() -> None:
 
 def test_sniff_module_does_not_import_pillow() -> None:
     src = Path(__file__).resolve().parents[2] / "src"
-    code = "import sys, image_skill.sniff; sys.exit('PIL' in sys.modules)"
+    code = "import sys, image_skill.files.sniff; sys.exit('PIL' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(src)}, check=False)
     assert result.returncode == 0

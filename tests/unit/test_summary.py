@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from image_skill.local.registry import list_models
-from image_skill.summary import summarize_models, summary_row, task_tags
+from image_skill.cli.summary import summarize_models, summary_row, task_tags
+from image_skill.local.registry.models import list_models
 from summarytools import SUMMARY_ROW_KEYS
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from image_skill import trust as T
-from image_skill.endpoints import PublicFetch, public_fetch_failed, public_fetch_reply
-from image_skill.trust_registry import availability_summary
+from image_skill.api.endpoints import PublicFetch, public_fetch_failed, public_fetch_reply
+from image_skill.trust import packet as T
+from image_skill.trust.registry import availability_summary
 
 NOW = "2026-01-02T03:04:05.678Z"
 BASE = "http://127.0.0.1:9999"

@@ -18,8 +18,8 @@ from PIL import Image
 
 from image_skill import _constants as C
 from image_skill import envelope as E
-from image_skill.client import ImageSkillClient
-from image_skill.uploads import (
+from image_skill.api.client import ImageSkillClient
+from image_skill.files.uploads import (
     UNKNOWN_BYTES_MIME,
     UploadError,
     build_payload,

@@ -14,11 +14,11 @@ from typing import Any
 
 import click
 
-from .. import _constants as C
-from .. import envelope as E
-from ..envelope import Result
-from ..output import choose_format, emit
-from ._app import AppState, CommandFailed, common_options
+from image_skill import _constants as C
+from image_skill import envelope as E
+from image_skill.cli._app import AppState, CommandFailed, common_options
+from image_skill.cli.output import choose_format, emit
+from image_skill.envelope import Result
 
 #: Modules under image_skill.cli that contribute commands, in help order.
 COMMAND_MODULES = (
@@ -114,8 +114,8 @@ def _wants_help(argv: list[str]) -> bool:
 
 def _suggest(args: list[str]) -> str:
     """A suggested command with the program prefix that runs here (like every other one)."""
-    from .._prefix import detect_prefix
-    from ..commands import CommandContext, render
+    from image_skill.cli.prefix import detect_prefix
+    from image_skill.commands import CommandContext, render
 
     return render(args, CommandContext(prefix=detect_prefix()))
 
@@ -164,7 +164,7 @@ def run(argv: list[str]) -> Result:
     if bad is not None:
         return bad
     if _wants_help(argv):
-        from .help import help_result
+        from image_skill.cli.help import help_result
 
         return help_result(root, argv)
     if argv and argv[0] in ("version", "--version", "-v"):
@@ -211,7 +211,7 @@ def _add_runnable_recovery(result: Result, state: AppState) -> None:
     command = recovery.get("suggested_command")
     if not isinstance(command, str) or not command.startswith("image-skill "):
         return
-    from ..commands import localize
+    from image_skill.commands import localize
 
     runnable = localize(command, state.command_ctx())
     if runnable != command:

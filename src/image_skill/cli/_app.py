@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .. import _constants as C
-from .. import envelope as E
-from ..envelope import Result
+from image_skill import _constants as C
+from image_skill import envelope as E
+from image_skill.envelope import Result
 
 if TYPE_CHECKING:
-    from ..client import ImageSkillClient
-    from ..commands import CommandContext
-    from ..config import TokenResolution
+    from image_skill.api.client import ImageSkillClient
+    from image_skill.commands import CommandContext
+    from image_skill.config import TokenResolution
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,24 +49,24 @@ class AppState:
 
     # -- base URL and rendering ----------------------------------------------------
     def base_url(self) -> str:
-        from ..wire import resolve_base_url
+        from image_skill.api.wire import resolve_base_url
 
         return resolve_base_url(self.api_base_url)
 
     def command_ctx(self) -> CommandContext:
-        from .._prefix import detect_prefix
-        from ..commands import CommandContext
+        from image_skill.cli.prefix import detect_prefix
+        from image_skill.commands import CommandContext
 
         return CommandContext(prefix=detect_prefix(), api_base_url=self.api_base_url)
 
     def render(self, args: list[str], *, env: list[tuple[str, str]] | None = None) -> str:
-        from ..commands import render
+        from image_skill.commands import render
 
         return render(args, self.command_ctx(), env=env or [])
 
     # -- config and tokens ------------------------------------------------------------
     def config_path(self) -> Path:
-        from ..config import config_path
+        from image_skill.config import config_path
 
         return config_path()
 
@@ -90,7 +90,7 @@ class AppState:
     def resolve_token(
         self, label: str, *, allow_missing: bool = False, allow_saved: bool = True
     ) -> TokenResolution:
-        from ..config import ConfigError, resolve_token
+        from image_skill.config import ConfigError, resolve_token
 
         stdin_token = self.read_stdin_token(label) if self.token_stdin else None
         try:
@@ -107,7 +107,7 @@ class AppState:
 
     # -- client ----------------------------------------------------------------------
     def client(self, token: str | None = None) -> ImageSkillClient:
-        from ..client import ImageSkillClient, LocalBackendUnavailable
+        from image_skill.api.client import ImageSkillClient, LocalBackendUnavailable
 
         try:
             client = ImageSkillClient(

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import envelope as E
-from ..envelope import Result
-from ._app import AppState, CommandFailed
+from image_skill import envelope as E
+from image_skill.cli._app import AppState, CommandFailed
+from image_skill.envelope import Result
 
 if TYPE_CHECKING:
-    from ..client import ImageSkillClient
+    from image_skill.api.client import ImageSkillClient
 
 
 def output_is_directory(output: str) -> bool:
@@ -92,7 +92,7 @@ def download_outputs(
     The results go to ``data.downloads``. A failed download turns the envelope into a
     failure (the job's data is kept) whose recovery downloads again without spending.
     """
-    from ..downloads import DownloadError, derive_output_path, download_asset
+    from image_skill.files.downloads import DownloadError, derive_output_path, download_asset
 
     data = result.data
     if not result.ok or not isinstance(data, dict):
@@ -132,7 +132,7 @@ def _download_failed(
     overwrite: bool,
     exc: Exception,
 ) -> Result:
-    from ..downloads import DownloadError
+    from image_skill.files.downloads import DownloadError
 
     assert isinstance(exc, DownloadError)
     asset_ref = asset.get("url") or asset.get("asset_id") or "ASSET_ID"

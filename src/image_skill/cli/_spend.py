@@ -5,7 +5,7 @@ recovery command and the guarded live spend (the ``--output`` download is in
 Money safety lives in :func:`run_spend`: the breadcrumb is written before the request, one
 ``in_flight`` line goes to stderr, Ctrl-C or SIGTERM during the request ends with
 ``INTERRUPTED`` (exit 130) and a recovery command that reuses the key, and the breadcrumb is
-removed only once the outcome is known (see :mod:`image_skill.inflight`).
+removed only once the outcome is known (see :mod:`image_skill.cli.inflight`).
 
 Standard library only at import time (the CLI imports this module at start-up).
 """
@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import _constants as C
-from .. import envelope as E
-from ..envelope import Result
-from ._app import AppState, CommandFailed
-from ._outputs import download_outputs
+from image_skill import _constants as C
+from image_skill import envelope as E
+from image_skill.cli._app import AppState, CommandFailed
+from image_skill.cli._outputs import download_outputs
+from image_skill.envelope import Result
 
 if TYPE_CHECKING:
-    from ..client import ImageSkillClient
-    from ..references import ReferencePlan
+    from image_skill.api.client import ImageSkillClient
+    from image_skill.cli.references import ReferencePlan
 
 
 def reference_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -175,7 +175,7 @@ def read_prompt_file(label: str, path: str) -> str:
 def reference_plan(
     label: str, frontal: Sequence[str], element: Sequence[str], image: Sequence[str]
 ) -> list[ReferencePlan]:
-    from ..references import ReferenceFlagError, build_plan
+    from image_skill.cli.references import ReferenceFlagError, build_plan
 
     try:
         return build_plan(frontal, element, image)
@@ -188,7 +188,7 @@ def reference_plan(
 
 def resolve_asset(client: ImageSkillClient, value: str, warnings: list[str]) -> str:
     """Asset id for an input/mask/reference, uploading paths and URLs first."""
-    from ..uploads import UploadError, resolve_input_asset
+    from image_skill.files.uploads import UploadError, resolve_input_asset
 
     try:
         return resolve_input_asset(client, value, warnings=warnings)
@@ -204,7 +204,7 @@ def resolve_references(
 
 def reference_args(resolved: Sequence[tuple[ReferencePlan, str]]) -> list[str]:
     """Reference flags naming the already-resolved asset ids, for recovery commands."""
-    from ..references import format_value
+    from image_skill.cli.references import format_value
 
     args: list[str] = []
     for plan, asset_id in resolved:
@@ -236,7 +236,7 @@ def live_key(command: str, key: str | None, dry_run: bool, warnings: list[str]) 
     warning so that a retry can reuse it."""
     if key is not None or dry_run:
         return key
-    from ..wire import new_idempotency_key
+    from image_skill.api.wire import new_idempotency_key
 
     key = new_idempotency_key(command)
     warnings.append(
@@ -308,7 +308,7 @@ def run_spend(
     send: Callable[[], Result],
 ) -> Result:
     """Send a live spend request under a breadcrumb; see the module docstring."""
-    from .. import inflight
+    from image_skill.cli import inflight
 
     crumb = inflight.start(
         key,
@@ -320,7 +320,7 @@ def run_spend(
     )
     click.echo(crumb.notice(), err=True)
     try:
-        from ..output import spinner
+        from image_skill.cli.output import spinner
 
         with _sigterm_as_interrupt(), spinner(app.fmt, f"{label}: waiting for the result"):
             result = send()

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from .. import envelope as E
-from ._app import CommandFailed, state
+from image_skill import envelope as E
+from image_skill.cli._app import CommandFailed, state
 
 
 class TokenFirstGroup(click.Group):

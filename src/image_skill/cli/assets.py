@@ -2,7 +2,7 @@
 
 A reference is an asset id, a hosted media URL, or a media URL of the configured backend
 (contract §10.5 plus our owned-URL addition); anything else is ``INVALID_ARGUMENTS``.
-`get` downloads through :mod:`image_skill.downloads`: verified and atomic, never over an
+`get` downloads through :mod:`image_skill.files.downloads`: verified and atomic, never over an
 existing file without ``--overwrite``.
 """
 
@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from ._app import CommandFailed, common_options, state
-from ._outputs import assets_get_words
-from ._token_first import TokenFirstGroup, require_subcommand
+from image_skill import envelope as E
+from image_skill.cli._app import CommandFailed, common_options, state
+from image_skill.cli._outputs import assets_get_words
+from image_skill.cli._token_first import TokenFirstGroup, require_subcommand
+from image_skill.envelope import Result
 
 if TYPE_CHECKING:
-    from ..client import ImageSkillClient
-    from ..refs_assets import AssetReference
+    from image_skill.api.client import ImageSkillClient
+    from image_skill.files.refs import AssetReference
 
 GROUP_LABEL = "image-skill assets"
 
@@ -47,7 +47,7 @@ def _resolve(
     reference: str | None, id_: str | None
 ) -> tuple[ImageSkillClient, str, AssetReference]:
     """Validate the reference, then require a token; return the client and the reference."""
-    from ..refs_assets import recognize_asset_reference
+    from image_skill.files.refs import recognize_asset_reference
 
     app = state()
     raw = reference if reference is not None else id_
@@ -89,7 +89,7 @@ def assets_get(
     reference: str | None, id_: str | None, output: str | None, overwrite: bool
 ) -> Result:
     """Download an asset to a local file, verified against its size and sha256."""
-    from ..downloads import DownloadError, derive_output_path, download_asset
+    from image_skill.files.downloads import DownloadError, derive_output_path, download_asset
 
     label = "image-skill assets get"
     client, raw, recognized = _resolve(reference, id_)

@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result, ok_result
-from ._app import CommandFailed, common_options, group_label, state
+from image_skill import envelope as E
+from image_skill.cli._app import CommandFailed, common_options, group_label, state
+from image_skill.envelope import Result, ok_result
 
 
 @click.group("auth")
@@ -46,8 +46,8 @@ def auth_status() -> Result:
 @common_options
 def auth_save() -> Result:
     """Save a token given by --token-stdin, --token or IMAGE_SKILL_TOKEN (not validated)."""
-    from ..config import ConfigWriteError, probe_writable, save_token
-    from .signup import config_write_failed, refuse_corrupt_config
+    from image_skill.cli.signup import config_write_failed, refuse_corrupt_config
+    from image_skill.config import ConfigWriteError, probe_writable, save_token
 
     app = state()
     resolution = app.resolve_token("image-skill auth", allow_saved=False)
@@ -71,7 +71,7 @@ def auth_save() -> Result:
 @common_options
 def auth_logout() -> Result:
     """Delete the saved config file (the token stays valid on the server)."""
-    from ..config import delete_config
+    from image_skill.config import delete_config
 
     path = state().config_path()
     try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from ._app import common_options, state
-from .models import StrictGroup
+from image_skill import envelope as E
+from image_skill.cli._app import common_options, state
+from image_skill.cli.models import StrictGroup
+from image_skill.envelope import Result
 
 
 def _list(label: str) -> Result:

@@ -7,7 +7,7 @@ before anything is uploaded or spent.
 A live create always carries an idempotency key (``--idempotency-key`` or a generated
 ``create-<ms>-<8 hex>``, named in a warning). Its breadcrumb is written before the request
 and its recovery command re-runs the same create with the same key (see
-:mod:`image_skill.cli._spend` and :mod:`image_skill.inflight`). Dry runs need no key.
+:mod:`image_skill.cli._spend` and :mod:`image_skill.cli.inflight`). Dry runs need no key.
 
 ``--output PATH_OR_DIR`` (our addition) downloads the resulting assets in the same call;
 the verified downloads are reported under ``data.downloads``.
@@ -20,11 +20,11 @@ from typing import Any
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from . import _outputs as O
-from . import _spend as S
-from ._app import common_options, state
+from image_skill import envelope as E
+from image_skill.cli import _outputs as O
+from image_skill.cli import _spend as S
+from image_skill.cli._app import common_options, state
+from image_skill.envelope import Result
 
 LABEL = "image-skill create"
 GUIDE_LABEL = "image-skill create --guide"
@@ -83,7 +83,7 @@ def create(
         if output is not None:
             return E.invalid(GUIDE_LABEL, "create --guide writes no media; drop --output")
         S.json_object(LABEL, "model-parameters-json", model_parameters_json)
-        from .guide_run import run_guide
+        from image_skill.cli.guide_run import run_guide
 
         return run_guide(
             app,

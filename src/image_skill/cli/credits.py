@@ -18,10 +18,12 @@ from typing import Any
 
 import click
 
-from .. import _constants as C
-from .. import envelope as E
-from ..envelope import Result
-from ..payments import (
+from image_skill import _constants as C
+from image_skill import envelope as E
+from image_skill.cli._app import CommandFailed, common_options, group_label, state
+from image_skill.cli.models import StrictGroup
+from image_skill.envelope import Result
+from image_skill.payments import (
     BUY_PROVIDERS,
     CREDENTIAL_DOCS_URL,
     CREDITS_DOCS_URL,
@@ -33,8 +35,6 @@ from ..payments import (
     status_params,
     with_checkout_compact_url,
 )
-from ._app import CommandFailed, common_options, group_label, state
-from .models import StrictGroup
 
 GROUP_LABEL = "image-skill credits"
 UNKNOWN_SUBCOMMAND = "credits requires methods, packs, quote, buy, status or fake-purchase"
@@ -228,7 +228,7 @@ def credits_buy(provider: str | None, quote_id: str | None, idempotency_key: str
                 "docs_url": CREDITS_DOCS_URL,
             },
         )
-    from ._spend import run_spend
+    from image_skill.cli._spend import run_spend
 
     retry = app.render([*words, "--idempotency-key", idempotency_key, "--json"])
     body = {"quote_id": quote_id, "idempotency_key": idempotency_key}

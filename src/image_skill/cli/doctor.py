@@ -8,16 +8,16 @@ from typing import Any
 
 import click
 
-from .. import _constants as C
-from ..envelope import Result, ok_result
-from ._app import common_options, state
+from image_skill import _constants as C
+from image_skill.cli._app import common_options, state
+from image_skill.envelope import Result, ok_result
 
 
 @click.command("doctor")
 @common_options
 def doctor() -> Result:
     """Check API reachability, the CLI version and where a token would come from."""
-    from ..config import ConfigError, saved_token
+    from image_skill.config import ConfigError, saved_token
 
     app = state()
     path = app.config_path()
@@ -68,7 +68,7 @@ def doctor() -> Result:
 
 def _in_flight(config_file: Path) -> dict[str, Any]:
     """Breadcrumbs of spends whose outcome is unknown, with their recovery commands."""
-    from .. import inflight
+    from image_skill.cli import inflight
 
     folder = inflight.in_flight_dir(config_file)
     keep = ("idempotency_key", "command", "started_at", "api_base_url", "recovery_command")

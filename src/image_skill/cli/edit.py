@@ -17,11 +17,11 @@ from typing import Any
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from . import _outputs as O
-from . import _spend as S
-from ._app import CommandFailed, common_options, state
+from image_skill import envelope as E
+from image_skill.cli import _outputs as O
+from image_skill.cli import _spend as S
+from image_skill.cli._app import CommandFailed, common_options, state
+from image_skill.envelope import Result
 
 LABEL = "image-skill edit"
 #: Models that take no prompt (contract §10.4) plus the local backend's image-to-3D model.

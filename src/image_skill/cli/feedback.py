@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from ._app import CommandFailed, common_options, state
-from ._token_first import TokenFirstGroup, require_subcommand
+from image_skill import envelope as E
+from image_skill.cli._app import CommandFailed, common_options, state
+from image_skill.cli._token_first import TokenFirstGroup, require_subcommand
+from image_skill.envelope import Result
 
 GROUP_LABEL = "image-skill feedback"
 F = TypeVar("F", bound=Callable[..., Any])

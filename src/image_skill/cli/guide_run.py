@@ -1,6 +1,6 @@
 """I/O side of ``image-skill create --guide``: gather the snapshots, then build the guide.
 
-The algorithm itself is the pure :func:`image_skill.guide.build_guide`. This module does,
+The algorithm itself is the pure :func:`image_skill.guide.build.build_guide`. This module does,
 in the contract's order (digest /work/shared/digests/guide.md §2.2 and §8.6):
 
 1. ``GET /healthz``, ``GET /v1/models`` and ``GET /v1/payment-methods``, all without auth;
@@ -23,13 +23,13 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from .. import envelope as E
-from ..envelope import Result
+from image_skill import envelope as E
+from image_skill.envelope import Result
 
 if TYPE_CHECKING:
-    from ..commands import CommandContext
-    from ..guide import ConfigWriteStatus
-    from ._app import AppState
+    from image_skill.cli._app import AppState
+    from image_skill.commands import CommandContext
+    from image_skill.guide.build import ConfigWriteStatus
 
 LABEL = "image-skill create --guide"
 
@@ -48,7 +48,7 @@ def _command_ctx(app: AppState, config_path: str) -> CommandContext:
     config from the ``$PWD/.image-skill/config.json`` fallback the guide suggests for an
     unwritable config directory, that same ``IMAGE_SKILL_CONFIG_PATH`` assignment, so every
     command it hands out finds the saved token too."""
-    from ..commands import CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH
+    from image_skill.commands import CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH
 
     ctx = app.command_ctx()
     if not os.environ.get(CONFIG_PATH_ENV):
@@ -62,8 +62,8 @@ def _command_ctx(app: AppState, config_path: str) -> CommandContext:
 def _probe(path_text: str) -> ConfigWriteStatus:
     from pathlib import Path
 
-    from ..config import probe_writable_no_create
-    from ..guide import ConfigWriteStatus
+    from image_skill.config import probe_writable_no_create
+    from image_skill.guide.build import ConfigWriteStatus
 
     path = Path(path_text)
     reason = probe_writable_no_create(path)
@@ -86,7 +86,12 @@ def run_guide(
     max_usd_per_image: str | None,
 ) -> Result:
     """Run the guide for the current invocation and return its envelope (exit 0)."""
-    from ..guide import GuideInputs, build_guide, guide_idempotency_key, needs_config_probe
+    from image_skill.guide.build import (
+        GuideInputs,
+        build_guide,
+        guide_idempotency_key,
+        needs_config_probe,
+    )
 
     if prompt is None:
         prompt = positional[0] if positional else ""

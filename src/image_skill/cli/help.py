@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from .. import _constants as C
-from ..envelope import Result, ok_result
+from image_skill import _constants as C
+from image_skill.envelope import Result, ok_result
 
 _D = C.DOCS_URL
 _CREDITS = "image-skill credits <methods|packs list|quote|buy|status> --json"

@@ -15,11 +15,11 @@ from typing import Any
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from ..payments import js_number
-from ._app import CommandFailed, common_options, state
-from ._token_first import TokenFirstGroup, require_subcommand
+from image_skill import envelope as E
+from image_skill.cli._app import CommandFailed, common_options, state
+from image_skill.cli._token_first import TokenFirstGroup, require_subcommand
+from image_skill.envelope import Result
+from image_skill.payments import js_number
 
 GROUP_LABEL = "image-skill jobs"
 TERMINAL_STATUSES = frozenset({"completed", "failed", "canceled"})
@@ -145,7 +145,7 @@ def _job_status(data: Any) -> Any:
 
 def _spinner(job: str) -> AbstractContextManager[None]:
     """A spinner on stderr while waiting, only in --human mode at a terminal."""
-    from ..output import spinner
+    from image_skill.cli.output import spinner
 
     return spinner(state().fmt, f"waiting for {job}")
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from ._app import common_options, local_extra_missing
+from image_skill import envelope as E
+from image_skill.cli._app import common_options, local_extra_missing
+from image_skill.envelope import Result
 
 
 def _missing_extra(label: str) -> Result:
@@ -45,16 +45,16 @@ def local_serve(host: str, port: int, data_dir: str | None) -> Result:
     """Serve the local backend over HTTP until interrupted (Ctrl-C stops it cleanly)."""
     label = "image-skill local serve"
     try:
-        from ..local import require_extra
-        from ..local.server import serve
-        from ..local.settings import LocalSettings
+        from image_skill.local import require_extra
+        from image_skill.local.server import serve
+        from image_skill.local.settings import LocalSettings
 
         require_extra()
     except ImportError:
         return _missing_extra(label)
     from pathlib import Path
 
-    from ..output import notice
+    from image_skill.cli.output import notice
 
     settings = LocalSettings.from_env()
     if data_dir is not None:
@@ -75,8 +75,8 @@ def local_serve(host: str, port: int, data_dir: str | None) -> Result:
     except KeyboardInterrupt:
         pass
     except OSError as exc:
-        from .._prefix import detect_prefix
-        from ..commands import CommandContext, render
+        from image_skill.cli.prefix import detect_prefix
+        from image_skill.commands import CommandContext, render
 
         retry = render(["local", "serve", "--port", "0"], CommandContext(prefix=detect_prefix()))
         return E.error_result(
@@ -99,7 +99,7 @@ def local_serve(host: str, port: int, data_dir: str | None) -> Result:
 @common_options
 def local_settle(payment_attempt_id: str) -> Result:
     """Settle a payment attempt on the local backend (simulated; grants exactly once)."""
-    from ._app import group_label, state
+    from image_skill.cli._app import group_label, state
 
     app = state()
     resolution = app.resolve_token(group_label())

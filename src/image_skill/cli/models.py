@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from ._app import CommandFailed, common_options, state
+from image_skill import envelope as E
+from image_skill.cli._app import CommandFailed, common_options, state
+from image_skill.envelope import Result
 
 
 class StrictGroup(click.Group):
@@ -88,7 +88,7 @@ def _list(label: str, flags: dict[str, Any]) -> Result:
     )
     result = app.client().models(params, label=label)
     if flags.get("summary") and isinstance(result.envelope.get("data"), dict):
-        from ..summary import summarize_models
+        from image_skill.cli.summary import summarize_models
 
         result.envelope["data"] = summarize_models(result.envelope["data"], render=app.render)
     return result

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from .. import _constants as C
-from .. import envelope as E
-from ..envelope import Result
-from ._app import AppState, CommandFailed, common_options, state
+from image_skill import _constants as C
+from image_skill import envelope as E
+from image_skill.cli._app import AppState, CommandFailed, common_options, state
+from image_skill.envelope import Result
 
 LABEL = "image-skill signup"
 SERVER_TOKEN_WARNING = (
@@ -33,8 +33,8 @@ def _signup_cmd(app: AppState, *extra: str) -> str:
 
 def refuse_corrupt_config(label: str, path: Path) -> Result | None:
     """A corrupt config is reported, never silently replaced."""
-    from ..config import ConfigError, read_config
-    from ._app import config_invalid
+    from image_skill.cli._app import config_invalid
+    from image_skill.config import ConfigError, read_config
 
     try:
         read_config(path)
@@ -110,7 +110,7 @@ def signup(
     save: bool,
 ) -> Result:
     """Create a restricted agent identity and token, saved to the config file by default."""
-    from ..config import ConfigWriteError, probe_writable_no_create, save_token
+    from image_skill.config import ConfigWriteError, probe_writable_no_create, save_token
 
     app = state()
     if not agent:

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from ._app import AppState, CommandFailed, common_options, state
+from image_skill import envelope as E
+from image_skill.cli._app import AppState, CommandFailed, common_options, state
+from image_skill.envelope import Result
 
 if TYPE_CHECKING:
-    from ..client import ImageSkillClient
-    from ..endpoints import PublicFetch
+    from image_skill.api.client import ImageSkillClient
+    from image_skill.api.endpoints import PublicFetch
 
 LABEL = "image-skill trust"
 #: Every flag trust accepts (the contract's four plus our --human/--timeout globals).
@@ -98,8 +98,8 @@ def trust() -> Result:
     """
     app = state()
     _token_handoff(app)
-    from .. import _constants as C
-    from .. import trust as T
+    from image_skill import _constants as C
+    from image_skill.trust import packet as T
 
     if app.timeout is None:
         # Every read is bounded: a packet is not worth the 600 s a video create may need.
@@ -126,7 +126,7 @@ def _fetch_all(
     """npm, the three docs (one after another), /healthz and /v1/models, side by side."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .. import trust as T
+    from image_skill.trust import packet as T
 
     def docs() -> list[PublicFetch]:
         return [
@@ -159,7 +159,7 @@ def python_package_info() -> dict[str, Any]:
     import json
     from importlib import metadata
 
-    from .. import _constants as C
+    from image_skill import _constants as C
 
     info: dict[str, Any] = {
         "status": "installed",

@@ -1,6 +1,6 @@
 """`image-skill upload PATH_OR_URL`: turn a local image or an image URL into an owned asset.
 
-The payload is built by :mod:`image_skill.uploads` (content-sniffed MIME type, size limit,
+The payload is built by :mod:`image_skill.files.uploads` (content-sniffed MIME type, size limit,
 sha256; URLs are fetched here, client-side). ``--input`` wins over the positional argument.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from ._app import common_options, state
+from image_skill import envelope as E
+from image_skill.cli._app import common_options, state
+from image_skill.envelope import Result
 
 LABEL = "image-skill upload"
 
@@ -21,7 +21,7 @@ LABEL = "image-skill upload"
 @common_options
 def upload(positional: tuple[str, ...], input_: str | None) -> Result:
     """Upload a local image or an http(s) image URL as an input asset."""
-    from ..uploads import upload as send_upload
+    from image_skill.files.uploads import upload as send_upload
 
     app = state()
     value = input_ if input_ is not None else (positional[0] if positional else None)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .. import envelope as E
-from ..envelope import Result
-from ._app import CommandFailed, common_options, state
+from image_skill import envelope as E
+from image_skill.cli._app import CommandFailed, common_options, state
+from image_skill.envelope import Result
 
 
 def _quota(label: str) -> Result:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .settings import LocalSettings
-    from .transport import InProcessTransport
+    from image_skill.local.settings import LocalSettings
+    from image_skill.local.transport import InProcessTransport
 
 #: Top-level modules of the ``local`` extra (pyproject), checked before the backend is used.
 EXTRA_MODULES = ("fastapi", "uvicorn", "PIL")
@@ -42,9 +42,9 @@ def make_in_process_transport(settings: LocalSettings | None = None) -> InProces
     reuse that app. The transport is shared, so ``client.close()`` leaves it usable.
     """
     require_extra()
-    from .app import create_app
-    from .settings import LocalSettings
-    from .transport import InProcessTransport
+    from image_skill.local.app import create_app
+    from image_skill.local.settings import LocalSettings
+    from image_skill.local.transport import InProcessTransport
 
     settings = settings or LocalSettings.from_env()
     key = settings.data_dir.expanduser().resolve()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from .schema import ACTIVITY_TYPES
-from .store import dumps, loads, new_id, now_iso
+from image_skill.local.store.db import dumps, loads, new_id, now_iso
+from image_skill.local.store.schema import ACTIVITY_TYPES
 
 #: Every event carries all of these link keys (``None`` when not applicable).
 LINK_KEYS: tuple[str, ...] = (

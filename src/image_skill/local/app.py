@@ -18,8 +18,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .._constants import __version__
-from .errors import (
+from image_skill._constants import __version__
+from image_skill.local.errors import (
     COMMON_RESPONSES,
     EXIT_HEADER,
     ApiError,
@@ -28,25 +28,25 @@ from .errors import (
     error_response,
     invalid_arguments,
 )
-from .settings import LocalSettings
-from .store import Store
+from image_skill.local.settings import LocalSettings
+from image_skill.local.store.db import Store
 
 logger = logging.getLogger("image_skill.local")
 
 #: Router modules included by :func:`create_app`, in order (first match wins).
 ROUTER_MODULES: list[str] = [
-    "image_skill.local.routes_core",
-    "image_skill.local.routes_models",
-    "image_skill.local.routes_credits",
-    "image_skill.local.routes_payments",
-    "image_skill.local.routes_create",
-    "image_skill.local.routes_upload",
-    "image_skill.local.routes_assets",
-    "image_skill.local.routes_jobs",
-    "image_skill.local.routes_activity",
-    "image_skill.local.routes_feedback",
-    "image_skill.local.routes_media",
-    "image_skill.local.routes_pages",
+    "image_skill.local.routes.core",
+    "image_skill.local.routes.models",
+    "image_skill.local.routes.credits",
+    "image_skill.local.routes.payments",
+    "image_skill.local.routes.create",
+    "image_skill.local.routes.upload",
+    "image_skill.local.routes.assets",
+    "image_skill.local.routes.jobs",
+    "image_skill.local.routes.activity",
+    "image_skill.local.routes.feedback",
+    "image_skill.local.routes.media",
+    "image_skill.local.routes.pages",
 ]
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 
-from .._constants import IN_PROCESS_ORIGIN
+from image_skill._constants import IN_PROCESS_ORIGIN
 
 PROGRAM = "image-skill"
 API_BASE_URL_FLAG = "--api-base-url"

@@ -15,10 +15,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from .cli_commands import cli_base
-from .errors import COMMAND_EXTENSION, auth_required
-from .settings import LocalSettings
-from .store import Actor, Store, authenticate
+from image_skill.local.cli_commands import cli_base
+from image_skill.local.errors import COMMAND_EXTENSION, auth_required
+from image_skill.local.settings import LocalSettings
+from image_skill.local.store.db import Actor, Store, authenticate
 
 
 def command(label: str) -> dict[str, Any]:

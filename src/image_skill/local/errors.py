@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..envelope import new_trace_id
-from .cli_commands import cli_command
+from image_skill.envelope import new_trace_id
+from image_skill.local.cli_commands import cli_command
 
 if TYPE_CHECKING:
     from fastapi import Request
     from fastapi.responses import JSONResponse
 
-    from .store import Actor
+    from image_skill.local.store.db import Actor
 
 EXIT_HEADER = "x-image-skill-exit-code"
 #: Name of the route's OpenAPI extension holding its envelope ``command`` label.

@@ -14,9 +14,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .activity import record_activity
-from .errors import ApiError, invalid_arguments
-from .store import Actor, dumps, new_id, now_iso, transaction
+from image_skill.local.activity import record_activity
+from image_skill.local.errors import ApiError, invalid_arguments
+from image_skill.local.store.db import Actor, dumps, new_id, now_iso, transaction
 
 DEFAULTS: dict[str, Any] = {
     "type": "user_feedback",

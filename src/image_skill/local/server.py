@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .settings import LocalSettings
+from image_skill.local.settings import LocalSettings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -45,7 +45,7 @@ def serve(
     """
     import uvicorn
 
-    from .app import create_app
+    from image_skill.local.app import create_app
 
     app = create_app(settings)
     sock = _bind(host, port)
@@ -86,7 +86,7 @@ def serve_in_thread(
     """
     import uvicorn
 
-    from .app import create_app
+    from image_skill.local.app import create_app
 
     server = uvicorn.Server(_config(app if app is not None else create_app(settings), host, port))
     thread = threading.Thread(target=server.run, name="image-skill-local-serve", daemon=True)

@@ -1,0 +1,1 @@
+"""The API client: requests, replies and transports. Knows nothing of the CLI."""

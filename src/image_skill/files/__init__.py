@@ -1,0 +1,1 @@
+"""Files on disk and on the wire: uploads, downloads, type sniffing, atomic writes."""

@@ -1,0 +1,347 @@
+"""Verified, atomic asset downloads (contract §10.8, with our deliberate differences).
+
+* :func:`derive_output_path` picks the target file: ``--output`` as given, a derived file name
+  inside ``--output`` when it is a directory (or ends with a separator), or a derived name in the
+  working directory. A derived name is always one safe path component, so it never escapes the
+  target directory.
+* :func:`download` refuses an existing target unless ``overwrite`` (checked before fetching),
+  streams into a temporary file next to the target, checks the byte count against
+  ``Content-Length`` and the expected length, checks the sha256 against the
+  ``x-image-skill-sha256`` header and the expected hash, and only then renames the file into
+  place. On any failure, Ctrl-C included, the temporary file is removed and the target is left
+  as it was.
+
+Failures raise :class:`DownloadError`, which carries the envelope error fields.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from image_skill import envelope as E
+from image_skill.envelope import Result
+from image_skill.files.filenames import derive_file_name, is_safe_filename
+
+if TYPE_CHECKING:
+    from image_skill.api.client import ImageSkillClient
+
+__all__ = [
+    "SHA256_HEADER",
+    "DownloadError",
+    "derive_file_name",
+    "derive_output_path",
+    "download",
+    "is_safe_filename",
+]
+
+SHA256_HEADER = "x-image-skill-sha256"
+Progress = Callable[[int, int | None], None]
+
+_CHUNK = 64 * 1024
+
+
+class DownloadError(Exception):
+    """A download that did not produce a verified file at the target."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        exit_code: int,
+        retryable: bool,
+        recovery: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.exit_code = exit_code
+        self.retryable = retryable
+        self.recovery = recovery
+
+    def to_result(self, label: str, *, recovery: Mapping[str, Any] | None = None) -> Result:
+        """The failure envelope; ``recovery`` entries are merged over the error's own."""
+        merged: dict[str, Any] | None = None
+        if self.recovery is not None or recovery:
+            merged = {**(self.recovery or {}), **(recovery or {})}
+        return E.error_result(
+            label,
+            self.code,
+            self.message,
+            retryable=self.retryable,
+            recovery=merged,
+            exit_code=self.exit_code,
+        )
+
+
+# -- output path --------------------------------------------------------------------
+
+
+def derive_output_path(asset: Mapping[str, Any], output: str | None, cwd: Path) -> Path:
+    """The absolute target path for ``asset``.
+
+    ``output`` (relative paths resolve against ``cwd``) is used as the file path, unless it is
+    an existing directory or ends with a path separator: then the derived file name goes inside
+    it. With no ``output`` the derived name goes in ``cwd``.
+    """
+    if output:
+        given = Path(os.path.expanduser(output))
+        target = given if given.is_absolute() else cwd / given
+        separators = ("/", os.sep) + ((os.altsep,) if os.altsep else ())
+        if not (output.endswith(separators) or target.is_dir()):
+            return Path(os.path.abspath(target))
+        directory = Path(os.path.abspath(target))
+    else:
+        directory = Path(os.path.abspath(cwd))
+    name = derive_file_name(asset)
+    path = directory / name
+    # Belt and braces: a derived name is exactly one component of the target directory.
+    if path.parent != directory or path.name != name:  # pragma: no cover - guarded by the regex
+        raise ValueError(f"derived file name escapes the output directory: {name!r}")
+    return path
+
+
+# -- download -------------------------------------------------------------------------
+
+
+def _parse_length(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value.strip())
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
+def _file_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _failed(message: str, *, retryable: bool = True, exit_code: int = 7) -> DownloadError:
+    recovery = {"retry_after_seconds": 5} if retryable else None
+    return DownloadError(
+        E.ASSET_DOWNLOAD_FAILED,
+        message,
+        exit_code=exit_code,
+        retryable=retryable,
+        recovery=recovery,
+    )
+
+
+def _check_target(target: Path, overwrite: bool) -> bool:
+    """Whether something exists at ``target``; raise when it must not be replaced."""
+    exists = target.exists() or target.is_symlink()
+    if exists and not overwrite:
+        raise DownloadError(
+            E.OUTPUT_EXISTS,
+            f"output path already exists: {target}",
+            exit_code=9,
+            retryable=False,
+            recovery={"output_path": str(target), "fix": "pass --overwrite or another --output"},
+        )
+    if exists and target.is_dir():
+        raise DownloadError(
+            E.OUTPUT_EXISTS,
+            f"output path is a directory and cannot be replaced by a file: {target}",
+            exit_code=9,
+            retryable=False,
+            recovery={"output_path": str(target)},
+        )
+    return exists
+
+
+def download(
+    client: ImageSkillClient,
+    url: str,
+    target: Path,
+    *,
+    overwrite: bool,
+    expected_length: int | None = None,
+    expected_sha256: str | None = None,
+    progress: Progress | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Download ``url`` to ``target`` and verify it before it appears there.
+
+    Returns ``{output_path, bytes, content_type, content_length_header, sha256,
+    verified: {length, sha256}, overwritten}``; a ``verified`` entry is ``None`` when nothing
+    was known to check against. Raises :class:`DownloadError`.
+    """
+    import httpx
+
+    existed = _check_target(target, overwrite)
+    created = _missing_dirs(target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _failed(
+            f"cannot create the output directory {target.parent}: {exc.strerror or exc}",
+            retryable=False,
+            exit_code=9,
+        ) from None
+    tmp_name: str | None = None
+    try:
+        with client.stream(url, timeout=timeout) as response:
+            status = response.status_code
+            if not 200 <= status < 300:
+                raise _failed(f"asset download failed: HTTP {status}")
+            length_header = _parse_length(response.headers.get("content-length"))
+            sha_header = response.headers.get(SHA256_HEADER)
+            content_type = response.headers.get("content-type")
+            try:
+                fd, tmp_name = tempfile.mkstemp(
+                    dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+                )
+            except OSError as exc:
+                raise _failed(
+                    f"cannot write in {target.parent}: {exc.strerror or exc}",
+                    retryable=False,
+                    exit_code=9,
+                ) from None
+            digest = hashlib.sha256()
+            size = 0
+            total = expected_length if expected_length is not None else length_header
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    for chunk in response.iter_bytes(_CHUNK):
+                        handle.write(chunk)
+                        digest.update(chunk)
+                        size += len(chunk)
+                        if progress is not None:
+                            progress(size, total)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except httpx.HTTPError as exc:
+                raise _failed(
+                    f"asset download failed after {response.num_bytes_downloaded} bytes: "
+                    f"{exc.__class__.__name__}: {exc}"
+                ) from None
+            except OSError as exc:
+                raise _failed(
+                    f"cannot write the download next to {target}: {exc.strerror or exc}",
+                    retryable=False,
+                    exit_code=9,
+                ) from None
+            raw_size = _wire_size(response, size)
+        sha256 = digest.hexdigest()
+        verified_length = _verify_length(size, raw_size, length_header, expected_length)
+        verified_sha = _verify_sha(sha256, sha_header, expected_sha256)
+        try:
+            os.chmod(tmp_name, _file_mode())
+            os.replace(tmp_name, target)
+        except OSError as exc:
+            raise _failed(
+                f"cannot move the download into place at {target}: {exc.strerror or exc}",
+                retryable=False,
+                exit_code=9,
+            ) from None
+        tmp_name = None
+    except httpx.HTTPError as exc:
+        raise _failed(f"asset download failed: {exc.__class__.__name__}: {exc}") from None
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+        if not target.exists():
+            # A failed download leaves no trace: drop the folders it created (empty only).
+            for folder in created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+    return {
+        "output_path": str(target),
+        "bytes": size,
+        "content_type": content_type,
+        "content_length_header": length_header,
+        "sha256": sha256,
+        "verified": {"length": verified_length, "sha256": verified_sha},
+        "overwritten": existed,
+    }
+
+
+def _missing_dirs(folder: Path) -> list[Path]:
+    """The folders ``mkdir -p folder`` would create, deepest first."""
+    missing: list[Path] = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def download_asset(
+    client: ImageSkillClient,
+    asset: Mapping[str, Any],
+    url: str,
+    target: Path,
+    *,
+    overwrite: bool,
+    progress: Progress | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """:func:`download` checked against the size and sha256 the asset's metadata declares."""
+    length = asset.get("content_length")
+    sha256 = asset.get("sha256")
+    return download(
+        client,
+        url,
+        target,
+        overwrite=overwrite,
+        expected_length=length if type(length) is int else None,
+        expected_sha256=sha256 if isinstance(sha256, str) else None,
+        progress=progress,
+        timeout=timeout,
+    )
+
+
+def _wire_size(response: Any, size: int) -> int | None:
+    """Bytes as sent on the wire (what Content-Length counts); None when unknowable."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return size
+    # A compressed body: count raw bytes. A transport that hands over the content already read
+    # (no streaming) leaves the counter at zero; then the wire size is unknown.
+    raw = int(response.num_bytes_downloaded)
+    return raw if raw > 0 or size == 0 else None
+
+
+def _verify_length(
+    size: int, raw_size: int | None, length_header: int | None, expected: int | None
+) -> bool | None:
+    checked = False
+    if length_header is not None and raw_size is not None:
+        checked = True
+        if raw_size != length_header:
+            raise _failed(
+                f"asset download truncated or corrupt: got {raw_size} bytes, "
+                f"Content-Length says {length_header}"
+            )
+    if expected is not None:
+        checked = True
+        if size != expected:
+            raise _failed(
+                f"asset download truncated or corrupt: got {size} bytes, "
+                f"the asset record says {expected}"
+            )
+    return True if checked else None
+
+
+def _verify_sha(sha256: str, header: str | None, expected: str | None) -> bool | None:
+    checked = False
+    for source, value in (("the server's sha256 header", header), ("the asset record", expected)):
+        if value is None or not value.strip():
+            continue
+        checked = True
+        if value.strip().lower() != sha256:
+            raise _failed(
+                f"asset download corrupt: sha256 {sha256} does not match {source} "
+                f"({value.strip().lower()})"
+            )
+    return True if checked else None

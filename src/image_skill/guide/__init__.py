@@ -1,0 +1,1 @@
+"""The pure ``create --guide``: from server snapshots to the guide's data."""

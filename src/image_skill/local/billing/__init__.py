@@ -1,0 +1,1 @@
+"""Money in the local backend: ledger, spend, quotes, payments, pricing."""

@@ -1,0 +1,1 @@
+"""Create/edit jobs: validation, plans, production and execution."""

@@ -1,0 +1,1 @@
+"""Real media files: images, audio, meshes and video."""

@@ -1,0 +1,88 @@
+"""``POST /v1/create`` and ``POST /v1/edit``: validation, dry runs, live jobs, replays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+
+from image_skill.local.deps import Conn, MaybeActor, Settings, cli_base_of, command, media_base_url
+from image_skill.local.errors import auth_required, envelope_doc, envelope_response, trace_id_of
+from image_skill.local.jobs.execute import run
+from image_skill.local.jobs.plans import Context
+from image_skill.local.jobs.validation import parse_request
+
+router = APIRouter()
+
+_ERRORS = {
+    400: "INVALID_ARGUMENTS, MODEL_NOT_FOUND, MODEL_PARAMETERS_INVALID, budget errors (exit 2)",
+    402: "QUOTA_EXCEEDED (exit 5)",
+    403: "MODEL_NOT_EXECUTABLE, CAPABILITY_DENIED (exit 4)",
+    404: "ASSET_NOT_FOUND for input, mask or reference assets",
+    409: "IDEMPOTENCY_KEY_CONFLICT (exit 2)",
+    422: "INPUT_POLICY_DENIED, CONTENT_POLICY_DENIED (exit 6)",
+    502: "PROVIDER_FAILURE, retryable with the same idempotency key (exit 7)",
+    504: "TIMEOUT while another request with the same key runs (exit 8)",
+    507: "ARTIFACT_STORAGE_WRITE_FAILED (exit 9)",
+}
+_BODY_DOC = Body(
+    ...,
+    description=(
+        "create: prompt, model?, provider?, intent?, aspect_ratio, references[]?, output_count?,"
+        " max_estimated_usd_per_image?, max_usd?, model_parameters?, idempotency_key?,"
+        " dry_run, accept_unknown_cost. edit adds input_asset_id and mask_asset_id?"
+    ),
+)
+
+
+def _context(request: Request, conn: Conn, settings: Settings, actor: MaybeActor) -> Context:
+    return Context(
+        conn,
+        settings,
+        actor,
+        trace_id_of(request),
+        media_base_url(request),
+        cli_base_of(request),
+    )
+
+
+def _handle(
+    operation: str,
+    request: Request,
+    body: dict[str, Any],
+    conn: Conn,
+    settings: Settings,
+    actor: MaybeActor,
+) -> JSONResponse:
+    base = cli_base_of(request)
+    req = parse_request(operation, body, base)
+    anonymous_ok = operation == "create" and req.dry_run and not req.references
+    if actor is None and not anonymous_ok:
+        raise auth_required(base)
+    outcome = run(_context(request, conn, settings, actor), req)
+    return envelope_response(request, outcome.data, actor=actor, warnings=outcome.warnings)
+
+
+def _add_route(operation: str, description: str) -> None:
+    """Register ``POST /v1/{operation}`` (create and edit differ only in these two values)."""
+
+    def handler(
+        request: Request,
+        conn: Conn,
+        settings: Settings,
+        actor: MaybeActor,
+        body: dict[str, Any] = _BODY_DOC,
+    ) -> JSONResponse:
+        return _handle(operation, request, body, conn, settings, actor)
+
+    handler.__name__ = handler.__qualname__ = operation
+    router.post(
+        f"/v1/{operation}",
+        openapi_extra=command(f"image-skill {operation}"),
+        responses=envelope_doc(description, auth=True, errors=_ERRORS),
+    )(handler)
+
+
+_add_route("create", "Job completed, planned (dry run) or replayed")
+_add_route("edit", "Edit completed, planned (dry run) or replayed")

@@ -1,0 +1,52 @@
+"""Payment rails, credit packs and quotes. Quotes never grant credits."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+
+from image_skill.local.billing.catalog import credit_packs, offline_warning, payment_methods
+from image_skill.local.billing.quotes import create_quote
+from image_skill.local.deps import Conn, CurrentActor, cli_base_of, command
+from image_skill.local.errors import envelope_doc, envelope_response, trace_id_of
+
+router = APIRouter()
+
+JsonBody = Annotated[dict[str, Any], Body()]
+
+
+@router.get(
+    "/v1/payment-methods",
+    openapi_extra=command("image-skill credits methods"),
+    responses=envelope_doc("Payment rails (simulated offline)"),
+)
+def methods(request: Request) -> JSONResponse:
+    base = cli_base_of(request)
+    return envelope_response(request, payment_methods(base), warnings=[offline_warning(base)])
+
+
+@router.get(
+    "/v1/credit-packs",
+    openapi_extra=command("image-skill credits packs list"),
+    responses=envelope_doc("Credit packs"),
+)
+def packs(request: Request) -> JSONResponse:
+    return envelope_response(request, credit_packs())
+
+
+@router.post(
+    "/v1/credit-quotes",
+    openapi_extra=command("image-skill credits quote"),
+    responses=envelope_doc(
+        "A quote (never grants)", auth=True, errors={409: "CREDIT_QUOTE_CONFLICT"}
+    ),
+)
+def quote(request: Request, body: JsonBody, conn: Conn, actor: CurrentActor) -> JSONResponse:
+    base = cli_base_of(request)
+    data, replayed = create_quote(conn, actor, body, trace_id=trace_id_of(request), base=base)
+    warnings = [offline_warning(base)]
+    if replayed:
+        warnings.append("idempotency key replayed: this is the quote created earlier")
+    return envelope_response(request, data, actor=actor, warnings=warnings)

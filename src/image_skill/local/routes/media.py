@@ -1,0 +1,94 @@
+"""``GET|HEAD /a/{asset_id}.{ext}``: the bytes of an owned asset.
+
+No authentication: asset ids carry 96 random bits, so the URL itself is the capability
+(the hosted media host works the same way and the client downloads without a token). The
+extension must be the asset's own; anything else is a JSON ``404``. Replies carry the exact
+length, the MIME type, the sha256 (``x-image-skill-sha256`` and a strong ``etag``) and a
+long ``cache-control`` since an asset's bytes never change.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from image_skill.local.deps import Conn, Settings, command
+from image_skill.local.errors import ApiError, envelope_doc
+from image_skill.local.settings import LocalSettings
+from image_skill.local.store.assets import PREFIX_FOR_MIME, asset_file_path, get_asset_any_org
+
+router = APIRouter()
+logger = logging.getLogger("image_skill.local")
+
+SHA256_HEADER = "x-image-skill-sha256"
+CACHE_CONTROL = "private, max-age=31536000, immutable"
+_MAX_NAME = 300
+
+
+def _not_found(name: str) -> ApiError:
+    shown = name if len(name) <= 80 else name[:80] + "…"
+    return ApiError(404, "ASSET_NOT_FOUND", f"no media at /a/{shown}")
+
+
+_BYTES = {"schema": {"type": "string", "format": "binary"}}
+_DOC = {
+    **envelope_doc("The asset's bytes", errors={404: "ASSET_NOT_FOUND envelope"}),
+    200: {
+        "description": "The asset's bytes, with its own content-type",
+        "content": {mime: _BYTES for mime in PREFIX_FOR_MIME},
+    },
+    304: {"description": "Not modified: If-None-Match named the asset's etag"},
+}
+_ROUTE: dict[str, Any] = {
+    "openapi_extra": command("image-skill assets get"),
+    "responses": _DOC,
+    "response_class": Response,
+}
+
+
+@router.get("/a/{name}", **_ROUTE)
+def media(request: Request, name: str, conn: Conn, settings: Settings) -> Response:
+    return _serve(request, name, conn, settings)
+
+
+@router.head("/a/{name}", **_ROUTE)
+def media_head(request: Request, name: str, conn: Conn, settings: Settings) -> Response:
+    """Same headers as ``GET``, no body."""
+    return _serve(request, name, conn, settings)
+
+
+def _serve(
+    request: Request, name: str, conn: sqlite3.Connection, settings: LocalSettings
+) -> Response:
+    asset_id, dot, ext = name.rpartition(".")
+    row = get_asset_any_org(conn, asset_id) if dot and len(name) <= _MAX_NAME else None
+    if row is None or asset_file_path(settings, row).suffix.lower() != "." + ext.lower():
+        raise _not_found(name)
+    path = asset_file_path(settings, row)
+    headers = {
+        "content-length": str(row["content_length"]),
+        SHA256_HEADER: row["sha256"],
+        "etag": f'"{row["sha256"]}"',
+        "cache-control": CACHE_CONTROL,
+        "x-content-type-options": "nosniff",
+        "content-disposition": f'inline; filename="{path.name}"',
+    }
+    if request.headers.get("if-none-match") == headers["etag"]:
+        del headers["content-length"]
+        return Response(status_code=304, headers=headers)
+    try:
+        data = b"" if request.method == "HEAD" else path.read_bytes()
+    except FileNotFoundError:
+        logger.warning("asset %s has a row but no file", row["asset_id"])
+        raise _not_found(name) from None
+    if request.method == "HEAD":
+        if not path.is_file():
+            raise _not_found(name)
+        return Response(content=b"", media_type=row["mime_type"], headers=headers)
+    if len(data) != row["content_length"]:
+        logger.error("asset %s changed on disk (size differs from its row)", row["asset_id"])
+        raise ApiError(500, "LOCAL_BACKEND_FAILED", "the stored media does not match its record")
+    return Response(content=data, media_type=row["mime_type"], headers=headers)

@@ -1,0 +1,1 @@
+"""SQLite store of the local backend: schema, connections, assets."""

@@ -1,0 +1,385 @@
+"""SQLite store of the local backend: connections, transactions, ids, agents and tokens.
+
+One SQLite file under the data dir holds everything. WAL mode lets readers run while one
+writer commits; every write goes through :func:`transaction` (``BEGIN IMMEDIATE``), so the
+write lock is taken up front and concurrent writers (threads of one server, or the CLI's
+in-process backend next to a ``local serve`` process) queue on ``busy_timeout`` instead of
+failing half-way. Every money movement happens inside one such transaction.
+
+Money lives in :mod:`.ledger`, the activity log in :mod:`.activity`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from image_skill.local.settings import LocalSettings
+from image_skill.local.store.schema import SCHEMA, SCHEMA_VERSION
+
+TOKEN_PREFIX = "isk_r_"
+TOKEN_CLASS = "restricted"
+#: Grants an unclaimed agent holds (server digest §3.2).
+DEFAULT_GRANTS: tuple[str, ...] = (
+    "image.create.preview",
+    "image.edit.preview",
+    "video.create.preview",
+    "audio.create.preview",
+    "3d.create.preview",
+    "asset.upload",
+    "asset.read",
+    "job.read",
+    "activity.read",
+    "feedback.create",
+    "credits.quote",
+    "credits.purchase",
+)
+#: ``last_used_at`` is refreshed at most this often, to keep reads from writing.
+_LAST_USED_RESOLUTION_S = 60.0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime) -> str:
+    """``2025-01-02T03:04:05.678Z``: fixed width, so text order is time order."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def now_iso() -> str:
+    return iso(utc_now())
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def new_id(prefix: str) -> str:
+    """``prefix`` + 24 random hex characters (prefix given with its underscore)."""
+    return prefix + secrets.token_hex(12)
+
+
+def sha256_hex(data: str | bytes) -> str:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def loads(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+# ------------------------------------------------------------------ connections
+
+
+class Store:
+    """The database of one data dir.
+
+    Cheap to construct: the data dir, media dir and schema are created on the first
+    connection, so routes that need no database (health, models, payment methods) leave
+    no trace on disk.
+    """
+
+    def __init__(self, settings: LocalSettings) -> None:
+        self.settings = settings
+        self.path: Path = settings.db_path
+        self._ready = False
+        self._lock = threading.Lock()
+
+    def _ensure(self) -> None:
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self.settings.media_dir.mkdir(parents=True, exist_ok=True)
+            self._init_schema()
+            self._ready = True
+
+    def connect(self) -> sqlite3.Connection:
+        """A new connection in autocommit mode; use :func:`transaction` for writes."""
+        self._ensure()
+        return self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.settings.busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(self.settings.busy_timeout_ms)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        conn = self.connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _init_schema(self) -> None:
+        conn = self._open()
+        try:
+            self._create_schema(conn)
+        finally:
+            conn.close()
+
+    def _create_schema(self, conn: sqlite3.Connection) -> None:
+        _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"local data dir uses schema {version}; this version knows {SCHEMA_VERSION}"
+            )
+        with transaction(conn):
+            for statement in _statements(SCHEMA):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    buf: list[str] = []
+    for line in script.splitlines():
+        buf.append(line)
+        if sqlite3.complete_statement("\n".join(buf)):
+            stmt = "\n".join(buf).strip()
+            buf = []
+            if stmt:
+                yield stmt
+
+
+def _retry_locked(fn: Any, attempts: int = 50) -> Any:
+    for i in range(attempts):
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or i == attempts - 1:
+                raise
+            time.sleep(0.05)
+    return None  # pragma: no cover
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any exception).
+
+    Nested use joins the outer transaction, so helpers can call it unconditionally.
+    """
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# ------------------------------------------------------------------- agents/tokens
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated agent (what a bearer token resolves to)."""
+
+    actor_id: str
+    organization_id: str
+    actor_type: str
+    agent_contact: str
+    agent_name: str
+    runtime: str
+    claim_state: str
+    token_id: str
+    token_status: str
+    token_class: str
+    token_prefix: str
+    token_hint: str
+    token_created_at: str
+
+    def envelope_block(self) -> dict[str, Any]:
+        """The envelope's ``actor`` member."""
+        return {
+            "actor_type": self.actor_type,
+            "actor_id": self.actor_id,
+            "organization_id": self.organization_id,
+            "claim_state": self.claim_state,
+        }
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    actor: Actor
+    token: str  # the raw token; the caller returns it once or drops it
+    created: bool  # a new agent (False: same contact + name, new token issued)
+    revoked_token_ids: tuple[str, ...]
+
+
+def hash_token(token: str) -> str:
+    return sha256_hex(token)
+
+
+def mint_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def signup_agent(
+    conn: sqlite3.Connection,
+    *,
+    agent_contact: str,
+    agent_name: str,
+    runtime: str,
+    free_credits: int,
+    revoke_previous: bool = False,
+    trace_id: str | None = None,
+) -> SignupResult:
+    """Create an agent (new org, free starter grant) or rotate an existing one's token.
+
+    Same normalised contact + same agent name means the same agent: a new token is
+    issued and, only when ``revoke_previous``, the older active tokens are revoked.
+    """
+    from image_skill.local.billing import ledger
+
+    contact = agent_contact.strip().lower()
+    now = now_iso()
+    with transaction(conn):
+        row = conn.execute(
+            "SELECT actor_id FROM actors WHERE agent_contact = ? AND agent_name = ?",
+            (contact, agent_name),
+        ).fetchone()
+        revoked: tuple[str, ...] = ()
+        if row is None:
+            created = True
+            org_id, actor_id = new_id("org_"), new_id("agt_")
+            conn.execute(
+                "INSERT INTO organizations (organization_id, created_at) VALUES (?, ?)",
+                (org_id, now),
+            )
+            conn.execute(
+                "INSERT INTO actors (actor_id, organization_id, agent_contact, agent_name,"
+                " runtime, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (actor_id, org_id, contact, agent_name, runtime, now, now),
+            )
+            if free_credits > 0:
+                ledger.grant(
+                    conn,
+                    org_id,
+                    "free_preview",
+                    free_credits,
+                    reason="signup_free_preview_grant",
+                    actor_id=actor_id,
+                    trace_id=trace_id,
+                )
+        else:
+            created = False
+            actor_id = row["actor_id"]
+            conn.execute(
+                "UPDATE actors SET runtime = ?, updated_at = ? WHERE actor_id = ?",
+                (runtime, now, actor_id),
+            )
+            if revoke_previous:
+                revoked = tuple(
+                    r["token_id"]
+                    for r in conn.execute(
+                        "SELECT token_id FROM tokens WHERE actor_id = ? AND status = 'active'",
+                        (actor_id,),
+                    )
+                )
+                conn.execute(
+                    "UPDATE tokens SET status = 'revoked', revoked_at = ?"
+                    " WHERE actor_id = ? AND status = 'active'",
+                    (now, actor_id),
+                )
+        token = mint_token()
+        token_id = new_id("tok_")
+        conn.execute(
+            "INSERT INTO tokens (token_id, actor_id, token_hash, token_prefix, token_hint,"
+            " token_class, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?)",
+            (token_id, actor_id, hash_token(token), token[:10], token[-4:], TOKEN_CLASS, now),
+        )
+        actor = _load_actor(conn, token_id)
+    assert actor is not None
+    return SignupResult(actor=actor, token=token, created=created, revoked_token_ids=revoked)
+
+
+_ACTOR_SQL = """
+SELECT a.actor_id, a.organization_id, a.actor_type, a.agent_contact, a.agent_name,
+       a.runtime, a.claim_state, t.token_id, t.status AS token_status, t.token_class,
+       t.token_prefix, t.token_hint, t.created_at AS token_created_at, t.last_used_at
+FROM tokens t JOIN actors a ON a.actor_id = t.actor_id
+"""
+
+
+def _actor_from_row(row: sqlite3.Row) -> Actor:
+    return Actor(
+        actor_id=row["actor_id"],
+        organization_id=row["organization_id"],
+        actor_type=row["actor_type"],
+        agent_contact=row["agent_contact"],
+        agent_name=row["agent_name"],
+        runtime=row["runtime"],
+        claim_state=row["claim_state"],
+        token_id=row["token_id"],
+        token_status=row["token_status"],
+        token_class=row["token_class"],
+        token_prefix=row["token_prefix"],
+        token_hint=row["token_hint"],
+        token_created_at=row["token_created_at"],
+    )
+
+
+def _load_actor(conn: sqlite3.Connection, token_id: str) -> Actor | None:
+    row = conn.execute(_ACTOR_SQL + " WHERE t.token_id = ?", (token_id,)).fetchone()
+    return None if row is None else _actor_from_row(row)
+
+
+def authenticate(conn: sqlite3.Connection, token: str | None) -> Actor | None:
+    """The actor behind an active token, or ``None`` (missing, unknown, revoked)."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    row = conn.execute(_ACTOR_SQL + " WHERE t.token_hash = ?", (hash_token(token),)).fetchone()
+    if row is None or row["token_status"] != "active" or row["claim_state"] == "revoked":
+        return None
+    last = row["last_used_at"]
+    now = utc_now()
+    if last is None or (now - parse_iso(last)).total_seconds() >= _LAST_USED_RESOLUTION_S:
+        try:
+            conn.execute(
+                "UPDATE tokens SET last_used_at = ? WHERE token_id = ?",
+                (iso(now), row["token_id"]),
+            )
+        except sqlite3.OperationalError:
+            pass  # bookkeeping only; never fail a request because of it
+    return _actor_from_row(row)
+
+
+def redact_contact(contact: str) -> str:
+    """``agent@example.com`` → ``a***@example.com``."""
+    local, _, domain = contact.partition("@")
+    return (local[:1] + "***@" + domain) if domain else "***"

@@ -1,0 +1,1 @@
+"""Human views of envelopes (rich): tables, panels, progress."""

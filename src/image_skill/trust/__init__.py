@@ -1,0 +1,1 @@
+"""The trust packet of ``image-skill trust``, built from fetched results."""
