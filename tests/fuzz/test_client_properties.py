@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from clitools import invoke
 from image_skill.api.client import ImageSkillClient
+from image_skill.api.wire import status_exit_code
 from image_skill.cli.output import dumps
 
 EXIT_HEADER = "x-image-skill-exit-code"
@@ -104,7 +105,8 @@ def _strict_loads(text: str) -> Any:
 
 def _check_result(envelope: Any, exit_code: int) -> None:
     assert isinstance(envelope, dict) and "ok" in envelope
-    assert isinstance(exit_code, int) and 0 <= exit_code <= 255
+    # Only the contract's codes come back from a reply, whatever the server's header says.
+    assert isinstance(exit_code, int) and 0 <= exit_code <= 9
     assert (exit_code == 0) is (envelope["ok"] is True), (envelope.get("ok"), exit_code)
     printed = dumps(envelope)
     assert printed.endswith("\n")
@@ -132,10 +134,14 @@ def test_any_reply_maps_to_a_consistent_result(
         result = client.request(method, "/v1/whoami", label="image-skill whoami", json=None)
     http.close()
     _check_result(result.envelope, result.exit_code)
-    if result.envelope["ok"] is not True and header is not None and header.strip().isdigit():
-        # The header names the failure's code unless it would read as success.
-        code = int(header) % 256
-        assert result.exit_code == (code or result.exit_code)
+    if result.envelope["ok"] is not True:
+        named = int(header) if header is not None and header.strip().isdigit() else None
+        if named is not None and 1 <= named <= 9:
+            # The header names the failure's code when it is one of the contract's codes.
+            assert result.exit_code == named
+        elif header is None or named is not None:
+            # No header, 0 (which would read as success) or a code outside 0-9: the status.
+            assert result.exit_code == status_exit_code(status)
 
 
 def test_the_rules_the_properties_rest_on() -> None:
@@ -158,9 +164,14 @@ def test_the_rules_the_properties_rest_on() -> None:
     # An ``ok`` that is not the boolean true is a failure, even with a 0 header.
     assert run(200, b'{"ok": "false"}', "0")[1] == 1
     assert run(401, b'{"ok": 1}')[1] == 3
-    # Header values: integers wrap mod 256; unparseable ones fall back to the status.
-    assert run(400, b'{"ok": false}', "258")[1] == 2
-    assert run(502, b'{"ok": false}', "1e400")[1] == 7
+    # Header values outside the contract's 0-9 and unparseable ones fall back to the status.
+    failed = b'{"ok": false, "error": {"code": "X", "message": "m", "retryable": false}}'
+    assert run(400, failed, "258")[1] == 1
+    assert run(400, failed, "42")[1] == 1
+    assert run(502, failed, "42")[1] == 7
+    assert run(403, failed, "130")[1] == 3
+    assert run(502, failed, "1e400")[1] == 7
+    assert run(422, failed, "6")[1] == 6
     # Nesting too deep to print is treated as a reply without an envelope.
     envelope, code = run(200, _nested(100_000))
     assert envelope["error"]["code"] == "HOSTED_API_NON_JSON_RESPONSE" and code == 1

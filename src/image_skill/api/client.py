@@ -2,8 +2,12 @@
 
 Every request goes through :meth:`ImageSkillClient.request`, which returns a
 :class:`~image_skill.envelope.Result` (the envelope to print and the exit code it maps to).
-API errors are data, not exceptions: the envelope the server sent is relayed unchanged.
-Transport failures and non-JSON replies become client-built failure envelopes.
+API errors are data, not exceptions: a well-formed envelope the server sent is relayed
+unchanged. Transport failures, non-JSON replies, replies over ``MAX_REPLY_BYTES`` and
+malformed envelopes (``ok`` not a boolean, a failure without an ``error`` object holding a
+string ``code``) become client-built ``HOSTED_API_NON_JSON_RESPONSE`` failures; a malformed
+envelope is kept under ``error.raw_reply``. For a request that may spend (one sent with an
+idempotency key) any such reply is an unknown outcome: retryable, with the same-key recovery.
 
 Retries happen only where nothing can have been spent: GET requests, a connection that
 was refused before anything was sent, and 429/503 replies that carry ``Retry-After``.
@@ -28,14 +32,17 @@ from image_skill.api.endpoints import (
     public_fetch_failed,
     public_fetch_reply,
 )
+from image_skill.api.replies import non_envelope_failure
 from image_skill.api.wire import (
-    SPEND_DOCS,
+    MAX_REPLY_BYTES,
     encode_path_id,
+    envelope_problem,
     header_exit_code,
     json_body,
     new_idempotency_key,
     parse_envelope_body,
     parse_retry_after,
+    read_capped,
     resolve_base_url,
     status_exit_code,
 )
@@ -56,11 +63,6 @@ __all__ = [
     "resolve_base_url",
     "status_exit_code",
 ]
-
-NON_JSON_5XX_WARNING = (
-    "the API failed without a JSON reply; it may already have reserved credits for this "
-    "request, so retry only with the same idempotency key"
-)
 
 
 class LocalBackendUnavailable(RuntimeError):
@@ -175,7 +177,7 @@ class ImageSkillClient(EndpointsMixin):
         attempt = 0
         while True:
             try:
-                response = self._http.request(method, url, headers=headers, content=content)
+                response, body = self._exchange(method, url, headers, content)
             except httpx.HTTPError as exc:
                 # A failed connect sent nothing: safe to retry whatever the method. Any other
                 # transport failure (timeouts included) is retried for GET only.
@@ -190,7 +192,20 @@ class ImageSkillClient(EndpointsMixin):
                 attempt += 1
                 self._sleep(delay)
                 continue
-            return self._to_result(response, label, idempotency_key, recovery_command)
+            return self._to_result(response, body, label, idempotency_key, recovery_command)
+
+    def _exchange(
+        self, method: str, url: httpx.URL, headers: dict[str, str], content: bytes | None
+    ) -> tuple[httpx.Response, bytes | None]:
+        """Send one request; the reply and at most ``MAX_REPLY_BYTES`` of its body (None when
+        the body is longer: reading stops there, so a huge reply never sits in memory)."""
+        request = self._http.build_request(method, url, headers=headers, content=content)
+        response = self._http.send(request, stream=True)
+        try:
+            body = read_capped(response.iter_bytes(), MAX_REPLY_BYTES)
+        finally:
+            response.close()
+        return response, body
 
     @contextmanager
     def stream(self, url: str, *, timeout: float | None = None) -> Iterator[httpx.Response]:
@@ -252,14 +267,21 @@ class ImageSkillClient(EndpointsMixin):
     def _to_result(
         self,
         response: httpx.Response,
+        body: bytes | None,
         label: str,
         idempotency_key: str | None,
         recovery_command: str | None,
     ) -> Result:
-        envelope = parse_envelope_body(response.content)
+        envelope = parse_envelope_body(body) if body is not None else None
         status = response.status_code
         if envelope is None:
-            envelope = self._non_json_envelope(status, label, idempotency_key, recovery_command)
+            envelope = non_envelope_failure(status, label, idempotency_key, recovery_command)
+        else:
+            problem = envelope_problem(envelope)
+            if problem is not None:
+                envelope = non_envelope_failure(
+                    status, label, idempotency_key, recovery_command, malformed=(problem, envelope)
+                )
         if envelope.get("ok") is True:
             # The printed envelope decides success: exit 0 iff it says ``"ok": true``. A
             # non-zero header on an ok envelope breaks the server contract and is ignored.
@@ -267,36 +289,10 @@ class ImageSkillClient(EndpointsMixin):
         header = response.headers.get("x-image-skill-exit-code")
         exit_code = header_exit_code(header) if header is not None else None
         if not exit_code:
-            # A failure (or an ``ok`` that is not ``true``) must never look like success.
+            # A failure must never look like success, and a header outside the contract's
+            # codes 0-9 (``42``) is not taken: the HTTP status decides instead.
             exit_code = status_exit_code(status)
         return Result(envelope, exit_code)
-
-    def _non_json_envelope(
-        self,
-        status: int,
-        label: str,
-        idempotency_key: str | None,
-        recovery_command: str | None,
-    ) -> dict[str, Any]:
-        retryable = status >= 500
-        recovery: dict[str, Any] | None = None
-        if retryable and idempotency_key is not None:
-            recovery = {
-                "suggested_command": recovery_command,
-                "idempotency_key": idempotency_key,
-                "docs_url": SPEND_DOCS.get(label, C.DOCS_URL),
-                "retry_after_seconds": 5,
-            }
-        elif retryable:
-            recovery = {"docs_url": C.DOCS_URL, "retry_after_seconds": 5}
-        return E.failure(
-            label,
-            E.HOSTED_API_NON_JSON_RESPONSE,
-            f"hosted API returned HTTP {status} without a JSON envelope",
-            retryable=retryable,
-            recovery=recovery,
-            warnings=[NON_JSON_5XX_WARNING] if retryable else [],
-        )
 
     def _unknown_outcome_recovery(
         self, idempotency_key: str | None, recovery_command: str | None, retry_after: int

@@ -10,7 +10,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +46,17 @@ def status_exit_code(status: int) -> int:
     return 1
 
 
+#: The exit codes a server may name (contract: 0 ok, 1 generic ... 9 filesystem).
+SERVER_EXIT_CODES = range(0, 10)
+
+
 def header_exit_code(value: str) -> int | None:
+    """The exit code an ``x-image-skill-exit-code`` header names, or None.
+
+    Only the contract's codes 0-9 are taken (``""`` reads as 0, like the npm client). Any
+    other value (``42``, ``-1``, ``130``, ``abc``, ``inf``) is None, so the caller maps the
+    HTTP status instead: a server cannot make the CLI exit with a code outside the contract.
+    """
     text = value.strip()
     if text == "":
         return 0
@@ -54,7 +64,7 @@ def header_exit_code(value: str) -> int | None:
         code = int(float(text))
     except (ValueError, OverflowError):  # "abc", "nan"; "inf", "1e400"
         return None
-    return code % 256
+    return code if code in SERVER_EXIT_CODES else None
 
 
 def new_idempotency_key(kind: str) -> str:
@@ -70,6 +80,58 @@ SPEND_DOCS = {
     "image-skill create": f"{C.DOCS_URL}#image-skill-create",
     "image-skill edit": f"{C.DOCS_URL}#image-skill-edit",
 }
+
+
+#: The most reply bytes read for one envelope; a longer reply is treated as no envelope.
+MAX_REPLY_BYTES = 8 * 1024 * 1024
+
+
+def read_capped(chunks: Iterable[bytes], limit: int = MAX_REPLY_BYTES) -> bytes | None:
+    """Join ``chunks`` up to ``limit`` bytes; None (and stop reading) once there are more."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def envelope_problem(envelope: Mapping[str, Any]) -> str | None:
+    """Why a parsed reply is not a well-formed envelope, or None when it is one.
+
+    Well-formed: ``ok`` is exactly ``true`` or ``false``; a failure's ``error`` is an object
+    whose ``code`` is a string; a success's ``error`` is absent, null or an object. Only such
+    a reply tells what happened to a request (a spend's outcome above all).
+    """
+    ok = envelope.get("ok")
+    if not isinstance(ok, bool):
+        return f"its ok is {_json_kind(ok)}, not true or false"
+    error = envelope.get("error")
+    if ok:
+        if error is not None and not isinstance(error, dict):
+            return f"it says ok but its error is {_json_kind(error)}"
+        return None
+    if not isinstance(error, dict):
+        return f"its error is {_json_kind(error)}, not an object"
+    if not isinstance(error.get("code"), str):
+        return f"its error.code is {_json_kind(error.get('code'))}, not a string"
+    return None
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
 
 
 def parse_envelope_body(body: bytes) -> dict[str, Any] | None:
