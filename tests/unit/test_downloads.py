@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -269,7 +270,6 @@ def test_unknown_hash_is_reported_as_unverified(
         ("/ok", {"expected_length": len(BODY) + 1}, "asset record"),
         ("/close-delimited", {"expected_length": len(BODY)}, "500 bytes"),
         ("/missing", {}, "HTTP 404"),
-        ("/slow", {"timeout": 0.2}, "after 10 bytes: ReadTimeout"),
     ],
 )
 def test_failures_leave_nothing_at_the_target(
@@ -287,6 +287,17 @@ def test_failures_leave_nothing_at_the_target(
     assert err.code == "ASSET_DOWNLOAD_FAILED"
     assert err.exit_code == 7 and err.retryable
     assert fragment in f"{err.code} {err.message}"
+    assert _leftovers(out_dir) == []
+
+
+def test_a_read_timeout_is_timeout_exit_8_and_leaves_nothing(
+    client: ImageSkillClient, server: str, out_dir: Path
+) -> None:
+    with pytest.raises(DownloadError) as info:
+        download(client, f"{server}/slow", out_dir / "out.png", overwrite=False, timeout=0.2)
+    err = info.value
+    assert (err.code, err.exit_code, err.retryable) == ("TIMEOUT", 8, True)
+    assert "timed out after 10 bytes: ReadTimeout" in err.message
     assert _leftovers(out_dir) == []
 
 
@@ -331,7 +342,7 @@ def test_directory_target_is_refused_even_with_overwrite(
     (out_dir / "d").mkdir()
     with pytest.raises(DownloadError) as info:
         download(client, f"{server}/ok", out_dir / "d", overwrite=True)
-    assert info.value.code == "OUTPUT_EXISTS"
+    assert (info.value.code, info.value.exit_code) == ("OUTPUT_NOT_WRITABLE", 9)
     assert _leftovers(out_dir) == ["d"]
 
 
@@ -372,3 +383,112 @@ def test_failed_download_removes_the_folders_it_created(
     assert not (out_dir / "new").exists()
     info = download(client, f"{server}/ok", target, overwrite=False)
     assert target.read_bytes() == BODY and info["bytes"] == len(BODY)
+
+
+# -- the target changes while the download runs ------------------------------------------
+
+
+def _plant(make: Callable[[], None]) -> Callable[[int, int | None], None]:
+    """A progress callback that runs ``make`` once, on the first chunk (mid-download)."""
+    done: list[bool] = []
+
+    def progress(size: int, total: int | None) -> None:
+        if not done:
+            done.append(True)
+            make()
+
+    return progress
+
+
+def test_a_file_that_appears_during_the_download_is_kept(
+    client: ImageSkillClient, server: str, out_dir: Path
+) -> None:
+    target = out_dir / "out.png"
+    with pytest.raises(DownloadError) as info:
+        download(
+            client,
+            f"{server}/ok",
+            target,
+            overwrite=False,
+            progress=_plant(lambda: target.write_bytes(b"someone else's")),
+        )
+    assert (info.value.code, info.value.exit_code) == ("OUTPUT_EXISTS", 9)
+    assert "appeared while the download ran" in info.value.message
+    assert target.read_bytes() == b"someone else's"
+    assert _leftovers(out_dir) == ["out.png"]
+
+
+def test_a_symlink_that_appears_during_the_download_is_not_followed_or_replaced(
+    client: ImageSkillClient, server: str, out_dir: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"do not touch")
+    target = out_dir / "out.png"
+    with pytest.raises(DownloadError) as info:
+        download(
+            client,
+            f"{server}/ok",
+            target,
+            overwrite=False,
+            progress=_plant(lambda: target.symlink_to(victim)),
+        )
+    assert info.value.code == "OUTPUT_EXISTS"
+    assert "a symbolic link" in info.value.message
+    assert os.readlink(target) == str(victim)
+    assert victim.read_bytes() == b"do not touch"
+    assert _leftovers(out_dir) == ["out.png"]
+
+
+def test_unique_name_moves_aside_for_a_file_that_appeared(
+    client: ImageSkillClient, server: str, out_dir: Path
+) -> None:
+    target = out_dir / "out.png"
+    info = download(
+        client,
+        f"{server}/ok",
+        target,
+        overwrite=False,
+        unique_name=True,
+        progress=_plant(lambda: target.write_bytes(b"theirs")),
+    )
+    assert info["output_path"] == str(out_dir / "out-2.png")
+    assert (out_dir / "out-2.png").read_bytes() == BODY
+    assert target.read_bytes() == b"theirs"
+
+
+def test_overwrite_refuses_a_pipe_that_appeared_during_the_download(
+    client: ImageSkillClient, server: str, out_dir: Path
+) -> None:
+    target = out_dir / "out.png"
+    target.write_bytes(b"old")
+
+    def swap() -> None:
+        target.unlink()
+        os.mkfifo(target)
+
+    with pytest.raises(DownloadError) as info:
+        download(client, f"{server}/ok", target, overwrite=True, progress=_plant(swap))
+    assert (info.value.code, info.value.exit_code) == ("OUTPUT_NOT_WRITABLE", 9)
+    assert stat.S_ISFIFO(os.lstat(target).st_mode)
+    assert _leftovers(out_dir) == ["out.png"]
+
+
+def test_special_files_are_refused_before_fetching_even_with_overwrite(
+    client: ImageSkillClient, out_dir: Path
+) -> None:
+    fifo = out_dir / "pipe"
+    os.mkfifo(fifo)
+    link = out_dir / "link.png"
+    link.symlink_to(out_dir / "elsewhere.png")
+    for target, words in ((fifo, "a named pipe"), (link, "a symbolic link")):
+        with pytest.raises(DownloadError) as info:
+            # An unroutable URL proves no request is made: the check comes first.
+            download(client, "http://127.0.0.1:9/never", target, overwrite=True)
+        assert (info.value.code, info.value.exit_code) == ("OUTPUT_NOT_WRITABLE", 9)
+        assert words in info.value.message
+        with pytest.raises(DownloadError) as info:
+            download(client, "http://127.0.0.1:9/never", target, overwrite=False)
+        assert info.value.code == "OUTPUT_EXISTS"
+        assert info.value.recovery == {"output_path": str(target), "fix": "choose another --output"}
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and link.is_symlink()
+    assert not (out_dir / "elsewhere.png").exists()

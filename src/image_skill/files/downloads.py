@@ -5,11 +5,14 @@
   working directory. A derived name is always one safe path component, so it never escapes the
   target directory.
 * :func:`download` refuses an existing target unless ``overwrite`` (checked before fetching),
-  streams into a temporary file next to the target, checks the byte count against
-  ``Content-Length`` and the expected length, checks the sha256 against the
-  ``x-image-skill-sha256`` header and the expected hash, and only then renames the file into
-  place. On any failure, Ctrl-C included, the temporary file is removed and the target is left
-  as it was.
+  and anything but a regular file even with it; streams into a temporary file next to the
+  target; checks the byte count against ``Content-Length`` and the expected length and the
+  sha256 against the ``x-image-skill-sha256`` header and the expected hash; and only then
+  moves the file into place (:mod:`image_skill.files.placement`): without ``overwrite`` by a
+  no-replace move, so a file or link that appeared at the target during the download is
+  kept, or under the next free ``name-N`` with ``unique_name``; with ``overwrite`` by an
+  atomic rename over a regular file only. On any failure, Ctrl-C included, the temporary
+  file is removed and the target is left as it was. A timeout is ``TIMEOUT`` (exit 8).
 
 Failures raise :class:`DownloadError`, which carries the envelope error fields.
 """
@@ -24,9 +27,21 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from image_skill import envelope as E
-from image_skill.envelope import Result
+from image_skill.files.download_errors import (
+    DownloadError,
+    exists_error,
+    failed,
+    not_regular_error,
+    timed_out,
+)
 from image_skill.files.filenames import derive_file_name, is_safe_filename
+from image_skill.files.placement import (
+    NotRegularFile,
+    non_regular_kind,
+    place_exclusive,
+    place_replacing,
+    place_unique,
+)
 
 if TYPE_CHECKING:
     from image_skill.api.client import ImageSkillClient
@@ -34,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SHA256_HEADER",
     "DownloadError",
+    "check_target",
     "derive_file_name",
     "derive_output_path",
     "download",
@@ -44,40 +60,6 @@ SHA256_HEADER = "x-image-skill-sha256"
 Progress = Callable[[int, int | None], None]
 
 _CHUNK = 64 * 1024
-
-
-class DownloadError(Exception):
-    """A download that did not produce a verified file at the target."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        exit_code: int,
-        retryable: bool,
-        recovery: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.exit_code = exit_code
-        self.retryable = retryable
-        self.recovery = recovery
-
-    def to_result(self, label: str, *, recovery: Mapping[str, Any] | None = None) -> Result:
-        """The failure envelope; ``recovery`` entries are merged over the error's own."""
-        merged: dict[str, Any] | None = None
-        if self.recovery is not None or recovery:
-            merged = {**(self.recovery or {}), **(recovery or {})}
-        return E.error_result(
-            label,
-            self.code,
-            self.message,
-            retryable=self.retryable,
-            recovery=merged,
-            exit_code=self.exit_code,
-        )
 
 
 # -- output path --------------------------------------------------------------------
@@ -126,37 +108,18 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _failed(message: str, *, retryable: bool = True, exit_code: int = 7) -> DownloadError:
-    recovery = {"retry_after_seconds": 5} if retryable else None
-    return DownloadError(
-        E.ASSET_DOWNLOAD_FAILED,
-        message,
-        exit_code=exit_code,
-        retryable=retryable,
-        recovery=recovery,
-    )
-
-
-def _check_target(target: Path, overwrite: bool) -> bool:
-    """Whether something exists at ``target``; raise when it must not be replaced."""
-    exists = target.exists() or target.is_symlink()
-    if exists and not overwrite:
-        raise DownloadError(
-            E.OUTPUT_EXISTS,
-            f"output path already exists: {target}",
-            exit_code=9,
-            retryable=False,
-            recovery={"output_path": str(target), "fix": "pass --overwrite or another --output"},
-        )
-    if exists and target.is_dir():
-        raise DownloadError(
-            E.OUTPUT_EXISTS,
-            f"output path is a directory and cannot be replaced by a file: {target}",
-            exit_code=9,
-            retryable=False,
-            recovery={"output_path": str(target)},
-        )
-    return exists
+def check_target(target: Path, overwrite: bool) -> bool:
+    """Whether a regular file is at ``target`` to be replaced; raise when nothing may be
+    written there: anything at all without ``overwrite`` (``OUTPUT_EXISTS``), anything but a
+    regular file with it (``OUTPUT_NOT_WRITABLE``). A symbolic link is never followed."""
+    if not os.path.lexists(target):
+        return False
+    kind = non_regular_kind(target)
+    if not overwrite:
+        raise exists_error(target, kind)
+    if kind is not None:
+        raise not_regular_error(target, kind)
+    return True
 
 
 def download(
@@ -165,6 +128,7 @@ def download(
     target: Path,
     *,
     overwrite: bool,
+    unique_name: bool = False,
     expected_length: int | None = None,
     expected_sha256: str | None = None,
     progress: Progress | None = None,
@@ -172,28 +136,35 @@ def download(
 ) -> dict[str, Any]:
     """Download ``url`` to ``target`` and verify it before it appears there.
 
+    Without ``overwrite`` the name must be free both before the fetch and when the verified
+    file is moved into place (a file or link that appeared meanwhile is kept, and the download
+    fails with ``OUTPUT_EXISTS``); ``unique_name`` instead moves on to ``name-2.ext``, ... for
+    a taken name. With ``overwrite`` only a regular file is replaced.
+
     Returns ``{output_path, bytes, content_type, content_length_header, sha256,
     verified: {length, sha256}, overwritten}``; a ``verified`` entry is ``None`` when nothing
     was known to check against. Raises :class:`DownloadError`.
     """
     import httpx
 
-    existed = _check_target(target, overwrite)
+    if not unique_name:
+        check_target(target, overwrite)
     created = _missing_dirs(target.parent)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _failed(
+        raise failed(
             f"cannot create the output directory {target.parent}: {exc.strerror or exc}",
             retryable=False,
             exit_code=9,
         ) from None
     tmp_name: str | None = None
+    placed = False
     try:
         with client.stream(url, timeout=timeout) as response:
             status = response.status_code
             if not 200 <= status < 300:
-                raise _failed(f"asset download failed: HTTP {status}")
+                raise failed(f"asset download failed: HTTP {status}")
             length_header = _parse_length(response.headers.get("content-length"))
             sha_header = response.headers.get(SHA256_HEADER)
             content_type = response.headers.get("content-type")
@@ -202,7 +173,7 @@ def download(
                     dir=target.parent, prefix=f".{target.name}.", suffix=".part"
                 )
             except OSError as exc:
-                raise _failed(
+                raise failed(
                     f"cannot write in {target.parent}: {exc.strerror or exc}",
                     retryable=False,
                     exit_code=9,
@@ -220,13 +191,18 @@ def download(
                             progress(size, total)
                     handle.flush()
                     os.fsync(handle.fileno())
+            except httpx.TimeoutException as exc:
+                raise timed_out(
+                    f"asset download timed out after {response.num_bytes_downloaded} bytes: "
+                    f"{exc.__class__.__name__}: {exc}"
+                ) from None
             except httpx.HTTPError as exc:
-                raise _failed(
+                raise failed(
                     f"asset download failed after {response.num_bytes_downloaded} bytes: "
                     f"{exc.__class__.__name__}: {exc}"
                 ) from None
             except OSError as exc:
-                raise _failed(
+                raise failed(
                     f"cannot write the download next to {target}: {exc.strerror or exc}",
                     retryable=False,
                     exit_code=9,
@@ -235,23 +211,17 @@ def download(
         sha256 = digest.hexdigest()
         verified_length = _verify_length(size, raw_size, length_header, expected_length)
         verified_sha = _verify_sha(sha256, sha_header, expected_sha256)
-        try:
-            os.chmod(tmp_name, _file_mode())
-            os.replace(tmp_name, target)
-        except OSError as exc:
-            raise _failed(
-                f"cannot move the download into place at {target}: {exc.strerror or exc}",
-                retryable=False,
-                exit_code=9,
-            ) from None
-        tmp_name = None
+        target, replaced = _place(tmp_name, target, overwrite=overwrite, unique_name=unique_name)
+        placed = True
+    except httpx.TimeoutException as exc:
+        raise timed_out(f"asset download timed out: {exc.__class__.__name__}: {exc}") from None
     except httpx.HTTPError as exc:
-        raise _failed(f"asset download failed: {exc.__class__.__name__}: {exc}") from None
+        raise failed(f"asset download failed: {exc.__class__.__name__}: {exc}") from None
     finally:
         if tmp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
-        if not target.exists():
+        if not placed:
             # A failed download leaves no trace: drop the folders it created (empty only).
             for folder in created:
                 with contextlib.suppress(OSError):
@@ -263,8 +233,31 @@ def download(
         "content_length_header": length_header,
         "sha256": sha256,
         "verified": {"length": verified_length, "sha256": verified_sha},
-        "overwritten": existed,
+        "overwritten": replaced,
     }
+
+
+def _place(tmp: str, target: Path, *, overwrite: bool, unique_name: bool) -> tuple[Path, bool]:
+    """Move the verified temporary file into place; return the final path and whether a file
+    was replaced."""
+    try:
+        os.chmod(tmp, _file_mode())
+        if overwrite:
+            return target, place_replacing(tmp, target)
+        if unique_name:
+            return place_unique(tmp, target), False
+        place_exclusive(tmp, target)
+        return target, False
+    except NotRegularFile as exc:
+        raise not_regular_error(target, exc.kind) from None
+    except FileExistsError:
+        raise exists_error(target, non_regular_kind(target), during=True) from None
+    except OSError as exc:
+        raise failed(
+            f"cannot move the download into place at {target}: {exc.strerror or exc}",
+            retryable=False,
+            exit_code=9,
+        ) from None
 
 
 def _missing_dirs(folder: Path) -> list[Path]:
@@ -283,6 +276,7 @@ def download_asset(
     target: Path,
     *,
     overwrite: bool,
+    unique_name: bool = False,
     progress: Progress | None = None,
     timeout: float | None = None,
 ) -> dict[str, Any]:
@@ -294,6 +288,7 @@ def download_asset(
         url,
         target,
         overwrite=overwrite,
+        unique_name=unique_name,
         expected_length=length if type(length) is int else None,
         expected_sha256=sha256 if isinstance(sha256, str) else None,
         progress=progress,
@@ -319,14 +314,14 @@ def _verify_length(
     if length_header is not None and raw_size is not None:
         checked = True
         if raw_size != length_header:
-            raise _failed(
+            raise failed(
                 f"asset download truncated or corrupt: got {raw_size} bytes, "
                 f"Content-Length says {length_header}"
             )
     if expected is not None:
         checked = True
         if size != expected:
-            raise _failed(
+            raise failed(
                 f"asset download truncated or corrupt: got {size} bytes, "
                 f"the asset record says {expected}"
             )
@@ -340,7 +335,7 @@ def _verify_sha(sha256: str, header: str | None, expected: str | None) -> bool |
             continue
         checked = True
         if value.strip().lower() != sha256:
-            raise _failed(
+            raise failed(
                 f"asset download corrupt: sha256 {sha256} does not match {source} "
                 f"({value.strip().lower()})"
             )

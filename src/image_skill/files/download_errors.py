@@ -1,0 +1,94 @@
+"""The errors of a download (:class:`DownloadError`) and the ones it is built from.
+
+Standard library only; :mod:`image_skill.files.downloads` re-exports :class:`DownloadError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from image_skill import envelope as E
+from image_skill.envelope import Result
+
+__all__ = ["DownloadError", "exists_error", "failed", "not_regular_error", "timed_out"]
+
+
+class DownloadError(Exception):
+    """A download that did not produce a verified file at the target."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        exit_code: int,
+        retryable: bool,
+        recovery: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.exit_code = exit_code
+        self.retryable = retryable
+        self.recovery = recovery
+
+    def to_result(self, label: str, *, recovery: Mapping[str, Any] | None = None) -> Result:
+        """The failure envelope; ``recovery`` entries are merged over the error's own."""
+        merged: dict[str, Any] | None = None
+        if self.recovery is not None or recovery:
+            merged = {**(self.recovery or {}), **(recovery or {})}
+        return E.error_result(
+            label,
+            self.code,
+            self.message,
+            retryable=self.retryable,
+            recovery=merged,
+            exit_code=self.exit_code,
+        )
+
+
+def failed(message: str, *, retryable: bool = True, exit_code: int = 7) -> DownloadError:
+    recovery = {"retry_after_seconds": 5} if retryable else None
+    return DownloadError(
+        E.ASSET_DOWNLOAD_FAILED,
+        message,
+        exit_code=exit_code,
+        retryable=retryable,
+        recovery=recovery,
+    )
+
+
+def timed_out(message: str) -> DownloadError:
+    return DownloadError(
+        E.TIMEOUT, message, exit_code=8, retryable=True, recovery={"retry_after_seconds": 5}
+    )
+
+
+def exists_error(target: Path, kind: str | None, *, during: bool = False) -> DownloadError:
+    message = f"output path already exists: {target}"
+    if during:
+        message += " (it appeared while the download ran, so the download was not put there)"
+    if kind is None:
+        fix = "pass --overwrite or another --output"
+    else:
+        message += f"; it is {kind}, which --overwrite never replaces"
+        fix = "choose another --output"
+    return DownloadError(
+        E.OUTPUT_EXISTS,
+        message,
+        exit_code=9,
+        retryable=False,
+        recovery={"output_path": str(target), "fix": fix},
+    )
+
+
+def not_regular_error(target: Path, kind: str) -> DownloadError:
+    return DownloadError(
+        E.OUTPUT_NOT_WRITABLE,
+        f"output path {target} is {kind}; --overwrite replaces regular files only",
+        exit_code=9,
+        retryable=False,
+        recovery={"output_path": str(target), "fix": "choose another --output"},
+    )
