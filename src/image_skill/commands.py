@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 #: The word the npm contract uses as its program name in server-provided commands.
 PROGRAM_NAME = "image-skill"
@@ -148,6 +148,15 @@ def with_stdin_token(command: str) -> str:
     return f"printf '%s\\n' \"${TOKEN_ENV}\" | {command} --token-stdin"
 
 
+def pipe_env_token(command: str, name: str = TOKEN_ENV) -> str:
+    """Pipe the token held in env var ``name`` into a rendered command (which must take
+    ``--token-stdin``). Only the variable's name is written, never its value; when it is
+    unset, the command gets an empty stdin and stops with ``AUTH_REQUIRED``."""
+    if not _ENV_NAME.fullmatch(name):
+        raise ValueError(f"not a valid environment variable name: {name!r}")
+    return f"printf '%s\\n' \"${name}\" | {command}"
+
+
 def names_api_base_url(command: str) -> bool:
     """True when the shell text ``command`` already passes ``--api-base-url``.
 
@@ -178,3 +187,91 @@ def localize(server_command: str, ctx: CommandContext | None = None) -> str:
     if text.endswith(suffix):
         return f"{text[: -len(suffix)]} {flag}{suffix}"
     return f"{text} {flag}"
+
+
+# -- server-provided commands, re-rendered from their words --------------------------------
+
+#: Characters that change meaning unquoted in a POSIX shell (operators, globs, subshells,
+#: brace/tilde expansion, comments), and those that do even inside double quotes.
+_UNQUOTED_SPECIAL = frozenset(";&|<>()*?[]{}~#")
+_EXPANDING = frozenset("$`!")
+_COMMAND_WORD = re.compile(r"[a-z][a-z0-9-]*")
+
+
+def _plain_shell_words(text: str) -> bool:
+    """Whether ``sh`` would read ``text`` as plain words, exactly as :func:`shlex.split` does.
+
+    False for any expansion or substitution (``$``, backticks, ``!`` outside single quotes),
+    any unquoted operator, glob, brace, tilde or comment character, any control character
+    and an unterminated quote: quoting the split words would change what such text does.
+    """
+    quote: str | None = None
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if (ord(char) < 32 and char != "\t") or ord(char) == 127:
+            return False
+        if quote == "'":
+            if char == "'":
+                quote = None
+        elif char in _EXPANDING:
+            return False
+        elif quote == '"':
+            if char == '"':
+                quote = None
+            elif char == "\\" and text[index + 1 : index + 2] in ('"', "\\"):
+                index += 1  # \" and \\ mean the same to sh and to shlex
+        elif char in "'\"":
+            quote = char
+        elif char == "\\":
+            index += 1  # an escaped character is literal to both
+            if index < len(text) and (ord(text[index]) < 32 or ord(text[index]) == 127):
+                return False
+        elif char in _UNQUOTED_SPECIAL:
+            return False
+        index += 1
+    return quote is None
+
+
+def _without_api_base_url(words: list[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word == API_BASE_URL_FLAG:
+            skip = True
+        elif not word.startswith(API_BASE_URL_FLAG + "="):
+            out.append(word)
+    return out
+
+
+def rerender_server_command(
+    command: str,
+    ctx: CommandContext | None = None,
+    *,
+    commands: Collection[str] | None = None,
+) -> str | None:
+    """A server-provided ``image-skill ...`` command, rebuilt from its words with our renderer.
+
+    The text is split into words (:func:`shlex.split`) and rendered again: our program
+    prefix, every word shlex-quoted, and the explicit ``--api-base-url`` of ``ctx`` in place
+    of any the server named (so the command reaches the server this CLI was pointed at).
+    None when the text is not plain words (see :func:`_plain_shell_words`: ``$(...)``,
+    backticks, ``;``, ``|`` ... would mean something else once quoted), when its first word
+    is not ``image-skill`` or its second is not a command word (one of ``commands`` when
+    given): such text is not offered as runnable.
+    """
+    if not _plain_shell_words(command):
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if len(words) < 2 or words[0] != PROGRAM_NAME or not _COMMAND_WORD.fullmatch(words[1]):
+        return None
+    if commands is not None and words[1] not in commands:
+        return None
+    ctx = ctx or DEFAULT_CONTEXT
+    args = _without_api_base_url(words[1:])
+    return render(args, replace(ctx, env=()))

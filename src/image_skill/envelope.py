@@ -67,6 +67,8 @@ UPLOAD_TOO_LARGE = "UPLOAD_TOO_LARGE"
 LOCAL_BACKEND_UNAVAILABLE = "LOCAL_BACKEND_UNAVAILABLE"
 # Ours: create/edit --output names a place where no file can be written.
 OUTPUT_NOT_WRITABLE = "OUTPUT_NOT_WRITABLE"
+# Ours: the API redirected a request to another origin (or too often); it was not followed.
+HOSTED_API_REDIRECT_REFUSED = "HOSTED_API_REDIRECT_REFUSED"
 
 #: Exit code for every code the client emits itself.
 CLIENT_EXIT_CODES: dict[str, int] = {
@@ -89,6 +91,7 @@ CLIENT_EXIT_CODES: dict[str, int] = {
     UPLOAD_TOO_LARGE: 2,
     LOCAL_BACKEND_UNAVAILABLE: 1,
     OUTPUT_NOT_WRITABLE: 9,
+    HOSTED_API_REDIRECT_REFUSED: 7,
 }
 
 
@@ -149,7 +152,8 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return bool(self.envelope.get("ok"))
+        """True only when the envelope says ``"ok": true`` (not ``1``, ``"yes"``, ...)."""
+        return self.envelope.get("ok") is True
 
     @property
     def data(self) -> Any:

@@ -43,6 +43,9 @@ class AppState:
     token_stdin: bool = False
     timeout: float | None = None
     fmt: str = "json"
+    #: Where the last resolved token came from ("stdin", "flag", "env", "config" or None);
+    #: spend recovery commands use it to reach the same account (see cli/_recovery.py).
+    token_source: str | None = None
     _stdin_token: str | None = None
     _stdin_read: bool = False
     _clients: list[Any] = field(default_factory=list)
@@ -101,6 +104,7 @@ class AppState:
             )
         except ConfigError as exc:
             raise CommandFailed(config_invalid(label, exc.path, exc.reason)) from None
+        self.token_source = resolution.source
         if resolution.token is None and not allow_missing:
             raise CommandFailed(auth_required(label, self))
         return resolution

@@ -307,9 +307,16 @@ def run_spend(
     summary: Mapping[str, Any],
     send: Callable[[], Result],
 ) -> Result:
-    """Send a live spend request under a breadcrumb; see the module docstring."""
-    from image_skill.cli import inflight
+    """Send a live spend request under a breadcrumb; see the module docstring.
 
+    ``recovery_command`` comes from :func:`image_skill.cli._recovery.spend_command`, so it
+    reaches the same account; its token note goes into every recovery naming it and into
+    the breadcrumb.
+    """
+    from image_skill.cli import inflight
+    from image_skill.cli._recovery import annotate, token_note
+
+    note = token_note(app)
     crumb = inflight.start(
         key,
         command_label=label,
@@ -317,6 +324,7 @@ def run_spend(
         api_base_url=app.base_url(),
         request_summary=summary,
         directory=inflight.in_flight_dir(app.config_path()),
+        token_note=note,
     )
     click.echo(crumb.notice(), err=True)
     try:
@@ -325,7 +333,7 @@ def run_spend(
         with _sigterm_as_interrupt(), spinner(app.fmt, f"{label}: waiting for the result"):
             result = send()
     except KeyboardInterrupt:
-        return E.error_result(
+        interrupted = E.error_result(
             label,
             E.INTERRUPTED,
             "interrupted while the request was in flight; the outcome is unknown, so run the "
@@ -338,8 +346,11 @@ def run_spend(
                 "docs_url": C.DOCS_URL,
             },
         )
+        annotate(interrupted, recovery_command, note)
+        return interrupted
     crumb.settle(result)
     use_our_recovery_command(result, key, recovery_command)
+    annotate(result, recovery_command, note)
     warning = crumb.warning()
     add_warnings(result, [warning] if warning else [])
     return result
@@ -383,7 +394,10 @@ def spend_and_download(
     )
     add_warnings(result, warnings)
     if output is not None and result.ok:
-        result = download_outputs(
-            app, client, result, label=label, output=output, overwrite=overwrite
-        )
+        # The spend is settled; Ctrl-C or SIGTERM now interrupts only the download, which
+        # reports what was bought and how to fetch it.
+        with _sigterm_as_interrupt():
+            result = download_outputs(
+                app, client, result, label=label, output=output, overwrite=overwrite
+            )
     return result

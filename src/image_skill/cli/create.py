@@ -24,6 +24,7 @@ from image_skill import envelope as E
 from image_skill.cli import _outputs as O
 from image_skill.cli import _spend as S
 from image_skill.cli._app import common_options, state
+from image_skill.cli._recovery import spend_command
 from image_skill.envelope import Result
 
 LABEL = "image-skill create"
@@ -171,7 +172,7 @@ def create(
         overwrite=overwrite,
         key=key,
     )
-    recovery_command = app.render(words)
+    recovery_command = spend_command(app, words)
     summary = {
         "endpoint": "/v1/create",
         "provider": provider,

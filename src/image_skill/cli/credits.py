@@ -228,9 +228,10 @@ def credits_buy(provider: str | None, quote_id: str | None, idempotency_key: str
                 "docs_url": CREDITS_DOCS_URL,
             },
         )
+    from image_skill.cli._recovery import spend_command
     from image_skill.cli._spend import run_spend
 
-    retry = app.render([*words, "--idempotency-key", idempotency_key, "--json"])
+    retry = spend_command(app, [*words, "--idempotency-key", idempotency_key, "--json"])
     body = {"quote_id": quote_id, "idempotency_key": idempotency_key}
     client = app.client(token)
     result = run_spend(

@@ -72,8 +72,14 @@ def _in_flight(config_file: Path) -> dict[str, Any]:
 
     folder = inflight.in_flight_dir(config_file)
     keep = ("idempotency_key", "command", "started_at", "api_base_url", "recovery_command")
+    # A recovery command that needs the request's own token piped in says so.
+    optional = ("token_source", "token_hint")
     items = [
-        {**{k: item.get(k) for k in keep}, "path": item["path"]}
+        {
+            **{k: item.get(k) for k in keep},
+            **{k: item[k] for k in optional if k in item},
+            "path": item["path"],
+        }
         if "error" not in item
         else {"path": item["path"], "error": item["error"]}
         for item in inflight.list_breadcrumbs(folder)

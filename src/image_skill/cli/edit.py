@@ -21,6 +21,7 @@ from image_skill import envelope as E
 from image_skill.cli import _outputs as O
 from image_skill.cli import _spend as S
 from image_skill.cli._app import CommandFailed, common_options, state
+from image_skill.cli._recovery import spend_command
 from image_skill.envelope import Result
 
 LABEL = "image-skill edit"
@@ -167,7 +168,7 @@ def edit(
         overwrite=overwrite,
         key=key,
     )
-    recovery_command = app.render(words)
+    recovery_command = spend_command(app, words)
     summary = {
         "endpoint": "/v1/edit",
         "input_asset_id": input_id,

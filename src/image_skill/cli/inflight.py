@@ -128,8 +128,13 @@ def write(
     api_base_url: str,
     request_summary: Mapping[str, Any],
     directory: Path | None = None,
+    token_note: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write the breadcrumb for ``key`` atomically (mode 0600); raise OSError on failure."""
+    """Write the breadcrumb for ``key`` atomically (mode 0600); raise OSError on failure.
+
+    ``token_note`` (``token_source``, ``token_hint``) is recorded next to the recovery
+    command when that command needs the request's own token piped in.
+    """
     path = breadcrumb_path(key, directory)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     record = {
@@ -140,6 +145,7 @@ def write(
         "started_at": _now(),
         "pid": os.getpid(),
         "recovery_command": recovery_command,
+        **dict(token_note or {}),
         "request": _summary(request_summary),
     }
     text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
@@ -193,17 +199,23 @@ def list_breadcrumbs(directory: Path | None = None) -> list[dict[str, Any]]:
 def outcome_known(result: Result) -> bool:
     """Whether a spend's outcome is settled, so its breadcrumb can go.
 
-    Success is settled. A failure is settled only when the server reported it as final:
-    ``retryable`` is false and the code is not one where the request may have gone through.
+    Only a well-formed envelope settles it: ``"ok": true`` (exactly the boolean), or
+    ``"ok": false`` with an ``error`` object whose ``code`` is a string, that the server
+    reported as final (``retryable`` exactly false) and whose code is not one where the
+    request may have gone through. Anything else (``"ok": "false"``, ``1``, no ``error``)
+    leaves the outcome unknown.
     """
-    if result.ok:
+    ok = result.envelope.get("ok")
+    if ok is True:
         return True
-    error = result.error
-    if error is None:
+    if ok is not False:
+        return False
+    error = result.envelope.get("error")
+    if not isinstance(error, dict) or not isinstance(error.get("code"), str):
         return False
     if error.get("retryable") is not False:
         return False
-    return error.get("code") not in UNKNOWN_OUTCOME_CODES
+    return error["code"] not in UNKNOWN_OUTCOME_CODES
 
 
 @dataclass
@@ -241,6 +253,7 @@ def start(
     api_base_url: str,
     request_summary: Mapping[str, Any],
     directory: Path | None = None,
+    token_note: Mapping[str, str] | None = None,
 ) -> Breadcrumb:
     """Write the breadcrumb before a live spend; a write failure is recorded, not raised."""
     folder = directory or in_flight_dir()
@@ -252,6 +265,7 @@ def start(
             api_base_url=api_base_url,
             request_summary=request_summary,
             directory=folder,
+            token_note=token_note,
         )
         error = None
     except OSError as exc:

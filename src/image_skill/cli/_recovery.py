@@ -1,0 +1,91 @@
+"""Recovery commands of live spends (create, edit, credits buy) that reach the same account.
+
+A spend's recovery command replays the request with the same idempotency key, so the server
+returns the original outcome instead of charging again. That holds only under the *same*
+account: replayed with another token, the key is new to that account and it is charged a
+second time. So the command must carry the token source of the original request:
+
+* token from the saved config: the plain command (it reads the same config);
+* token from ``--token`` or ``--token-stdin``: the command takes ``--token-stdin`` (never
+  the raw token) and the recovery's ``token_hint`` says to pipe that same token in; run
+  without it, it stops with ``AUTH_REQUIRED`` or ``INVALID_ARGUMENTS`` instead of falling
+  back to the saved config's token;
+* token from ``IMAGE_SKILL_TOKEN`` (or ``IMAGE_SKILL_HOSTED_TOKEN``): the command pipes that
+  variable (its name, never its value) into ``--token-stdin``, so a shell where it is unset
+  stops with ``AUTH_REQUIRED`` instead of spending under the saved config's account.
+
+The recovery (``error.recovery``) of such a command gets ``token_source`` (``flag``,
+``stdin`` or ``env``) and ``token_hint``; the breadcrumb records the same two keys.
+
+Standard library only at import time (the CLI imports this module at start-up).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+from image_skill.cli._app import AppState
+from image_skill.envelope import Result
+
+TOKEN_STDIN_FLAG = "--token-stdin"
+TOKEN_ENV = "IMAGE_SKILL_TOKEN"
+HOSTED_TOKEN_ENV = "IMAGE_SKILL_HOSTED_TOKEN"
+
+
+def token_env_name(env: Mapping[str, str] | None = None) -> str:
+    """The variable an ``env`` token came from (the order of :func:`config.resolve_token`)."""
+    env = os.environ if env is None else env
+    return TOKEN_ENV if env.get(TOKEN_ENV) is not None else HOSTED_TOKEN_ENV
+
+
+def spend_command(app: AppState, words: Sequence[str]) -> str:
+    """Render a spend's recovery command (``words`` after the prefix, ending in ``--json``)
+    so that it reaches the account of the token this invocation used."""
+    args = list(words)
+    source = app.token_source
+    if source in ("flag", "stdin", "env"):
+        at = len(args) - 1 if args and args[-1] == "--json" else len(args)
+        args.insert(at, TOKEN_STDIN_FLAG)
+    command = app.render(args)
+    if source == "env":
+        from image_skill.commands import pipe_env_token
+
+        command = pipe_env_token(command, token_env_name())
+    return command
+
+
+def token_note(app: AppState) -> dict[str, str] | None:
+    """``{token_source, token_hint}`` for a recovery whose command needs the same token."""
+    source = app.token_source
+    if source == "flag":
+        hint = (
+            "this request's token was given with --token; the recovery command takes "
+            "--token-stdin, so pipe that same token into it (it then reaches the same account "
+            "and not, for example, the saved config's)"
+        )
+    elif source == "stdin":
+        hint = (
+            "this request's token was piped in with --token-stdin; pipe that same token into "
+            "the recovery command, so it reaches the same account"
+        )
+    elif source == "env":
+        name = token_env_name()
+        hint = (
+            f"the recovery command pipes ${name} into --token-stdin; run it where {name} "
+            "still holds this request's token (unset, it stops with AUTH_REQUIRED instead "
+            "of using another account's token)"
+        )
+    else:
+        return None
+    return {"token_source": source, "token_hint": hint}
+
+
+def annotate(result: Result, recovery_command: str, note: Mapping[str, str] | None) -> None:
+    """Add the token note to the recovery whose suggested command is ours."""
+    if note is None:
+        return
+    error = result.envelope.get("error")
+    recovery = error.get("recovery") if isinstance(error, dict) else None
+    if isinstance(recovery, dict) and recovery.get("suggested_command") == recovery_command:
+        recovery.update(note)
