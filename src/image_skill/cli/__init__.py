@@ -203,7 +203,12 @@ def run(argv: list[str]) -> Result:
 def _add_runnable_recovery(result: Result, state: AppState) -> None:
     """Add ``error.recovery.runnable_command`` when the suggested command, as the server
     wrote it (``image-skill ...``), would not run as printed here: our program prefix differs
-    or the explicit ``--api-base-url`` is missing. The server's keys stay unchanged."""
+    or the explicit ``--api-base-url`` is missing. The server's keys stay unchanged.
+
+    The runnable command is rebuilt from the server text's words by our renderer, so nothing
+    in it reaches the shell unquoted. Text that is not plain words (``$(...)``, backticks,
+    ``;`` ...) or not an ``image-skill`` command is not made runnable, and a warning says so.
+    """
     error = result.envelope.get("error")
     recovery = error.get("recovery") if isinstance(error, dict) else None
     if not isinstance(recovery, dict) or "runnable_command" in recovery:
@@ -211,11 +216,24 @@ def _add_runnable_recovery(result: Result, state: AppState) -> None:
     command = recovery.get("suggested_command")
     if not isinstance(command, str) or not command.startswith("image-skill "):
         return
-    from image_skill.commands import localize
+    from image_skill.commands import rerender_server_command
 
-    runnable = localize(command, state.command_ctx())
-    if runnable != command:
+    runnable = rerender_server_command(command, state.command_ctx(), commands=root.commands)
+    if runnable is None:
+        warnings = result.envelope.get("warnings")
+        if warnings is None:
+            warnings = result.envelope["warnings"] = []
+        if isinstance(warnings, list):
+            warnings.append(UNSAFE_SUGGESTION_WARNING)
+    elif runnable != command:
         recovery["runnable_command"] = runnable
+
+
+UNSAFE_SUGGESTION_WARNING = (
+    "error.recovery.suggested_command holds shell syntax (substitutions, operators or globs) "
+    "or is not a plain image-skill command; no runnable_command is offered for it, and it "
+    "should not be run as written"
+)
 
 
 def _interrupted(argv: list[str]) -> Result:
