@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store.schema import SCHEMA, SCHEMA_VERSION
+from image_skill.local.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
 TOKEN_PREFIX = "isk_r_"
 TOKEN_CLASS = "restricted"
@@ -156,9 +156,12 @@ class Store:
             raise RuntimeError(
                 f"local data dir uses schema {version}; this version knows {SCHEMA_VERSION}"
             )
+        scripts = [SCHEMA] if version == 0 else []
+        scripts += [MIGRATIONS[v] for v in range(max(version, 1) + 1, SCHEMA_VERSION + 1)]
         with transaction(conn):
-            for statement in _statements(SCHEMA):
-                conn.execute(statement)
+            for script in scripts:
+                for statement in _statements(script):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -357,6 +360,14 @@ def _actor_from_row(row: sqlite3.Row) -> Actor:
 def _load_actor(conn: sqlite3.Connection, token_id: str) -> Actor | None:
     row = conn.execute(_ACTOR_SQL + " WHERE t.token_id = ?", (token_id,)).fetchone()
     return None if row is None else _actor_from_row(row)
+
+
+def actor_for_token_id(conn: sqlite3.Connection, token_id: str) -> Actor | None:
+    """The actor behind an *active* token id (browser sessions), else ``None``."""
+    actor = _load_actor(conn, token_id)
+    if actor is None or actor.token_status != "active" or actor.claim_state == "revoked":
+        return None
+    return actor
 
 
 def authenticate(conn: sqlite3.Connection, token: str | None) -> Actor | None:

@@ -1,15 +1,19 @@
-"""SQLite schema of the local backend (the whole product, version 1).
+"""SQLite schema of the local backend: version 1 (:data:`SCHEMA`) plus :data:`MIGRATIONS`.
 
 Conventions: ids are prefixed strings (``org_``, ``agt_``, ``job_`` ...); timestamps are
 UTC ISO-8601 strings with milliseconds and a ``Z`` (``2025-01-02T03:04:05.678Z``), so
 they sort and compare as text; JSON columns end in ``_json``; booleans are 0/1.
 Secrets never reach the database: tokens are stored as sha256 hashes, prompts as a
 sha256 plus a length.
+
+A new data dir gets :data:`SCHEMA` and then every migration; an older one gets the
+migrations above its ``PRAGMA user_version``. Every statement is ``IF NOT EXISTS``, so
+two processes upgrading the same file at once cannot trip over each other.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: The only activity event types the backend may emit (server digest §3.7).
 ACTIVITY_TYPES: frozenset[str] = frozenset(
@@ -280,3 +284,33 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE INDEX IF NOT EXISTS feedback_dedupe ON feedback(organization_id, dedupe_key);
 """
+
+#: Version 2: the gallery's one-time login links and browser sessions. Like tokens, the
+#: codes and session ids are stored as sha256 hashes only; both are tied to the token that
+#: asked for the link, so revoking that token ends its browser sessions too.
+GALLERY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS gallery_links (
+    code_hash       TEXT PRIMARY KEY,             -- sha256 hex of the one-time code
+    actor_id        TEXT NOT NULL REFERENCES actors(actor_id),
+    organization_id TEXT NOT NULL REFERENCES organizations(organization_id),
+    token_id        TEXT NOT NULL REFERENCES tokens(token_id),
+    created_at      TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    used_at         TEXT
+);
+CREATE INDEX IF NOT EXISTS gallery_links_expiry ON gallery_links(expires_at);
+
+CREATE TABLE IF NOT EXISTS gallery_sessions (
+    session_hash    TEXT PRIMARY KEY,             -- sha256 hex of the cookie's session id
+    actor_id        TEXT NOT NULL REFERENCES actors(actor_id),
+    organization_id TEXT NOT NULL REFERENCES organizations(organization_id),
+    token_id        TEXT NOT NULL REFERENCES tokens(token_id),
+    created_at      TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    ended_at        TEXT
+);
+CREATE INDEX IF NOT EXISTS gallery_sessions_expiry ON gallery_sessions(expires_at);
+"""
+
+#: ``{version: script}``: what brings a data dir from ``version - 1`` to ``version``.
+MIGRATIONS: dict[int, str] = {2: GALLERY_SCHEMA}
