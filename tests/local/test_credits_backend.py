@@ -379,9 +379,11 @@ def test_handoff_redirect_and_checkout_page(local_client: httpx.Client, auth_hea
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "500 Image Skill credits" in page.text and "<form method=post" in page.text
     action = data["checkout_url"].split("#")[0] + "/complete"
-    paid = local_client.post(action)
-    assert paid.status_code == 200 and "500 credits were added" in paid.text
-    assert "already paid" in local_client.post(action).text
+    paid = local_client.post(action)  # post/redirect/get: the receipt is a plain GET
+    assert paid.status_code == 303 and paid.headers["location"].endswith("/receipt")
+    assert "500 credits were added" in local_client.get(paid.headers["location"]).text
+    again = local_client.post(action, follow_redirects=True)
+    assert "already paid" in again.text
     assert quota(local_client, auth_headers)["payment_backed_remaining_credits"] == 500
     assert "already paid" in local_client.get(data["checkout_url"]).text
     assert local_client.get("/pay/payatt_unknown").status_code == 404

@@ -47,6 +47,7 @@ ROUTER_MODULES: list[str] = [
     "image_skill.local.routes.feedback",
     "image_skill.local.routes.media",
     "image_skill.local.routes.pages",
+    "image_skill.local.routes.gallery",
 ]
 
 

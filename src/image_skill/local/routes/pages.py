@@ -1,49 +1,65 @@
-"""Browser pages of the local backend: the Checkout handoff and a simulated Checkout page.
+"""Browser pages of the local backend: the Checkout handoff, a simulated Checkout, its receipt.
 
 ``GET /pay/{payment_attempt_id}`` redirects (302) to the attempt's ``checkout_url``,
 ``#`` fragment included. ``GET /_local/checkout/c/pay/{session}`` shows the amount and a
-"complete payment" form; posting it settles the attempt exactly once (the same action as
-``image-skill local settle``) and shows the receipt. Possession of the unguessable session
-id in the URL is what authorizes the page, as with a hosted Checkout link. No card data is
-asked for or accepted.
+"complete payment" button; posting it settles the attempt exactly once (the same action as
+``image-skill local settle``) and redirects (303) to ``.../receipt``, so a reload of the
+result re-posts nothing. A second post (another tab, the back button) grants nothing and
+says so on the receipt. Possession of the unguessable session id in the URL is what
+authorizes these pages, as with a hosted Checkout link. No card data is asked for or
+accepted.
+
+:func:`html_response` is the one way every HTML page (this module and the gallery) answers:
+``no-store``, no referrer, and a content security policy that allows no script at all.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from html import escape
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from image_skill.local.billing import ledger
 from image_skill.local.billing.payments import attempt_by_session, settle
 from image_skill.local.billing.views import checkout_urls, status_command
 from image_skill.local.deps import Conn, public_base_url
-from image_skill.local.errors import trace_id_of
+from image_skill.local.errors import ApiError, trace_id_of
+from image_skill.local.pages import checkout as pages
 
 router = APIRouter(include_in_schema=False)
 
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
-    "color:#222}main{border:1px solid #ccc;border-radius:8px;padding:1.5rem}"
-    ".note{background:#fff6d6;padding:.6rem;border-radius:6px}button{font-size:1rem;"
-    "padding:.6rem 1.2rem}code{word-break:break-all}"
-)
+_CHECKOUT = "/_local/checkout/c/pay/"
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    html = (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<meta name=viewport content='width=device-width'><title>{escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body><main><h1>{escape(title)}</h1>{body}"
-        "<p class=note>Offline local backend: this checkout is simulated and no money moves."
-        "</p></main></body></html>"
+def html_response(
+    html: str,
+    status: int = 200,
+    *,
+    media_origin: str = "",
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """An HTML page: never cached, sends no referrer, runs no script, loads only our media."""
+    media = f"'self' {media_origin}".strip()
+    policy = (
+        f"default-src 'none'; img-src {media}; media-src {media}; style-src 'unsafe-inline'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
-    return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={
+            "cache-control": "no-store",
+            "referrer-policy": "no-referrer",
+            "x-content-type-options": "nosniff",
+            "content-security-policy": policy,
+            **(headers or {}),
+        },
+    )
 
 
 def _not_found() -> HTMLResponse:
-    return _page("Checkout not found", "<p>This checkout link is unknown.</p>", 404)
+    return html_response(pages.not_found_page(), 404)
 
 
 @router.get("/pay/{payment_attempt_id}")
@@ -58,57 +74,80 @@ def handoff(request: Request, payment_attempt_id: str, conn: Conn) -> Response:
     return RedirectResponse(url, status_code=302)
 
 
-def _summary(conn: sqlite3.Connection, attempt: sqlite3.Row) -> str:
+def _purchase(conn: sqlite3.Connection, attempt: sqlite3.Row) -> pages.Purchase:
     quote = conn.execute(
-        "SELECT credits, price_amount_cents, pack_id FROM quotes WHERE quote_id = ?",
+        "SELECT credits, price_amount_cents, currency, pack_id FROM quotes WHERE quote_id = ?",
         (attempt["quote_id"],),
     ).fetchone()
-    cents = int(quote["price_amount_cents"])
-    pack = f" (pack {escape(quote['pack_id'])})" if quote["pack_id"] else ""
-    return (
-        f"<p><strong>{quote['credits']} Image Skill credits</strong>{pack} for "
-        f"<strong>${cents // 100}.{cents % 100:02d} USD</strong>.</p>"
-        f"<p>Payment attempt <code>{escape(attempt['payment_attempt_id'])}</code></p>"
+    return pages.Purchase(
+        payment_attempt_id=attempt["payment_attempt_id"],
+        credits=int(quote["credits"]),
+        amount_cents=int(quote["price_amount_cents"]),
+        currency=quote["currency"] or "USD",
+        pack_id=quote["pack_id"],
     )
 
 
-@router.get("/_local/checkout/c/pay/{session_id}")
+def _receipt(conn: sqlite3.Connection, attempt: sqlite3.Row) -> pages.Receipt | None:
+    row = conn.execute(
+        "SELECT * FROM receipts WHERE quote_id = ?", (attempt["quote_id"],)
+    ).fetchone()
+    if row is None:
+        return None
+    balances = ledger.balances(conn, attempt["organization_id"])
+    paid, free = balances["payment_backed"].balance, balances["free_preview"].balance
+    return pages.Receipt(
+        receipt_id=row["receipt_id"],
+        credits_granted=int(row["credits_granted"]),
+        amount_cents=int(row["amount_cents"]),
+        currency=row["currency"],
+        paid_at=row["created_at"],
+        total_balance=paid + free,
+        paid_balance=paid,
+        free_balance=free,
+    )
+
+
+@router.get(_CHECKOUT + "{session_id}")
 def checkout_page(session_id: str, conn: Conn) -> HTMLResponse:
     attempt = attempt_by_session(conn, session_id)
     if attempt is None:
         return _not_found()
-    summary = _summary(conn, attempt)
-    if attempt["status"] == "succeeded":
-        return _page("Payment complete", summary + "<p>This checkout is already paid.</p>")
-    form = (
-        f"<form method=post action='/_local/checkout/c/pay/{escape(session_id)}/complete'>"
-        "<button type=submit>Complete simulated payment</button></form>"
-    )
-    return _page("Image Skill checkout (simulated)", summary + form)
+    purchase = _purchase(conn, attempt)
+    if _receipt(conn, attempt) is not None:
+        return html_response(pages.already_paid_page(purchase, _CHECKOUT + session_id + "/receipt"))
+    return html_response(pages.checkout_page(purchase, _CHECKOUT + session_id + "/complete"))
 
 
-@router.post("/_local/checkout/c/pay/{session_id}/complete")
-def checkout_complete(request: Request, session_id: str, conn: Conn) -> HTMLResponse:
+@router.post(_CHECKOUT + "{session_id}/complete")
+def checkout_complete(request: Request, session_id: str, conn: Conn) -> Response:
     attempt = attempt_by_session(conn, session_id)
     if attempt is None:
         return _not_found()
-    receipt, granted = settle(
-        conn,
-        attempt["payment_attempt_id"],
-        organization_id=None,
-        trace_id=trace_id_of(request),
+    try:
+        _receipt_row, granted = settle(
+            conn,
+            attempt["payment_attempt_id"],
+            organization_id=None,
+            trace_id=trace_id_of(request),
+        )
+    except ApiError as exc:  # an attempt that can no longer be paid (expired, failed ...)
+        return html_response(pages.refused_page(exc.message), exc.status)
+    receipt = _CHECKOUT + session_id + "/receipt" + ("" if granted else "?again=1")
+    return RedirectResponse(receipt, status_code=303)
+
+
+@router.get(_CHECKOUT + "{session_id}/receipt")
+def receipt_page(request: Request, session_id: str, conn: Conn) -> HTMLResponse:
+    attempt = attempt_by_session(conn, session_id)
+    if attempt is None:
+        return _not_found()
+    receipt = _receipt(conn, attempt)
+    if receipt is None:
+        return html_response(pages.unpaid_receipt_page(_CHECKOUT + session_id), 404)
+    command = status_command(attempt["payment_attempt_id"], public_base_url(request))
+    again = request.query_params.get("again") == "1"
+    page = pages.receipt_page(
+        _purchase(conn, attempt), receipt, again=again, status_command=command
     )
-    note = (
-        f"<p>{receipt['credits_granted']} credits were added to the agent's balance.</p>"
-        if granted
-        else "<p>This checkout was already paid; nothing was charged or granted again.</p>"
-    )
-    body = (
-        _summary(conn, attempt)
-        + note
-        + f"<p>Receipt <code>{escape(receipt['receipt_id'])}</code></p>"
-        + "<p>The agent can now run <code>"
-        + escape(status_command(attempt["payment_attempt_id"], public_base_url(request)))
-        + "</code>.</p>"
-    )
-    return _page("Payment complete", body)
+    return html_response(page)
