@@ -2,6 +2,7 @@
 
 `local serve` serves the backend over HTTP on loopback; `--api-base-url local` runs the
 same backend in-process. Both use one data dir (IMAGE_SKILL_LOCAL_DIR overrides it).
+`local gallery` asks a served backend for a one-time login link to its gallery page.
 """
 
 from __future__ import annotations
@@ -105,6 +106,43 @@ def local_settle(payment_attempt_id: str) -> Result:
     resolution = app.resolve_token(group_label())
     client = app.client(resolution.token)
     return client.local_settle(payment_attempt_id, label="image-skill local settle")
+
+
+#: Where `local serve` listens by default (named in the gallery's recovery commands).
+_DEFAULT_SERVED_URL = "http://127.0.0.1:8787"
+GALLERY_LINKS_PATH = "/v1/local/gallery-links"
+
+
+@local.command("gallery")
+@common_options
+def local_gallery() -> Result:
+    """Print a one-time login link (data.url) to a served local backend's gallery page."""
+    # The link holds a random code, not the token; it works once, for five minutes, and
+    # leaves an HttpOnly session cookie in the browser that opens it.
+    from image_skill import _constants as C
+    from image_skill.cli._app import state
+
+    label = "image-skill local gallery"
+    app = state()
+    client = app.client()
+    if client.in_process or client.configured_base_url == C.DEFAULT_BASE_URL:
+        from image_skill.cli.prefix import detect_prefix
+        from image_skill.commands import CommandContext, render
+
+        ctx = CommandContext(prefix=detect_prefix())
+        gallery = render(["local", "gallery", "--api-base-url", _DEFAULT_SERVED_URL], ctx)
+        where = "the in-process backend" if client.in_process else "the hosted API"
+        return E.invalid(
+            label,
+            f"the gallery is a page of a served local backend, and {where} serves no pages: "
+            "start `image-skill local serve` and pass its URL with --api-base-url",
+            recovery={
+                "suggested_command": gallery,
+                "suggested_commands": [render(["local", "serve"], ctx), gallery],
+            },
+        )
+    client.token = app.resolve_token(label).token
+    return client.request("POST", GALLERY_LINKS_PATH, label=label)
 
 
 COMMANDS = [local]
