@@ -186,7 +186,11 @@ def fill(argv: list[str], fault_url: str) -> list[str]:
 
 EXIT_HEADER = "x-image-skill-exit-code"
 _JSON_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12)
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
 )
 _JSON = st.recursive(
     _JSON_SCALARS,
@@ -282,18 +286,19 @@ def reply_faults(draw: st.DrawFn) -> Fault:
 def well_formed(body: bytes) -> dict[str, Any] | None:
     """The server's envelope when ``body`` is one whose outcome is known, else None.
 
-    Known means: a JSON object whose ``ok`` is exactly true or false, and a failure carries
-    an ``error`` object with a string ``code`` (issue 8, point 2)."""
+    Known means: a JSON object whose ``ok`` is exactly true or false, a failure carries an
+    ``error`` object with a string ``code`` and a success's ``error`` is null or an object
+    (issue 8, points 2 and 7)."""
     try:
         value = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(value, dict) or not isinstance(value.get("ok"), bool):
         return None
     error = value.get("error")
-    if value["ok"] is False and not (
-        isinstance(error, dict) and isinstance(error.get("code"), str)
-    ):
+    if value["ok"] is True:
+        return value if error is None or isinstance(error, dict) else None
+    if not (isinstance(error, dict) and isinstance(error.get("code"), str)):
         return None
     return value
 
