@@ -8,6 +8,7 @@ from html import escape
 from image_skill.local.pages.html import (
     SIMULATED_NOTE,
     code,
+    command_block,
     definitions,
     document,
     dollars,
@@ -104,7 +105,8 @@ def receipt_page(purchase: Purchase, receipt: Receipt, *, again: bool, status_co
     body = (
         f"<p id=outcome>{escape(note)}</p>"
         + facts
-        + f"<p>The agent can check it with {code(status_command)}.</p>"
+        + para("The agent can check it with:")
+        + command_block(status_command)
     )
     return document("Payment receipt", body, note=SIMULATED_NOTE)
 

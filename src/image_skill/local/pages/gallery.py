@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from image_skill.local.pages.html import code, definitions, document, para, post_button, size
+from image_skill.local.pages.html import (
+    code,
+    command_block,
+    definitions,
+    document,
+    para,
+    plural,
+    post_button,
+    size,
+)
 from image_skill.local.store.gallery import GalleryJob, GalleryPage
 
 TITLE = "Image Skill gallery"
@@ -99,7 +108,10 @@ def gallery_page(viewer: Viewer, page: GalleryPage) -> str:
                     f"<span id=balance>{viewer.total_balance}</span> "
                     f"({viewer.paid_balance} paid, {viewer.free_balance} free)",
                 ),
-                ("Made here", f"{page.total_jobs} jobs, {page.total_assets} files"),
+                (
+                    "Made here",
+                    f"{plural(page.total_jobs, 'job')}, {plural(page.total_assets, 'file')}",
+                ),
             ]
         )
         + post_button("/logout", "Log out", name="logout")
@@ -121,7 +133,7 @@ def signed_out_page(command: str) -> str:
             "This page shows what an agent made on this local backend. To open it, ask for "
             "a one-time login link from the agent's terminal:"
         )
-        + f"<pre>{escape(command)}</pre>"
+        + command_block(command)
         + para(
             "and open the URL it prints (data.url) in this browser within five minutes. "
             "The link works once and holds no token. If you just opened one from another "
@@ -140,8 +152,7 @@ _REFUSED = {
 
 def link_refused_page(reason: str, command: str) -> str:
     title, text = _REFUSED.get(reason, _REFUSED["unknown"])
-    body = (
-        para(text + " Links work once, for five minutes. Ask for a new one with:")
-        + f"<pre>{escape(command)}</pre>"
-    )
+    body = para(
+        text + " Links work once, for five minutes. Ask for a new one with:"
+    ) + command_block(command)
     return document(title, body)

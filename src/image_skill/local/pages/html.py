@@ -15,6 +15,7 @@ STYLE = (
     ".assets{display:flex;flex-wrap:wrap;gap:1rem;margin-top:.5rem}"
     ".asset{border:1px solid #ddd;border-radius:6px;padding:.5rem;max-width:18rem}"
     ".asset img{max-width:100%;height:auto;display:block}.meta{color:#555;font-size:.9rem}"
+    "pre{white-space:pre-wrap;background:#f4f4f4;padding:.5rem;border-radius:4px}"
     ".bar{display:flex;justify-content:space-between;align-items:center;gap:1rem;"
     "flex-wrap:wrap}.status-failed{color:#a00}nav a{margin-right:1rem}"
 )
@@ -38,6 +39,15 @@ def document(title: str, body: str, *, note: str = LOCAL_NOTE, narrow: bool = Tr
 
 def code(value: object) -> str:
     return f"<code>{escape(str(value))}</code>"
+
+
+def command_block(command: str) -> str:
+    """A shell command on its own block, wrapped only at spaces (copyable as one line)."""
+    return f"<pre>{escape(command)}</pre>"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def para(text: str) -> str:
