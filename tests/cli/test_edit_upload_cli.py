@@ -85,11 +85,11 @@ def web(tmp_path: Path) -> Iterator[str]:
 
 
 def test_upload_a_remote_url(account: Path, web: str) -> None:
-    res = invoke("upload", f"{web}/pic.png", *LOCAL)
+    res = invoke("upload", f"{web}/pic.png", "--allow-private-network", *LOCAL)
     assert res.exit_code == 0, res.stdout
     assert res.data["request"]["source_kind"] == "remote_url"
     assert res.data["request"]["remote_origin"] == web
-    gone = invoke("upload", f"{web}/nothing.png", *LOCAL)
+    gone = invoke("upload", f"{web}/nothing.png", "--allow-private-network", *LOCAL)
     assert (gone.exit_code, gone.code) == (7, "REMOTE_UPLOAD_FETCH_FAILED")
 
 

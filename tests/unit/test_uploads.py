@@ -19,12 +19,21 @@ from PIL import Image
 from image_skill import _constants as C
 from image_skill import envelope as E
 from image_skill.api.client import ImageSkillClient
+from image_skill.files.netpolicy import NetworkPolicy
 from image_skill.files.uploads import (
     UNKNOWN_BYTES_MIME,
+    PreparedUpload,
     UploadError,
     build_payload,
     resolve_input_asset,
 )
+
+#: These tests fetch from a loopback server: let the network policy allow it.
+LOOPBACK = NetworkPolicy(allow_private=True)
+
+
+def remote_payload(url: str) -> PreparedUpload:
+    return build_payload(url, policy=LOOPBACK)
 
 
 def png_bytes(size: tuple[int, int] = (4, 3)) -> bytes:
@@ -208,7 +217,7 @@ def remote() -> Iterator[str]:
 
 
 def test_remote_payload_uses_origin_and_basename(remote: str) -> None:
-    prepared = build_payload(remote + "/img/source.png?sig=secret")
+    prepared = remote_payload(remote + "/img/source.png?sig=secret")
     payload = prepared.payload
     assert payload["source_kind"] == "remote_url"
     assert payload["filename"] == "source.png"
@@ -216,14 +225,14 @@ def test_remote_payload_uses_origin_and_basename(remote: str) -> None:
     assert payload["mime_type"] == "image/png"
     assert base64.b64decode(payload["bytes_base64"]) == png_bytes()
     assert "authorization" not in _Handler.seen[-1]
-    assert build_payload(remote + "/img/").payload["filename"] == "img"
-    assert build_payload(remote + "/raw/pic.webp").payload["mime_type"] == "image/png"
+    assert remote_payload(remote + "/img/").payload["filename"] == "img"
+    assert remote_payload(remote + "/raw/pic.webp").payload["mime_type"] == "image/png"
 
 
 def test_remote_redirects_are_followed_within_the_limit(remote: str) -> None:
-    assert build_payload(remote + "/hop").payload["filename"] == "hop"
+    assert remote_payload(remote + "/hop").payload["filename"] == "hop"
     with pytest.raises(UploadError) as info:
-        build_payload(remote + "/loop")
+        remote_payload(remote + "/loop")
     exit_code, code, error = failure_of(info)
     assert (exit_code, code) == (7, E.REMOTE_UPLOAD_FETCH_FAILED)
     assert "redirects" in error["message"]
@@ -232,14 +241,14 @@ def test_remote_redirects_are_followed_within_the_limit(remote: str) -> None:
 
 def test_remote_redirect_to_a_non_http_scheme_fails(remote: str) -> None:
     with pytest.raises(UploadError) as info:
-        build_payload(remote + "/to-file")
+        remote_payload(remote + "/to-file")
     assert failure_of(info)[:2] == (7, E.REMOTE_UPLOAD_FETCH_FAILED)
 
 
 @pytest.mark.parametrize(("path", "status"), [("/nothing-here", 404), ("/boom", 503)])
 def test_remote_non_2xx(remote: str, path: str, status: int) -> None:
     with pytest.raises(UploadError) as info:
-        build_payload(remote + path)
+        remote_payload(remote + path)
     exit_code, code, error = failure_of(info)
     assert (exit_code, code) == (7, E.REMOTE_UPLOAD_FETCH_FAILED)
     assert error["message"] == f"could not fetch remote upload URL: HTTP {status}"
@@ -250,20 +259,20 @@ def test_remote_oversize_by_header_and_by_stream(
     remote: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(UploadError) as info:
-        build_payload(remote + "/big")
+        remote_payload(remote + "/big")
     assert failure_of(info)[:2] == (2, E.UPLOAD_TOO_LARGE)
     monkeypatch.setattr(C, "MAX_UPLOAD_BYTES", 10_000)
     with pytest.raises(UploadError) as info:
-        build_payload(remote + "/stream-big")
+        remote_payload(remote + "/stream-big")
     assert failure_of(info)[:2] == (2, E.UPLOAD_TOO_LARGE)
 
 
 def test_remote_claims_do_not_override_content(remote: str) -> None:
-    fake = build_payload(remote + "/fake.png")
+    fake = remote_payload(remote + "/fake.png")
     assert fake.payload["mime_type"] == UNKNOWN_BYTES_MIME
-    assert build_payload(remote + "/page").payload["mime_type"] == "text/html"
+    assert remote_payload(remote + "/page").payload["mime_type"] == "text/html"
     with pytest.raises(UploadError) as info:
-        build_payload(remote + "/unknown")
+        remote_payload(remote + "/unknown")
     assert failure_of(info)[:2] == (2, E.UPLOAD_MIME_TYPE_UNKNOWN)
 
 
@@ -272,7 +281,7 @@ def test_remote_network_error_is_a_fetch_failure() -> None:
     port = server.server_address[1]
     server.server_close()  # nothing listens there any more
     with pytest.raises(UploadError) as info:
-        build_payload(f"http://127.0.0.1:{port}/x.png")
+        remote_payload(f"http://127.0.0.1:{port}/x.png")
     assert failure_of(info)[:2] == (7, E.REMOTE_UPLOAD_FETCH_FAILED)
 
 

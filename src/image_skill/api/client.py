@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 Params = Sequence[tuple[str, str]]
 
+from image_skill.files.netpolicy import DEFAULT_PORTS, NetworkPolicy, Origin
 __all__ = [
     "ImageSkillClient",
     "LocalBackendUnavailable",
@@ -90,8 +91,14 @@ class ImageSkillClient(EndpointsMixin):
         self.max_retries = max(0, max_retries)
         self._sleep = sleep
         #: How commands suggested in recoveries are rendered (prefix, --api-base-url).
+        allow_private_network: bool = False,
         self.command_context = command_context
         self.in_process = self.configured_base_url == C.LOCAL_BASE_URL_ALIAS
+        #: ``timeout`` is a total limit per attempt (connect and the whole reply), not only
+        #: per read: see :mod:`image_skill.api.deadline`. None: the per-read defaults only.
+        self.attempt_limit = timeout
+        #: Whether URL inputs may be fetched from loopback and private addresses.
+        self.allow_private_network = allow_private_network
         self.base_url = C.IN_PROCESS_ORIGIN if self.in_process else self.configured_base_url
         self._owns_client = http_client is None
         if http_client is None:
@@ -152,6 +159,16 @@ class ImageSkillClient(EndpointsMixin):
         *,
         label: str,
         json: Any = None,
+    def network_policy(self) -> NetworkPolicy:
+        """The policy for URL inputs fetched on the user's behalf: public addresses only,
+        plus this API's own origin, plus private networks when the client allows them."""
+        allowed: frozenset[Origin] = frozenset()
+        if not self.in_process:
+            base = httpx.URL(self.base_url)
+            port = base.port if base.port is not None else DEFAULT_PORTS.get(base.scheme, 0)
+            allowed = frozenset({(base.scheme, base.host.lower(), port)})
+        return NetworkPolicy(allow_private=self.allow_private_network, allowed_origins=allowed)
+
         params: Params | None = None,
         auth: bool = True,
         token: str | None = None,

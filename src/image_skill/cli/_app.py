@@ -42,6 +42,8 @@ class AppState:
     token: str | None = None
     token_stdin: bool = False
     timeout: float | None = None
+    #: ``--allow-private-network``: URL inputs may come from loopback and private addresses.
+    allow_private_network: bool = False
     fmt: str = "json"
     #: Where the last resolved token came from ("stdin", "flag", "env", "config" or None);
     #: spend recovery commands use it to reach the same account (see cli/_recovery.py).
@@ -52,9 +54,16 @@ class AppState:
 
     # -- base URL and rendering ----------------------------------------------------
     def base_url(self) -> str:
-        from image_skill.api.wire import resolve_base_url
+        from image_skill.api.wire import InvalidBaseUrl, resolve_base_url
 
-        return resolve_base_url(self.api_base_url)
+        try:
+            return resolve_base_url(self.api_base_url)
+        except InvalidBaseUrl as exc:
+            raise CommandFailed(E.invalid(label(), str(exc))) from None
+
+    def private_network_allowed(self) -> bool:
+        """``--allow-private-network`` or ``IMAGE_SKILL_ALLOW_PRIVATE_NETWORK=1``."""
+        return self.allow_private_network or env_flag("IMAGE_SKILL_ALLOW_PRIVATE_NETWORK")
 
     def command_ctx(self) -> CommandContext:
         from image_skill.cli.prefix import detect_prefix
@@ -112,6 +121,7 @@ class AppState:
     # -- client ----------------------------------------------------------------------
     def client(self, token: str | None = None) -> ImageSkillClient:
         from image_skill.api.client import ImageSkillClient, LocalBackendUnavailable
+        from image_skill.api.wire import InvalidBaseUrl
 
         try:
             client = ImageSkillClient(
@@ -119,9 +129,12 @@ class AppState:
                 token=token,
                 timeout=self.timeout,
                 command_context=self.command_ctx(),
+                allow_private_network=self.private_network_allowed(),
             )
         except LocalBackendUnavailable as exc:
             raise CommandFailed(local_extra_missing(label(), str(exc))) from None
+        except InvalidBaseUrl as exc:
+            raise CommandFailed(E.invalid(label(), str(exc))) from None
         self._clients.append(client)
         return client
 
@@ -166,12 +179,26 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
             # `--api-base-url --json` would otherwise take the next flag as its value.
             flag = param.opts[0] if param.opts else name
             raise click.BadParameter(f"{flag} requires a value, got the flag {value}")
+        if name == "api_base_url":
+            _check_base_url(value)
         root = ctx.find_root()
         if root.obj is None:
             root.obj = AppState()
         setattr(root.obj, name, value)
 
     return callback
+
+
+def _check_base_url(value: str) -> None:
+    """An explicit --api-base-url must be usable: an empty one never means the default."""
+    from image_skill.api.wire import base_url_problem
+
+    problem = base_url_problem(value)
+    if problem is not None:
+        raise click.BadParameter(
+            f"{value!r} is not usable: {problem}; give an http(s) URL with a host, or "
+            f"{C.LOCAL_BASE_URL_ALIAS!r} for the in-process local backend"
+        )
 
 
 class TimeoutSeconds(click.FloatRange):
@@ -229,7 +256,14 @@ def common_options(func: F) -> F:
             expose_value=False,
             callback=_store("timeout"),
             metavar="SECONDS",
-            help="Read timeout for API requests.",
+            help="Time limit for each API request attempt (connect and whole reply).",
+        ),
+        click.option(
+            "--allow-private-network",
+            is_flag=True,
+            expose_value=False,
+            callback=_store("allow_private_network"),
+            help="Let URL inputs come from loopback or private network addresses.",
         ),
     ]
     for decorator in reversed(decorators):

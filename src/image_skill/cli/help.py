@@ -263,7 +263,15 @@ def _resolve(root: click.Group, words: list[str]) -> tuple[list[str], click.Comm
     return path, node
 
 
-GLOBAL_OPTION_NAMES = {"json_", "human", "api_base_url", "token", "token_stdin", "timeout"}
+GLOBAL_OPTION_NAMES = {
+    "json_",
+    "human",
+    "api_base_url",
+    "token",
+    "token_stdin",
+    "timeout",
+    "allow_private_network",
+}
 
 
 def _options(command: click.Command, *, include_global: bool = False) -> list[dict[str, Any]]:

@@ -17,8 +17,17 @@ if TYPE_CHECKING:
     from image_skill.api.endpoints import PublicFetch
 
 LABEL = "image-skill trust"
-#: Every flag trust accepts (the contract's four plus our --human/--timeout globals).
-ALLOWED_FLAGS = ("json", "human", "api-base-url", "token", "token-stdin", "timeout")
+#: Every flag trust accepts (the contract's four plus our --human, --timeout and
+#: --allow-private-network globals).
+ALLOWED_FLAGS = (
+    "json",
+    "human",
+    "api-base-url",
+    "token",
+    "token-stdin",
+    "timeout",
+    "allow-private-network",
+)
 VALUE_FLAGS = ("api-base-url", "token", "timeout")
 
 

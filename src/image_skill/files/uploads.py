@@ -22,11 +22,14 @@ or the ``content-type`` header alone):
 
 Limits: local files larger than :data:`~image_skill._constants.MAX_UPLOAD_BYTES` are refused
 with ``UPLOAD_TOO_LARGE`` (exit 2) from their size on disk, before reading. Remote URLs are
-fetched here, client-side, with their own short-lived HTTP client: http/https only, no
-Authorization header, a timeout, a redirect limit and the same byte cap (checked against
-``Content-Length`` and while streaming). A non-2xx reply or a network error is
-``REMOTE_UPLOAD_FETCH_FAILED`` (exit 7). A missing or unreadable local file is
-``INPUT_FILE_UNREADABLE`` (exit 9).
+fetched here, client-side, by :mod:`image_skill.files.remote` under the network policy of
+:mod:`image_skill.files.netpolicy`: http/https only, public addresses only (checked after
+resolving, on every redirect hop, before connecting; the API's own origin and
+``--allow-private-network`` are the exceptions), no Authorization header, a total time
+limit, a redirect limit and the same byte cap (checked against ``Content-Length`` and while
+streaming). A refused destination is ``INVALID_ARGUMENTS`` (exit 2) naming the opt-in; a
+non-2xx reply or a network error is ``REMOTE_UPLOAD_FETCH_FAILED`` (exit 7). A missing or
+unreadable local file is ``INPUT_FILE_UNREADABLE`` (exit 9).
 
 Failures are raised as :class:`UploadError`, which carries the ready failure
 :class:`~image_skill.envelope.Result` (label ``image-skill upload``).
@@ -45,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 from image_skill import _constants as C
 from image_skill import envelope as E
 from image_skill.envelope import Result
+from image_skill.files.netpolicy import DestinationRefused, NetworkPolicy
 from image_skill.files.sniff import mime_for_extension, sniff_mime
 
 if TYPE_CHECKING:
@@ -74,6 +78,8 @@ ALLOWED_UPLOAD_MIME: tuple[str, ...] = (
 UNKNOWN_BYTES_MIME = "application/octet-stream"
 MIME_UNKNOWN_MESSAGE = "could not infer MIME type; use png, jpg, jpeg, webp, gif, or avif"
 _REMOTE = re.compile(r"^https?://", re.IGNORECASE)
+ALLOW_PRIVATE_NETWORK_FLAG = "--allow-private-network"
+ALLOW_PRIVATE_NETWORK_ENV = "IMAGE_SKILL_ALLOW_PRIVATE_NETWORK"
 
 
 class UploadError(Exception):
@@ -204,9 +210,11 @@ def _fetch_failed(message: str, *, retryable: bool = True) -> UploadError:
 
 
 def _fetch_remote(
-    value: str, *, transport: httpx.BaseTransport | None = None
+    value: str, policy: NetworkPolicy, *, transport: httpx.BaseTransport | None = None
 ) -> tuple[bytes, str | None, httpx.URL]:
     import httpx
+
+    from image_skill.files.remote import FetchFailed, FetchTooLarge, fetch
 
     try:
         url = httpx.URL(value)
@@ -214,51 +222,53 @@ def _fetch_remote(
         raise _invalid_url(str(exc)) from None
     if url.scheme not in ("http", "https") or not url.host:
         raise _invalid_url("only http and https URLs with a host are accepted")
-    timeout = httpx.Timeout(C.REMOTE_FETCH_TIMEOUT, connect=min(C.REMOTE_FETCH_TIMEOUT, 10.0))
     try:
-        with (
-            httpx.Client(
-                transport=transport,
-                timeout=timeout,
-                follow_redirects=True,
-                max_redirects=C.REMOTE_FETCH_MAX_REDIRECTS,
-                headers={"user-agent": f"image-skill-python/{C.__version__}"},
-            ) as http,
-            http.stream("GET", url) as response,
-        ):
-            if not 200 <= response.status_code < 300:
-                raise _fetch_failed(f"HTTP {response.status_code}")
-            declared = response.headers.get("content-length", "").strip()
-            if declared.isdigit() and int(declared) > C.MAX_UPLOAD_BYTES:
-                raise _too_large(int(declared))
-            chunks: list[bytes] = []
-            total = 0
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > C.MAX_UPLOAD_BYTES:
-                    raise _too_large(total)
-                chunks.append(chunk)
-            content_type = response.headers.get("content-type")
-    except httpx.TooManyRedirects:
-        raise _fetch_failed(
-            f"more than {C.REMOTE_FETCH_MAX_REDIRECTS} redirects", retryable=False
-        ) from None
-    except httpx.UnsupportedProtocol:
-        raise _fetch_failed(
-            "redirected to a URL that is not http or https", retryable=False
-        ) from None
-    except httpx.HTTPError as exc:
-        detail = str(exc).strip()
-        raise _fetch_failed(exc.__class__.__name__ + (f": {detail}" if detail else "")) from None
-    return b"".join(chunks), content_type, url
+        fetched = fetch(url, policy, max_bytes=C.MAX_UPLOAD_BYTES, transport=transport)
+    except DestinationRefused as exc:
+        raise UploadError(refused(UPLOAD_LABEL, exc)) from None
+    except FetchTooLarge as exc:
+        raise _too_large(exc.size) from None
+    except FetchFailed as exc:
+        raise _fetch_failed(exc.message, retryable=exc.retryable) from None
+    return fetched.data, fetched.content_type, url
+
+
+def refused(label: str, exc: DestinationRefused) -> Result:
+    """INVALID_ARGUMENTS for a URL input the network policy refuses (nothing was sent)."""
+    recovery: dict[str, Any] = {
+        "refused_host": exc.host,
+        "refused_address": exc.address,
+        "address_class": exc.address_class,
+    }
+    if exc.allowed_with_opt_in:
+        recovery["fix"] = (
+            "to fetch from your own machine or private network on purpose, add "
+            f"{ALLOW_PRIVATE_NETWORK_FLAG} (or set {ALLOW_PRIVATE_NETWORK_ENV}=1)"
+        )
+        recovery["opt_in_flag"] = ALLOW_PRIVATE_NETWORK_FLAG
+        recovery["opt_in_env"] = ALLOW_PRIVATE_NETWORK_ENV
+    else:
+        recovery["fix"] = (
+            f"this destination is refused even with {ALLOW_PRIVATE_NETWORK_FLAG}; download "
+            "the image yourself and pass the local file instead"
+        )
+    recovery["docs_url"] = f"{C.DOCS_URL}#image-skill-upload"
+    return E.invalid(
+        label,
+        f"refused to fetch the URL input: {exc.reason}; URL inputs are fetched only from "
+        "public internet addresses",
+        recovery=recovery,
+    )
 
 
 def _invalid_url(reason: str) -> UploadError:
     return UploadError(E.invalid(UPLOAD_LABEL, f"upload URL is not valid: {reason}"))
 
 
-def _read_remote(value: str, *, transport: httpx.BaseTransport | None = None) -> PreparedUpload:
-    data, content_type, url = _fetch_remote(value, transport=transport)
+def _read_remote(
+    value: str, policy: NetworkPolicy, *, transport: httpx.BaseTransport | None = None
+) -> PreparedUpload:
+    data, content_type, url = _fetch_remote(value, policy, transport=transport)
     filename = _remote_filename(url.raw_path.decode("ascii").split("?", 1)[0])
     # The content-type header is the claim when it says anything, else the file name.
     claimed = (content_type or "").split(";", 1)[0].strip() or mime_for_extension(filename)
@@ -268,20 +278,27 @@ def _read_remote(value: str, *, transport: httpx.BaseTransport | None = None) ->
     return PreparedUpload(_payload("remote_url", filename, origin, mime, data), warnings)
 
 
-def build_payload(value: str, *, transport: httpx.BaseTransport | None = None) -> PreparedUpload:
+def build_payload(
+    value: str,
+    *,
+    policy: NetworkPolicy | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> PreparedUpload:
     """Build the ``POST /v1/upload`` body for a local path or an http(s) URL.
 
-    ``transport`` replaces the network for remote fetches (tests only).
+    URLs are fetched under ``policy`` (default: public addresses only; the client's
+    :meth:`~image_skill.api.client.ImageSkillClient.network_policy` also allows the API's own
+    origin and the private-network opt-in). ``transport`` replaces the network (tests only).
     """
     if is_remote(value):
-        return _read_remote(value, transport=transport)
+        return _read_remote(value, policy or NetworkPolicy(), transport=transport)
     return _read_local(value)
 
 
 def upload(client: ImageSkillClient, value: str, *, label: str = UPLOAD_LABEL) -> Result:
     """Prepare and send one upload; payload problems come back as the failure result."""
     try:
-        prepared = build_payload(value)
+        prepared = build_payload(value, policy=client.network_policy())
     except UploadError as exc:
         return exc.result
     result = client.upload(prepared.payload, label=label)
@@ -313,7 +330,7 @@ def resolve_input_asset(
     recognised = recognize_asset_reference(value, client.is_own_url)
     if recognised is not None:
         return recognised.asset_id
-    prepared = build_payload(value)
+    prepared = build_payload(value, policy=client.network_policy())
     result = client.upload(prepared.payload, label=label)
     if not result.ok:
         raise UploadError(result)
