@@ -11,6 +11,9 @@ idempotency key) any such reply is an unknown outcome: retryable, with the same-
 
 Retries happen only where nothing can have been spent: GET requests, a connection that
 was refused before anything was sent, and 429/503 replies that carry ``Retry-After``.
+``timeout`` is a total limit per attempt (connect and the whole reply,
+:mod:`~image_skill.api.deadline`); an attempt that runs out of it is not retried. Redirects
+are followed only within the request's origin (:mod:`~image_skill.api.redirects`).
 The client never prints.
 """
 
@@ -26,12 +29,15 @@ import httpx
 
 from image_skill import _constants as C
 from image_skill import envelope as E
+from image_skill.api.deadline import deadline, deadline_transport
 from image_skill.api.endpoints import (
     EndpointsMixin,
     PublicFetch,
     public_fetch_failed,
     public_fetch_reply,
 )
+from image_skill.api.exchange import send_within_origin
+from image_skill.api.redirects import RedirectRefused, redirect_refused
 from image_skill.api.replies import non_envelope_failure
 from image_skill.api.wire import (
     MAX_REPLY_BYTES,
@@ -47,13 +53,13 @@ from image_skill.api.wire import (
     status_exit_code,
 )
 from image_skill.envelope import Result
+from image_skill.files.netpolicy import DEFAULT_PORTS, NetworkPolicy, Origin
 
 if TYPE_CHECKING:
     from image_skill.commands import CommandContext
 
 Params = Sequence[tuple[str, str]]
 
-from image_skill.files.netpolicy import DEFAULT_PORTS, NetworkPolicy, Origin
 __all__ = [
     "ImageSkillClient",
     "LocalBackendUnavailable",
@@ -85,26 +91,28 @@ class ImageSkillClient(EndpointsMixin):
         sleep: Callable[[float], None] = time.sleep,
         user_agent: str | None = None,
         command_context: CommandContext | None = None,
+        allow_private_network: bool = False,
     ) -> None:
         self.configured_base_url = resolve_base_url(base_url)
-        self.token = token
-        self.max_retries = max(0, max_retries)
-        self._sleep = sleep
-        #: How commands suggested in recoveries are rendered (prefix, --api-base-url).
-        allow_private_network: bool = False,
-        self.command_context = command_context
-        self.in_process = self.configured_base_url == C.LOCAL_BASE_URL_ALIAS
         #: ``timeout`` is a total limit per attempt (connect and the whole reply), not only
         #: per read: see :mod:`image_skill.api.deadline`. None: the per-read defaults only.
         self.attempt_limit = timeout
         #: Whether URL inputs may be fetched from loopback and private addresses.
         self.allow_private_network = allow_private_network
+        self.token = token
+        self.max_retries = max(0, max_retries)
+        self._sleep = sleep
+        #: How commands suggested in recoveries are rendered (prefix, --api-base-url).
+        self.command_context = command_context
+        self.in_process = self.configured_base_url == C.LOCAL_BASE_URL_ALIAS
         self.base_url = C.IN_PROCESS_ORIGIN if self.in_process else self.configured_base_url
         self._owns_client = http_client is None
         if http_client is None:
-            transport: httpx.BaseTransport | None = None
+            transport: httpx.BaseTransport
             if self.in_process:
                 transport = _in_process_transport()
+            else:
+                transport = deadline_transport()
             http_client = httpx.Client(
                 transport=transport,
                 timeout=httpx.Timeout(
@@ -151,14 +159,6 @@ class ImageSkillClient(EndpointsMixin):
             base.port,
         )
 
-    # -- the one request path --------------------------------------------------------
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        label: str,
-        json: Any = None,
     def network_policy(self) -> NetworkPolicy:
         """The policy for URL inputs fetched on the user's behalf: public addresses only,
         plus this API's own origin, plus private networks when the client allows them."""
@@ -169,6 +169,14 @@ class ImageSkillClient(EndpointsMixin):
             allowed = frozenset({(base.scheme, base.host.lower(), port)})
         return NetworkPolicy(allow_private=self.allow_private_network, allowed_origins=allowed)
 
+    # -- the one request path --------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        label: str,
+        json: Any = None,
         params: Params | None = None,
         auth: bool = True,
         token: str | None = None,
@@ -195,11 +203,20 @@ class ImageSkillClient(EndpointsMixin):
         while True:
             try:
                 response, body = self._exchange(method, url, headers, content)
+            except RedirectRefused as exc:
+                return redirect_refused(
+                    label, exc, self.configured_base_url, idempotency_key, recovery_command
+                )
             except httpx.HTTPError as exc:
                 # A failed connect sent nothing: safe to retry whatever the method. Any other
-                # transport failure (timeouts included) is retried for GET only.
+                # transport failure (timeouts included) is retried for GET only, except an
+                # attempt that used up the caller's own time limit.
                 sent_nothing = isinstance(exc, httpx.ConnectError)
-                if (sent_nothing or method == "GET") and attempt < self.max_retries:
+                out_of_time = self.attempt_limit is not None and isinstance(
+                    exc, httpx.TimeoutException
+                )
+                retry = (sent_nothing or method == "GET") and not out_of_time
+                if retry and attempt < self.max_retries:
                     attempt += 1
                     self._sleep(self._backoff(attempt))
                     continue
@@ -215,13 +232,20 @@ class ImageSkillClient(EndpointsMixin):
         self, method: str, url: httpx.URL, headers: dict[str, str], content: bytes | None
     ) -> tuple[httpx.Response, bytes | None]:
         """Send one request; the reply and at most ``MAX_REPLY_BYTES`` of its body (None when
-        the body is longer: reading stops there, so a huge reply never sits in memory)."""
-        request = self._http.build_request(method, url, headers=headers, content=content)
-        response = self._http.send(request, stream=True)
-        try:
-            body = read_capped(response.iter_bytes(), MAX_REPLY_BYTES)
-        finally:
-            response.close()
+        the body is longer: reading stops there, so a huge reply never sits in memory).
+
+        The whole exchange (redirect hops included) runs under :attr:`attempt_limit`. Only
+        redirects within the request's own origin are followed (see
+        :mod:`image_skill.api.redirects`); any other raises :class:`RedirectRefused` before
+        anything is sent to the new location.
+        """
+        with deadline(self.attempt_limit):
+            request = self._http.build_request(method, url, headers=headers, content=content)
+            response = send_within_origin(self._http, request)
+            try:
+                body = read_capped(response.iter_bytes(), MAX_REPLY_BYTES)
+            finally:
+                response.close()
         return response, body
 
     @contextmanager
@@ -238,10 +262,11 @@ class ImageSkillClient(EndpointsMixin):
 
         Never raises: transport failures and non-2xx replies come back as a
         :class:`PublicFetch` carrying a ``PUBLIC_FETCH_FAILED`` error. ``timeout`` bounds each
-        read (default ``REMOTE_FETCH_TIMEOUT``); retries follow the GET policy.
+        attempt in total (default ``REMOTE_FETCH_TIMEOUT``); retries follow the GET policy.
         """
+        seconds = timeout if timeout is not None else C.REMOTE_FETCH_TIMEOUT
         limit = httpx.Timeout(
-            timeout if timeout is not None else C.REMOTE_FETCH_TIMEOUT,
+            seconds,
             connect=C.CONNECT_TIMEOUT,
             write=C.WRITE_TIMEOUT,
             pool=C.POOL_TIMEOUT,
@@ -249,7 +274,8 @@ class ImageSkillClient(EndpointsMixin):
         attempt = 0
         while True:
             try:
-                response = self._http.get(url, headers={"accept": accept}, timeout=limit)
+                with deadline(seconds):
+                    response = self._http.get(url, headers={"accept": accept}, timeout=limit)
             except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
                 transient = isinstance(exc, httpx.TransportError) and not isinstance(
                     exc, httpx.UnsupportedProtocol
@@ -337,8 +363,10 @@ class ImageSkillClient(EndpointsMixin):
         name = exc.__class__.__name__
         if isinstance(exc, httpx.TimeoutException):
             code, retry_after = E.TIMEOUT, 5
+            within = f"within {self.attempt_limit:g} s " if self.attempt_limit is not None else ""
             message = (
-                f"request to {self.configured_base_url} timed out ({name}); the outcome is unknown"
+                f"request to {self.configured_base_url} timed out {within}({name}); "
+                "the outcome is unknown"
             )
         else:
             code, retry_after = E.HOSTED_API_REQUEST_FAILED, 30
