@@ -243,7 +243,7 @@ def test_quota_fresh_agent(local_client: httpx.Client, auth_headers: dict[str, s
 def test_unknown_route_and_wrong_method(local_client: httpx.Client) -> None:
     env = _error(local_client.get("/v1/nope"), 404, "NOT_FOUND", "1")
     assert env["command"] == "image-skill"
-    _error(local_client.get("/"), 404, "NOT_FOUND", "1")
+    _error(local_client.get("/nope"), 404, "NOT_FOUND", "1")  # "/" is the gallery page
     response = local_client.delete("/v1/whoami")
     _error(response, 405, "METHOD_NOT_ALLOWED", "1")
     assert "GET" in response.headers["allow"]
