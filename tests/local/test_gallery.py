@@ -236,3 +236,44 @@ def test_a_version_1_data_dir_gains_the_gallery_tables(local_settings: LocalSett
         assert actor is not None and actor.actor_id == made.actor.actor_id
         session = redeem_link(upgraded, create_link(upgraded, actor).code)
         assert session_actor(upgraded, session.session_id) == actor
+
+
+def test_a_separate_media_host_is_allowed_by_the_page_policy(
+    local_settings: LocalSettings, signup: Any
+) -> None:
+    import dataclasses
+
+    from image_skill._constants import IN_PROCESS_ORIGIN
+    from image_skill.local.app import create_app
+    from image_skill.local.transport import InProcessTransport
+
+    settings = dataclasses.replace(local_settings, media_base_url="http://127.0.0.1:9/media")
+    app = create_app(settings)
+    with httpx.Client(transport=InProcessTransport(app), base_url=IN_PROCESS_ORIGIN) as client:
+        headers = auth(signup(client))
+        asset = ok(create(client, headers))["assets"][0]
+        _reply, session = login(client, link(client, headers)["url"])
+        home = page(client, session)
+    assert asset["url"].startswith("http://127.0.0.1:9/media/a/")
+    assert f"<img src='{asset['url']}'" in home.text
+    assert "img-src 'self' http://127.0.0.1:9;" in home.headers["content-security-policy"]
+
+
+def test_the_markup_escapes_what_it_shows() -> None:
+    from image_skill.local.pages.gallery import Viewer, asset_markup, gallery_page
+    from image_skill.local.store.gallery import GalleryJob, GalleryPage
+
+    hostile = "<script>alert('x')</script>"
+    asset = {
+        "asset_id": "image_x'><b>",
+        "url": "http://127.0.0.1/a/x.png' onerror='alert(1)",
+        "mime_type": "image/png",
+        "content_length": 10,
+        "width": 2,
+        "height": 2,
+    }
+    job = GalleryJob("job_1", "create", "completed", hostile, "2025-01-01T00:00:00.000Z", 9, None)
+    viewer = Viewer(hostile, "agt_1", "org_1", 1, 0, 1)
+    html = gallery_page(viewer, GalleryPage([job], 1, False, 1, 1)) + asset_markup(asset)
+    assert "<script>" not in html and "onerror='" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html and "&#x27; onerror=&#x27;" in html
