@@ -202,15 +202,16 @@ def _plain_shell_words(text: str) -> bool:
     """Whether ``sh`` would read ``text`` as plain words, exactly as :func:`shlex.split` does.
 
     False for any expansion or substitution (``$``, backticks, ``!`` outside single quotes),
-    any unquoted operator, glob, brace, tilde or comment character, any control character
-    and an unterminated quote: quoting the split words would change what such text does.
+    any unquoted operator, glob, brace, tilde or comment character, an unquoted control
+    character (a newline ends a command), a backslash-newline and an unterminated quote:
+    quoting the split words would change what such text does. Inside quotes, control
+    characters are literal to both.
     """
     quote: str | None = None
     index = 0
     while index < len(text):
         char = text[index]
-        if (ord(char) < 32 and char != "\t") or ord(char) == 127:
-            return False
+        following = text[index + 1 : index + 2]
         if quote == "'":
             if char == "'":
                 quote = None
@@ -219,18 +220,26 @@ def _plain_shell_words(text: str) -> bool:
         elif quote == '"':
             if char == '"':
                 quote = None
-            elif char == "\\" and text[index + 1 : index + 2] in ('"', "\\"):
+            elif char == "\\" and following in ('"', "\\"):
                 index += 1  # \" and \\ mean the same to sh and to shlex
+            elif char == "\\" and following in ("\n", "\r"):
+                return False  # a line continuation to sh, two characters to shlex
+        elif _is_control(char) and char != "\t":
+            return False
         elif char in "'\"":
             quote = char
         elif char == "\\":
-            index += 1  # an escaped character is literal to both
-            if index < len(text) and (ord(text[index]) < 32 or ord(text[index]) == 127):
+            if following == "" or _is_control(following):
                 return False
+            index += 1  # an escaped printable character is literal to both
         elif char in _UNQUOTED_SPECIAL:
             return False
         index += 1
     return quote is None
+
+
+def _is_control(char: str) -> bool:
+    return ord(char) < 32 or ord(char) == 127
 
 
 def _without_api_base_url(words: list[str]) -> list[str]:
