@@ -24,6 +24,11 @@ character outside ``A-Z a-z 0-9 . _ -`` replaced, so a key can never leave the d
       "request": {"endpoint": "/v1/create", "model": null, ...}
     }
 
+When the request's token came from ``--token``, ``--token-stdin`` or an env var, the
+recovery command reads it with ``--token-stdin`` (so it reaches the same account, not the
+saved config's) and the breadcrumb adds ``"token_source"`` (``flag``, ``stdin``, ``env``)
+and ``"token_hint"`` saying which token to pipe in (see :mod:`image_skill.cli._recovery`).
+
 The token is never stored. The prompt appears only inside ``recovery_command`` (which must
 repeat it to replay the same request); ``request`` is a summary without it.
 
