@@ -5,7 +5,10 @@ values (deep JSON, lone surrogates, 5,000-digit numbers, shell words, newlines..
 words run in-process against a loopback fault server that refuses everything, or against
 the in-process local backend. Whatever the input, stdout must be exactly one valid JSON
 envelope, the exit code a contract code agreeing with ``ok``, never ``PUBLIC_CLI_FAILED``
-(issue 8 point 9), and no connection may leave loopback.
+(issue 8 point 9), and no connection may leave loopback. The inputs issue 8 names (deep
+JSON, a lone surrogate, 5,000-digit indexes, a 5,000-character --output, a newline in
+--api-base-url, /dev/zero or a writerless FIFO as the prompt file) must end in an argument
+error; the last two run as subprocesses with a time and memory limit.
 """
 
 from __future__ import annotations
@@ -19,9 +22,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clitools import invoke
-from envelopetools import envelope_problems
 from faults import FaultServer
-from hostiletools import REFUSAL, CommandSpec, argv_for, command_specs, fill, loopback_only
+from hostiletools import (
+    NAMED_INPUTS,
+    REFUSAL,
+    CommandSpec,
+    NamedInput,
+    argv_for,
+    command_specs,
+    run_hostile_argv,
+    run_named_input,
+)
 
 SPECS = command_specs()
 EXAMPLES = int(os.environ.get("IMAGE_SKILL_RELIABILITY_EXAMPLES", "10"))
@@ -43,24 +54,6 @@ LOCAL_SIGNUP = (
 def refusing_server() -> Iterator[FaultServer]:
     with FaultServer(default=REFUSAL) as server:
         yield server
-
-
-def run_hostile_argv(
-    argv: list[str], *, base: str, token_way: str, stdin: str | None, fault_url: str
-) -> list[str]:
-    """Run one hostile command line in-process; the broken invariants (empty: behaved)."""
-    words = fill(argv, fault_url)
-    prefix = ["--api-base-url", fault_url if base == "fault" else "local"]
-    env: dict[str, str] = {}
-    if token_way == "env":
-        env["IMAGE_SKILL_TOKEN"] = "isk_r_fuzzenv0000000000000000000000000"
-    elif token_way == "flag":
-        prefix += ["--token", "isk_r_fuzzflag000000000000000000000000"]
-    with loopback_only() as attempts:
-        result = invoke(*prefix, *words, input=stdin, env=env)
-    problems = envelope_problems(result.stdout, result.stderr, result.exit_code)
-    problems += [f"left loopback: {attempt}" for attempt in attempts]
-    return problems
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.name.replace(" ", "-"))
@@ -96,3 +89,16 @@ def test_any_argv_gives_one_envelope_and_a_contract_exit_code(
         assert not problems, (argv[:12], problems)
 
     check()
+
+
+@pytest.mark.parametrize("item", NAMED_INPUTS, ids=lambda item: item.name)
+def test_the_inputs_issue_8_names_give_an_argument_error(
+    item: NamedInput,
+    refusing_server: FaultServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IMAGE_SKILL_CONFIG_PATH", str(tmp_path / "cfg" / "config.json"))
+    assert invoke(*LOCAL_SIGNUP).exit_code == 0
+    assert run_named_input(item, tmp_path, refusing_server.url) == []
