@@ -314,7 +314,7 @@ def run_spend(
     the breadcrumb.
     """
     from image_skill.cli import inflight
-    from image_skill.cli._recovery import annotate, token_note
+    from image_skill.cli._recovery import annotate, token_note, use_our_recovery_command
 
     note = token_note(app)
     crumb = inflight.start(
@@ -354,25 +354,6 @@ def run_spend(
     warning = crumb.warning()
     add_warnings(result, [warning] if warning else [])
     return result
-
-
-def use_our_recovery_command(result: Result, key: str, recovery_command: str) -> None:
-    """Put our recovery command into a server's "retry with the same key" recovery.
-
-    The server never echoes the prompt, so its retry command says ``--prompt-file
-    PROMPT_FILE`` (a placeholder) and it cannot know our ``--api-base-url``, ``--output`` or
-    local reference paths: it is not runnable as printed. Ours repeats this very request
-    with the same key, so it is.
-    """
-    error = result.envelope.get("error")
-    if result.ok or not isinstance(error, dict) or error.get("retryable") is not True:
-        return
-    recovery = error.get("recovery")
-    if not isinstance(recovery, dict) or recovery.get("idempotency_key") != key:
-        return
-    if "suggested_command" in recovery:
-        recovery["suggested_command"] = recovery_command
-        recovery.pop("placeholders", None)
 
 
 def spend_and_download(
