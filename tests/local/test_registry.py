@@ -127,10 +127,66 @@ def test_specific_local_model_shapes() -> None:
     assert mesh["media"]["output"]["mime_types"] == ["model/gltf-binary"]
 
 
-def test_returned_rows_are_copies() -> None:
-    first = registry.list_models(base="local")["models"][0]
-    first["status"] = "broken"
-    assert registry.list_models(base="local")["models"][0]["status"] == "available"
+def _mutations(row: dict[str, Any]) -> list[Any]:
+    """Ways a caller could try to change a shared row, at every depth."""
+    return [
+        lambda: row.__setitem__("status", "broken"),
+        lambda: row.update(status="broken"),
+        lambda: row.pop("status"),
+        lambda: row.setdefault("new_key", 1),
+        lambda: row["operations"].append("image.upscale"),
+        lambda: row["operations"].__setitem__(0, "image.upscale"),
+        lambda: row["media"]["input"]["aspect_ratios"]["values"].clear(),
+        lambda: row["parameters"]["properties"].__delitem__("seed"),
+        lambda: row["economics"]["credit_pricing"].update(credits_required=0),
+    ]
+
+
+def test_rows_are_shared_read_only_data_that_no_caller_can_change() -> None:
+    import copy
+    import json
+
+    before = json.dumps(registry.list_models(base="local"), sort_keys=True)
+    for get in (
+        lambda: registry.list_models(base="local")["models"][0],
+        lambda: registry.get_model("local.image"),
+        lambda: registry.default_model(),
+        lambda: registry.all_models()[0],
+    ):
+        row = get()
+        assert row is not None
+        for mutate in _mutations(row):
+            with pytest.raises(TypeError, match="read-only"):
+                mutate()
+    # Nothing leaked into the next call, and the lists around the rows are the caller's own.
+    assert json.dumps(registry.list_models(base="local"), sort_keys=True) == before
+    listed = registry.list_models(base="local")["models"]
+    listed.clear()
+    assert registry.list_models(base="local")["models"]
+    # A deep copy is plain data: editing it changes nothing shared.
+    mine = copy.deepcopy(registry.get_model("local.image"))
+    assert type(mine) is dict and type(mine["operations"]) is list
+    mine["status"] = "broken"
+    mine["operations"].append("image.upscale")
+    fresh = registry.get_model("local.image")
+    assert fresh is not None and fresh["status"] == "available"
+    assert "image.upscale" not in fresh["operations"]
+
+
+def test_capabilities_share_read_only_registry_data() -> None:
+    cap = capabilities.get_capability(
+        registry.get_model("local.image")["capability"]["id"],  # type: ignore[index]
+        base="local",
+    )
+    assert cap is not None
+    with pytest.raises(TypeError):
+        cap["model_parameters_schema"]["properties"].clear()
+    with pytest.raises(TypeError):
+        cap["normalized_controls"]["dry_run"]["default"] = True
+    cap["runnable"] = False  # the capability dict itself is built per call
+    again = capabilities.get_capability(cap["id"], base="local")
+    assert again is not None and again["runnable"] is True
+    assert again["model_parameters_schema"]["properties"]
 
 
 # ------------------------------------------------------------------ filters and summary

@@ -20,6 +20,7 @@ it down; :func:`cli_base` accepts a raw request base URL as well.
 
 from __future__ import annotations
 
+import functools
 import shlex
 from collections.abc import Sequence
 
@@ -55,7 +56,20 @@ def cli_command(base: str, command: str | Sequence[str]) -> str:
     optional. ``base`` is a request base URL or ``local`` (see :func:`cli_base`). A command
     that already names an ``--api-base-url`` keeps its own.
     """
-    words = shlex.split(command) if isinstance(command, str) else list(command)
+    if isinstance(command, str):
+        return _render_text(base, command)
+    return _render(base, list(command))
+
+
+@functools.lru_cache(maxsize=2048)
+def _render_text(base: str, command: str) -> str:
+    """:func:`cli_command` of shell text, cached: replies hand out the same few commands
+    again and again, and ``shlex.split`` costs far more than the lookup (strings in, a
+    string out, so a cached result can never be changed by a caller)."""
+    return _render(base, shlex.split(command))
+
+
+def _render(base: str, words: list[str]) -> str:
     if words and words[0] == PROGRAM:
         words = words[1:]
     if not _has_base_flag(words):

@@ -8,20 +8,22 @@ deprecation notices. Pure: derived from :mod:`.registry` rows, no I/O.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from image_skill.local.cli_commands import cli_command
+from image_skill.local.registry.frozen import freeze
 from image_skill.local.registry.models import all_models, is_runnable
 
 Capability = dict[str, Any]
 
-_STANDARD_FLAGS = {
-    "dry_run": {"type": "boolean", "default": False},
-    "idempotency_key": {"type": "string"},
-    "max_estimated_usd_per_image": {"type": "number", "minimum": 0},
-    "max_usd": {"type": "number", "minimum": 0},
-}
+_STANDARD_FLAGS = freeze(
+    {
+        "dry_run": {"type": "boolean", "default": False},
+        "idempotency_key": {"type": "string"},
+        "max_estimated_usd_per_image": {"type": "number", "minimum": 0},
+        "max_usd": {"type": "number", "minimum": 0},
+    }
+)
 
 
 def _normalized_controls(row: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +61,7 @@ def _normalized_controls(row: dict[str, Any]) -> dict[str, Any]:
             "required_for_live": economics["budget_required_for_live"],
         },
     }
-    controls.update(copy.deepcopy(_STANDARD_FLAGS))
+    controls.update(_STANDARD_FLAGS)  # read-only values, shared like the rows
     return controls
 
 
@@ -76,9 +78,9 @@ def _capability(row: dict[str, Any], base: str) -> Capability:
         "model_execution_status": row["execution"]["model_execution_status"],
         "runnable": is_runnable(row),
         "normalized_controls": _normalized_controls(row),
-        "model_parameters_schema": copy.deepcopy(row["parameters"]),
-        "output": copy.deepcopy(row["media"]["output"]),
-        "pricing": copy.deepcopy(row["economics"]["credit_pricing"]),
+        "model_parameters_schema": row["parameters"],
+        "output": row["media"]["output"],
+        "pricing": row["economics"]["credit_pricing"],
         "grants_required": list(cap["grants_required"]),
         "auth_required": True,
         "deprecation": {"deprecated": False, "replacement_capability_id": None, "notice": None},

@@ -1,8 +1,10 @@
 """The local backend's model registry: listing, lookup and request-side checks.
 
-Pure (no I/O, stdlib only, no FastAPI). Rows come from :mod:`.registry_data` (executable
-``local.*`` models) and :mod:`.registry_catalog` (inspect-only hosted mirrors). Every
-public function returns fresh copies, so callers may mutate what they get.
+Pure (no I/O, stdlib only, no FastAPI). Rows come from :mod:`.data` (executable
+``local.*`` models) and :mod:`.catalog` (inspect-only hosted mirrors). They are frozen once
+at import (:mod:`.frozen`) and shared, never copied per request: every public function
+returns read-only rows (a change raises ``TypeError``; ``copy.deepcopy`` one to edit it).
+The lists and envelopes around them are fresh.
 
 Runnable means ``status == "available"`` and
 ``execution.model_execution_status == "executable"``; only runnable rows may execute.
@@ -10,7 +12,6 @@ Runnable means ``status == "available"`` and
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from image_skill.local.registry.errors import (
     MODEL_PARAMETERS_INVALID,
     RegistryError,
 )
+from image_skill.local.registry.frozen import freeze
 from image_skill.local.registry.summary import build_summary
 
 __all__ = [
@@ -84,7 +86,7 @@ _FORBIDDEN_HINT = (
     "as output_count (--output-count)"
 )
 
-_ROWS: tuple[Row, ...] = (*LOCAL_ROWS, *CATALOG_ROWS)
+_ROWS: tuple[Row, ...] = tuple(freeze(row) for row in (*LOCAL_ROWS, *CATALOG_ROWS))
 _BY_ID: dict[str, Row] = {row["id"]: row for row in _ROWS}
 
 
@@ -95,6 +97,7 @@ def _check_registry() -> None:
 
 
 _check_registry()
+_DEFAULT: Row = next(row for row in _ROWS if row["default"])
 
 
 def is_runnable(row: Row) -> bool:
@@ -110,21 +113,20 @@ def is_catalog_only(row: Row) -> bool:
 
 
 def all_models() -> list[Row]:
-    """Every row, local first, as deep copies."""
-    return copy.deepcopy(list(_ROWS))
+    """Every row, local first (a fresh list of the shared read-only rows)."""
+    return list(_ROWS)
 
 
 def default_model() -> Row:
-    """The single ``default: true`` row (``local.image``)."""
-    return copy.deepcopy(next(row for row in _ROWS if row["default"]))
+    """The single ``default: true`` row (``local.image``), read-only."""
+    return _DEFAULT
 
 
 def get_model(model_id: str) -> Row | None:
-    """One row by id; the literal ``default`` resolves to the default row."""
+    """One read-only row by id; the literal ``default`` resolves to the default row."""
     if model_id == "default":
-        return default_model()
-    row = _BY_ID.get(model_id)
-    return copy.deepcopy(row) if row is not None else None
+        return _DEFAULT
+    return _BY_ID.get(model_id)
 
 
 def _clean(value: str | None) -> str | None:
@@ -204,10 +206,10 @@ def list_models(
         returned=chosen,
         fallback_actionable=[row["id"] for row in unfiltered if is_runnable(row)],
         filters=filters,
-        default_model_id=next(row["id"] for row in _ROWS if row["default"]),
+        default_model_id=_DEFAULT["id"],
         base=base,
     )
-    return {"models": copy.deepcopy(chosen), "summary": summary}
+    return {"models": chosen, "summary": summary}
 
 
 # ---------------------------------------------------------------- model_parameters
