@@ -10,7 +10,7 @@ Typical route::
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -36,13 +36,20 @@ def get_store(request: Request) -> Store:
     return store
 
 
-def get_conn(request: Request) -> Iterator[sqlite3.Connection]:
-    """One SQLite connection per request, closed afterwards."""
-    conn = get_store(request).connect()
+async def get_conn(request: Request) -> AsyncIterator[sqlite3.Connection]:
+    """One SQLite connection per request, borrowed from the store's pool and given back.
+
+    ``async`` so FastAPI runs it on the event loop instead of sending its two halves to
+    the thread pool: borrowing a pooled connection does no I/O (a new one is opened only
+    when the pool is empty), and the route itself (a plain ``def``) still runs in a worker
+    thread.
+    """
+    store = get_store(request)
+    conn = store.acquire()
     try:
         yield conn
     finally:
-        conn.close()
+        store.release(conn)
 
 
 Conn = Annotated[sqlite3.Connection, Depends(get_conn)]

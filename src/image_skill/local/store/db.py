@@ -46,6 +46,8 @@ DEFAULT_GRANTS: tuple[str, ...] = (
 )
 #: ``last_used_at`` is refreshed at most this often, to keep reads from writing.
 _LAST_USED_RESOLUTION_S = 60.0
+#: Idle connections a :class:`Store` keeps for the next request (see :meth:`Store.acquire`).
+POOL_SIZE = 8
 
 
 # --------------------------------------------------------------------------- helpers
@@ -89,12 +91,25 @@ def loads(value: str | None) -> Any:
 # ------------------------------------------------------------------ connections
 
 
+class Connection(sqlite3.Connection):
+    """A connection of a :class:`Store`; :func:`transaction` takes its ``write_lock``."""
+
+    write_lock: threading.RLock | None = None
+
+
 class Store:
     """The database of one data dir.
 
     Cheap to construct: the data dir, media dir and schema are created on the first
     connection, so routes that need no database (health, models, payment methods) leave
     no trace on disk.
+
+    Request handlers borrow pooled connections (:meth:`acquire` / :meth:`release`): opening
+    one parses the whole schema, and closing the last one checkpoints and resets the WAL,
+    so the next commit had to sync a fresh WAL header; a kept connection pays neither.
+    Every connection of one store shares one ``write_lock``, so writers of this process
+    queue on it in order instead of in SQLite's sleeping busy handler (which is still what
+    orders writers of different processes).
     """
 
     def __init__(self, settings: LocalSettings) -> None:
@@ -102,6 +117,8 @@ class Store:
         self.path: Path = settings.db_path
         self._ready = False
         self._lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._idle: list[sqlite3.Connection] = []
 
     def _ensure(self) -> None:
         if self._ready:
@@ -119,13 +136,45 @@ class Store:
         self._ensure()
         return self._open()
 
+    def acquire(self) -> sqlite3.Connection:
+        """A connection from the pool (or a new one); hand it back with :meth:`release`."""
+        self._ensure()
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._open()
+
+    def release(self, conn: sqlite3.Connection) -> None:
+        """Return ``conn`` to the pool (closed instead when the pool is full)."""
+        try:
+            if conn.in_transaction:  # a handler that failed half-way: never pass it on
+                conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            conn.close()
+            return
+        with self._lock:
+            if len(self._idle) < POOL_SIZE:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def close(self) -> None:
+        """Close the pooled connections (borrowed ones close when released)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self.path,
             timeout=self.settings.busy_timeout_ms / 1000,
             isolation_level=None,
             check_same_thread=False,
+            factory=Connection,
         )
+        assert isinstance(conn, Connection)
+        conn.write_lock = self._write_lock
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(self.settings.busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -191,14 +240,26 @@ def _retry_locked(fn: Any, attempts: int = 50) -> Any:
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any exception).
 
-    Nested use joins the outer transaction, so helpers can call it unconditionally.
+    Nested use joins the outer transaction, so helpers can call it unconditionally. A
+    :class:`Store` connection first takes the store's write lock (see :class:`Store`).
     """
     if conn.in_transaction:
         yield conn
         return
+    lock = getattr(conn, "write_lock", None)
+    if lock is None:
+        with _begin_immediate(conn):
+            yield conn
+        return
+    with lock, _begin_immediate(conn):
+        yield conn
+
+
+@contextmanager
+def _begin_immediate(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("BEGIN IMMEDIATE")
     try:
-        yield conn
+        yield
     except BaseException:
         conn.execute("ROLLBACK")
         raise
