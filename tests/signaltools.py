@@ -317,8 +317,8 @@ def run_signal_case(
     sent = bool(in_flight_notices(stderr))
     crumbs = agent.in_flight()
     interrupted = proc.returncode == 130
-    if not interrupted and crumbs:
-        outcome.problems.append(f"outcome known (exit {proc.returncode}) but breadcrumb kept")
+    if proc.returncode == 0 and crumbs:
+        outcome.problems.append("the create succeeded but its breadcrumb was kept")
     if interrupted and sent and not crumbs:
         outcome.problems.append("exit 130 after the request was sent but no breadcrumb")
     if interrupted and sent:
