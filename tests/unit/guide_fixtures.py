@@ -324,3 +324,65 @@ def build(**overrides: Any):
     if needs_config_probe(inputs) and inputs.config_write is None:
         inputs = replace(inputs, config_write=ConfigWriteStatus(CONFIG_PATH, writable=True))
     return build_guide(inputs)
+
+
+#: Every price field of ``priced_row`` has its own value, so the output shows which one the
+#: guide used at each fallback step (the hosted fixtures give several fields one value).
+PRICES = {
+    "credits": 23,
+    "unit": 0.02,
+    "revenue": 0.11,
+    "usd": 0.05,
+    "provider": 0.04,
+    "fallback": 0.03,
+}
+
+
+def priced_row(
+    model_id: str = "fal.priced-image",
+    *,
+    drop: tuple[str, ...] = (),
+    modality: str = "image",
+    supports: tuple[str, ...] = ("create",),
+    media_input: dict | None = None,
+    **prices: Any,
+) -> dict:
+    """A hosted-like row with the ``PRICES`` (overridden by ``prices``); the fields named in
+    ``drop`` are left out (``"pricing"`` leaves out the whole ``credit_pricing`` object)."""
+    p = PRICES | prices
+    credit_pricing = {
+        "credits_required": p["credits"],
+        "credit_unit_usd": p["unit"],
+        "estimated_revenue_usd": p["revenue"],
+        "estimated_provider_cost_usd": p["provider"],
+        "fallback_provider_cost_usd": p["fallback"],
+        "pricing_confidence": "estimated",
+    }
+    names = {
+        "credits": "credits_required",
+        "unit": "credit_unit_usd",
+        "revenue": "estimated_revenue_usd",
+        "provider": "estimated_provider_cost_usd",
+        "fallback": "fallback_provider_cost_usd",
+    }
+    for name in drop:
+        credit_pricing.pop(names.get(name, name), None)
+    economics: dict[str, Any] = {"estimated_usd_per_image": p["usd"], "cost_known": True}
+    if "usd" in drop:
+        del economics["estimated_usd_per_image"]
+    if "pricing" not in drop:
+        economics["credit_pricing"] = credit_pricing
+    return {
+        "id": model_id,
+        "display_name": model_id,
+        "provider_id": model_id.split(".")[0],
+        "status": "available",
+        "modality": modality,
+        "supports": list(supports),
+        "execution": {
+            "model_execution_status": "executable",
+            "artifact_storage": "image_skill_owned",
+        },
+        "economics": economics,
+        "media": {"input": media_input or {}, "output": {"max_outputs_per_request": 1}},
+    }
