@@ -5,11 +5,17 @@ No authentication: asset ids carry 96 random bits, so the URL itself is the capa
 extension must be the asset's own; anything else is a JSON ``404``. Replies carry the exact
 length, the MIME type, the sha256 (``x-image-skill-sha256`` and a strong ``etag``) and a
 long ``cache-control`` since an asset's bytes never change.
+
+The bytes are streamed from the file in chunks (:mod:`.streaming`), never read whole, and
+one ``Range: bytes=...`` is honoured (``206`` with ``content-range``; ``416`` with
+``content-range: bytes */SIZE`` when it starts past the end; ``If-Range`` with another
+validator than the etag sends the whole file). ``accept-ranges: bytes`` says so.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from typing import Any
 
@@ -17,6 +23,7 @@ from fastapi import APIRouter, Request, Response
 
 from image_skill.local.deps import Conn, Settings, command
 from image_skill.local.errors import ApiError, envelope_doc
+from image_skill.local.routes.streaming import FileStream, Unsatisfiable, parse_range
 from image_skill.local.settings import LocalSettings
 from image_skill.local.store.assets import PREFIX_FOR_MIME, asset_file_path, get_asset_any_org
 
@@ -40,7 +47,12 @@ _DOC = {
         "description": "The asset's bytes, with its own content-type",
         "content": {mime: _BYTES for mime in PREFIX_FOR_MIME},
     },
+    206: {
+        "description": "One byte range of the asset (Range: bytes=...), with content-range",
+        "content": {mime: _BYTES for mime in PREFIX_FOR_MIME},
+    },
     304: {"description": "Not modified: If-None-Match named the asset's etag"},
+    416: {"description": "The range starts past the end; content-range gives the size"},
 }
 _ROUTE: dict[str, Any] = {
     "openapi_extra": command("image-skill assets get"),
@@ -68,27 +80,49 @@ def _serve(
     if row is None or asset_file_path(settings, row).suffix.lower() != "." + ext.lower():
         raise _not_found(name)
     path = asset_file_path(settings, row)
+    size = int(row["content_length"])
     headers = {
-        "content-length": str(row["content_length"]),
+        "content-length": str(size),
         SHA256_HEADER: row["sha256"],
         "etag": f'"{row["sha256"]}"',
         "cache-control": CACHE_CONTROL,
         "x-content-type-options": "nosniff",
         "content-disposition": f'inline; filename="{path.name}"',
+        "accept-ranges": "bytes",
     }
     if request.headers.get("if-none-match") == headers["etag"]:
         del headers["content-length"]
         return Response(status_code=304, headers=headers)
     try:
-        data = b"" if request.method == "HEAD" else path.read_bytes()
+        stat = os.stat(path)
     except FileNotFoundError:
         logger.warning("asset %s has a row but no file", row["asset_id"])
         raise _not_found(name) from None
-    if request.method == "HEAD":
-        if not path.is_file():
-            raise _not_found(name)
-        return Response(content=b"", media_type=row["mime_type"], headers=headers)
-    if len(data) != row["content_length"]:
+    if stat.st_size != size:
         logger.error("asset %s changed on disk (size differs from its row)", row["asset_id"])
         raise ApiError(500, "LOCAL_BACKEND_FAILED", "the stored media does not match its record")
-    return Response(content=data, media_type=row["mime_type"], headers=headers)
+    if_range = request.headers.get("if-range")
+    wanted = request.headers.get("range") if if_range in (None, headers["etag"]) else None
+    try:
+        span = parse_range(wanted, size)
+    except Unsatisfiable:
+        raise ApiError(
+            416,
+            "INVALID_ARGUMENTS",
+            f"range {wanted} is outside the asset's {size} bytes",
+            headers={"content-range": f"bytes */{size}", "accept-ranges": "bytes"},
+        ) from None
+    start, end, status = 0, size, 200
+    if span is not None:
+        (start, end), status = span, 206
+        headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
+        headers["content-length"] = str(end - start)
+    return FileStream(
+        path,
+        start=start,
+        length=end - start,
+        status_code=status,
+        headers=headers,
+        media_type=row["mime_type"],
+        send_body=request.method != "HEAD",
+    )
