@@ -4,7 +4,8 @@
 
 Runs the same checks as ``tests/reliability`` with bigger counts (their helpers are imported
 from ``tests/``): hostile argv for every command and the inputs issue 8 names, hostile server
-replies per command class (read, spend, download, upload) from a loopback fault server,
+replies per command class (read, spend, download, upload) from a loopback fault server, URL
+inputs and redirects aimed at places the client must not reach,
 SIGINT/SIGTERM (single and double) swept over a create against a real ``local serve``, the
 whole-flow secrets scan for each way of giving the token, and a mixed load (16 clients) with
 its latency figures and the ledger check. Everything runs under a fresh temporary HOME,
@@ -46,6 +47,7 @@ from hostiletools import (  # noqa: E402
     run_named_input,
 )
 from loadtools import LoadFigures, run_load  # noqa: E402
+from networktools import network_cases, run_network_case  # noqa: E402
 from replytools import CLASSES, asset_bytes_fault, no_retry_sleep, run_reply_case  # noqa: E402
 from secrettools import WAYS, scan_flows  # noqa: E402
 from signaltools import Link, SignalCase, calibrate, local_serve, run_signal_case  # noqa: E402
@@ -202,6 +204,19 @@ def hostile_replies(root: Path, per_class: int) -> Row:
     return row
 
 
+def network(root: Path) -> Row:
+    row = Row("network", "URL inputs, redirects and spends aimed at refused places")
+    with isolated(root / "network"), FaultServer(default=REFUSAL) as api, FaultServer() as secret:
+        for case in network_cases(api.url, secret.url):
+            row.record(case.name, run_network_case(case, api, secret))
+    row.note = (
+        "upload and create --reference-image of metadata, private, loopback, odd-notation and "
+        "non-http URLs, redirects to them, and a create moved to another origin; refused "
+        "before any connection (checked by an in-process socket guard)"
+    )
+    return row
+
+
 def signals(root: Path, delays: int) -> Row:
     row = Row("signals", "SIGINT/SIGTERM, single and double, swept over a create")
     pre_start = 0
@@ -325,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         steps: list[tuple[str, Callable[[], Row]]] = [
             ("hostile input", lambda: hostile_inputs(root, n(12))),
             ("server faults", lambda: hostile_replies(root, n(30))),
+            ("network", lambda: network(root)),
             ("signals", lambda: signals(root, n(4))),
             ("secrets", lambda: secrets(root)),
         ]
