@@ -471,14 +471,14 @@ def run_named_input(item: NamedInput, work: Path, fault_url: str) -> list[str]:
                 [sys.executable, "-m", "image_skill", "--api-base-url", "local", *argv],
                 capture_output=True,
                 text=True,
-                timeout=20,
+                timeout=10,
                 preexec_fn=_limit_memory,
                 stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
-            return [f"{item.name}: no answer within 20 s"]
+            return [f"{item.name}: no answer within 10 s"]
         stdout, stderr, code = proc.stdout, proc.stderr, proc.returncode
-        if time.monotonic() - started > 15:
+        if time.monotonic() - started > 8:
             return [f"{item.name}: took {time.monotonic() - started:.1f} s"]
     problems = [f"{item.name}: {p}" for p in envelope_problems(stdout, stderr, code)]
     envelope, _ = parse_one_envelope(stdout)
