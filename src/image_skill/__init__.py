@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from image_skill._constants import CONTRACT_VERSION, __version__
 
+# No `typing` import at run time: the CLI's entry point passes through here before it can
+# install its signal handling, so this module must stay as quick to import as possible.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from image_skill.api.client import ImageSkillClient
 
 __all__ = ["CONTRACT_VERSION", "ImageSkillClient", "__version__"]

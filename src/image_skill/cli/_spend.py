@@ -283,8 +283,18 @@ def recovery_tail(
 
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """While a spend is in flight, SIGTERM behaves like Ctrl-C (so it is reported)."""
-    if threading.current_thread() is not threading.main_thread():
+    """While a spend is in flight, SIGTERM behaves like Ctrl-C (so it is reported).
+
+    Under the CLI's own signal policy (:mod:`image_skill.cli.interrupts`, installed by
+    ``main()``) SIGTERM is already handled that way, and only the first signal interrupts:
+    this then does nothing, so that a second signal cannot cut the report of the first.
+    """
+    from image_skill.cli import interrupts
+
+    if (
+        interrupts.current() is not None
+        or threading.current_thread() is not threading.main_thread()
+    ):
         yield
         return
 

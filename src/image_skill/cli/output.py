@@ -57,7 +57,14 @@ def _write(stream: IO[str], text: str) -> None:
     try:
         if buffer is not None:
             stream.flush()
-            buffer.write(text.encode("utf-8"))
+            data = memoryview(text.encode("utf-8"))
+            # A signal that interrupts a write into a full pipe makes write() return after
+            # a partial write (even when the handler does not raise): write the rest too.
+            while data:
+                written = buffer.write(data)
+                if not written:
+                    break
+                data = data[written:]
             buffer.flush()
         else:
             stream.write(text)
