@@ -166,7 +166,7 @@ class ImageSkillClient(EndpointsMixin):
         if not self.in_process:
             base = httpx.URL(self.base_url)
             port = base.port if base.port is not None else DEFAULT_PORTS.get(base.scheme, 0)
-            allowed = frozenset({(base.scheme, base.host.lower(), port)})
+            allowed = frozenset({(base.scheme, base.raw_host.decode("ascii").lower(), port)})
         return NetworkPolicy(allow_private=self.allow_private_network, allowed_origins=allowed)
 
     # -- the one request path --------------------------------------------------------
