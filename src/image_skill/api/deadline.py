@@ -9,6 +9,10 @@ headers and body together can never take longer than ``s`` seconds.
 
 The deadline lives in a context variable, so it covers exactly the code run inside the
 ``with`` block (for a streamed response: keep the reading inside it).
+
+Known limit: a request that httpx routes through a proxy configured in the environment
+(``HTTPS_PROXY`` ...) uses httpx's own proxy transport and keeps only the per-operation
+timeouts. The in-process local backend has no sockets and needs none of this.
 """
 
 from __future__ import annotations
