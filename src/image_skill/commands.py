@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 #: The word the npm contract uses as its program name in server-provided commands.
@@ -32,6 +32,7 @@ API_BASE_URL_FLAG = "--api-base-url"
 JSON_FLAG = "--json"
 TOKEN_ENV = "IMAGE_SKILL_TOKEN"
 CONFIG_PATH_ENV = "IMAGE_SKILL_CONFIG_PATH"
+DISCOVERY_SOURCE_ENV = "IMAGE_SKILL_DISCOVERY_SOURCE"
 SUGGESTED_CONFIG_PATH = "$PWD/.image-skill/config.json"
 #: Env values that we build ourselves and that must expand in the shell. They contain no
 #: double quote, backslash or backtick, so double quotes are safe for them.
@@ -65,6 +66,23 @@ def quote_env_value(value: str) -> str:
     if value in SHELL_EXPANDED_ENV_VALUES:
         return f'"{value}"'
     return shlex.quote(value)
+
+
+def carried_env(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The assignments a suggested command repeats so it runs in the same setup (0.1.70 §0.1).
+
+    ``IMAGE_SKILL_CONFIG_PATH`` when it is set to a non-empty value (the command must read
+    and write the same config), then ``IMAGE_SKILL_DISCOVERY_SOURCE`` trimmed, when that is
+    non-empty (signup attribution). The API base URL and the token are never carried.
+    """
+    pairs: list[tuple[str, str]] = []
+    config_path = environ.get(CONFIG_PATH_ENV)
+    if config_path:
+        pairs.append((CONFIG_PATH_ENV, config_path))
+    source = environ.get(DISCOVERY_SOURCE_ENV, "").strip()
+    if source:
+        pairs.append((DISCOVERY_SOURCE_ENV, source))
+    return tuple(pairs)
 
 
 def render_env(env: Sequence[tuple[str, str]]) -> list[str]:

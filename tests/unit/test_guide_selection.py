@@ -150,8 +150,10 @@ def test_local_default_row_preferred_among_image_candidates() -> None:
 
 def test_local_explicit_models() -> None:
     assert pick(LOCAL_ROWS, "x", requested_model="local.audio") == "local.audio"
-    # Edit-only rows are not guide models; catalog-only mirrors neither.
-    assert pick(LOCAL_ROWS, "x", requested_model="local.image-edit") is None
+    # Contract 0.1.70 §4.3 (since 0.1.34): an input-image edit model asked for by --model is
+    # a guide model of create --guide too (0.1.30 accepted image-to-3D only). Catalog-only
+    # mirrors never are.
+    assert pick(LOCAL_ROWS, "x", requested_model="local.image-edit") == "local.image-edit"
     assert pick(LOCAL_ROWS, "x", requested_model="xai.grok-imagine-image-quality") is None
 
 
@@ -167,7 +169,7 @@ def test_local_3d_ready_command_is_an_edit() -> None:
     assert out.data["next_command"] == (
         "image-skill edit --input image_... --model local.image-to-3d "
         "--max-estimated-usd-per-image 0.02 "
-        "--idempotency-key edit-guide-1780000000000-1a2b3c4d --api-base-url local --json"
+        "--idempotency-key edit-guide-1780000000000-1a2b3c4d --output . --api-base-url local --json"
     )
 
 
@@ -346,7 +348,8 @@ def test_quota_stage_on_local_simulated_rails() -> None:
     assert out.data["guide_warning"]["live_money_action"] is False
     assert out.data["guide_warning"]["spend_required"] is True
     # ...and its sentences say the rail is simulated instead of warning about real money.
-    assert out.data["guide_warning"]["warning"] == T.GW_QUOTA_SIMULATED
+    # the fixture rail's quote holds KEY, so the template variant (0.1.70 §4.10)
+    assert out.data["guide_warning"]["warning"] == T.template_variant(T.GW_QUOTA_SIMULATED)
     assert out.data["self_fund_handoff"]["warning"] == T.SF_SIMULATED
     wallet = out.data["self_fund_handoff"]["wallet_settlement"]
     assert wallet["warning"] == T.WS_WARNING_SIMULATED
@@ -354,7 +357,7 @@ def test_quota_stage_on_local_simulated_rails() -> None:
     live = build(payments=payments_envelope([X402_METHOD]), token_source="env", quota=QUOTA_BROKE)
     assert live.data["self_fund_handoff"]["live_money"] is True
     assert live.data["guide_warning"]["live_money_action"] is True
-    assert live.data["guide_warning"]["warning"] == T.GW_QUOTA_SELF_FUND
+    assert live.data["guide_warning"]["warning"] == T.template_variant(T.GW_QUOTA_SELF_FUND)
     assert live.data["self_fund_handoff"]["wallet_settlement"]["warning"] == T.WS_WARNING
 
 

@@ -1,4 +1,10 @@
-"""The guide's stage matrix (digest §2.4, §6, §9.10, §12): one case per row and failure."""
+"""The guide's stage matrix (0.1.30 digest §2.4, §6, §9.10, §12): one case per row and failure.
+
+Updated for contract 0.1.70 (digest contract-0.1.70.md): where a value differs from 0.1.30 the
+constant below cites the section that changed it. The hosted fixture's default model is
+``xai.grok-imagine-image-quality``, which 0.1.70 re-prices with its ``resolution=2k`` default
+(§4.4): 12 credits and a 0.12 guard instead of 0.1.30's 9 and 0.09.
+"""
 
 from __future__ import annotations
 
@@ -43,31 +49,37 @@ from image_skill.guide.build import (
     guide_stage,
     needs_config_probe,
 )
-from image_skill.guide.placeholders import PLACEHOLDERS
+from image_skill.guide.placeholders import PLACEHOLDERS, TABLE
 
 QUALITY = "xai.grok-imagine-image-quality"
 QP = shlex.quote(PROMPT)
 GUIDE_P = f"image-skill create --guide --prompt {QP} --json"
-SIGNUP = (
-    "image-skill signup --agent --agent-contact AGENT_OR_OPERATOR_INBOX --agent-name AGENT_NAME "
-    "--runtime RUNTIME_NAME --json"
-)
+# §1.1/§4.7: signup is anonymous (no contact). Ours: real name and runtime, no placeholder.
+SIGNUP = "image-skill signup --agent --agent-name image-skill-python-agent --runtime python --json"
+# §4.4: the re-priced guard 0.12.
 DRY = (
     f"image-skill create --dry-run --model {QUALITY} --prompt {QP} --intent explore "
-    "--max-estimated-usd-per-image 0.09 --json"
+    "--max-estimated-usd-per-image 0.12 --json"
 )
+# Ours: the live command saves the result in the working directory (--output .).
 LIVE = (
     f"image-skill create --model {QUALITY} --prompt {QP} --intent explore "
-    "--max-estimated-usd-per-image 0.09 --idempotency-key create-guide-1780000000000-1a2b3c4d "
-    "--json"
+    "--max-estimated-usd-per-image 0.12 --idempotency-key create-guide-1780000000000-1a2b3c4d "
+    "--output . --json"
 )
 QUOTE_X402 = EXPECTED_SUGGESTED_COMMANDS[2]
 QUOTE_CHECKOUT = EXPECTED_SUGGESTED_COMMANDS[5]
 MODELS_LIST = "image-skill models list --json"
 GENERIC_DRY = "image-skill create --dry-run --prompt PROMPT --json"
+# §4.13 (since 0.1.49): the default quote command has no KEY.
+DEFAULT_QUOTE = (
+    "image-skill credits quote --pack starter-500 --payment-method stripe_x402.exact.usdc --json"
+)
 
+# §4.6: emission order in 0.1.70 (``placeholders`` is ours, last).
 DATA_KEYS = [
     "schema",
+    "agent_skill",
     "ready",
     "stage",
     "checks",
@@ -77,23 +89,58 @@ DATA_KEYS = [
     "guide_warning",
     "auth_ready",
     "next_command",
+    "next_command_copy_runnable",
+    "next_command_missing_inputs",
     "next_command_effect",
     "no_spend_next_command",
     "no_spend_next_command_label",
     "no_spend_next_command_effect",
     "no_spend_evaluation",
+    "guide_recovery",
     "recommended_no_spend_command",
     "recommended_no_spend_command_label",
     "recommended_no_spend_command_effect",
     "self_fund_next_command",
     "self_fund_next_command_label",
     "self_fund_handoff",
+    "self_fund_preparation",
     "after_next",
     "auth_handoff",
     "escape_hatches",
     "mutation",
     "placeholders",
 ]
+# §9.1, rendered with our prefix.
+AGENT_SKILL = {
+    "url": "https://image-skill.com/skill.md",
+    "llms_url": "https://image-skill.com/llms.txt",
+    "cli_docs_url": "https://image-skill.com/cli.md",
+    "read_command": "curl -fsSL https://image-skill.com/skill.md",
+    "recommended_start_command": "image-skill create --guide --prompt PROMPT --json",
+    "model_discovery_command": (
+        "image-skill models list --available --operation image.generate --json"
+    ),
+    "model_inspection_command": "image-skill models show MODEL_ID --json",
+    "no_spend": True,
+    "purpose": T.AGENT_SKILL_PURPOSE,
+}
+
+
+def missing(token: str) -> dict[str, Any]:
+    """One ``next_command_missing_inputs`` entry (§0.2)."""
+    row = next(r for r in TABLE if r.token == token)
+    return {
+        "flag": row.flag,
+        "placeholder": token,
+        "value_description": PLACEHOLDERS[token],
+        "example": row.example,
+    }
+
+
+def effect_placeholder(token: str) -> dict[str, Any]:
+    row = next(r for r in TABLE if r.token == token)
+    return {"token": token, "description": row.description, "required": True}
+
 
 PAYMENTS_CHECK = {
     "checked": True,
@@ -140,7 +187,7 @@ EMPTY_PAYMENTS_CHECK = {
     "suggested_commands": [
         "image-skill credits methods --json",
         "image-skill credits packs list --json",
-        QUOTE_X402,
+        DEFAULT_QUOTE,
         EXPECTED_SUGGESTED_COMMANDS[3],
         EXPECTED_SUGGESTED_COMMANDS[4],
     ],
@@ -154,13 +201,16 @@ SELECTION_QUALITY = {
     "suggested_aspect_ratio": None,
     "reason": T.R_QUALITY,
 }
-COST_9 = {
-    "estimated_credits": 9,
-    "estimated_usd_per_image": 0.09,
-    "estimated_debit_usd_per_image": 0.09,
+# §4.4 (verified there): the xAI quality model re-priced at its 2k default.
+COST_12 = {
+    "estimated_credits": 12,
+    "estimated_usd_per_image": 0.12,
+    "estimated_debit_usd_per_image": 0.12,
     "estimated_provider_usd_per_image": 0.07,
     "credit_unit_usd": 0.01,
     "pricing_confidence": "known",
+    "pricing_source": "model_parameters",
+    "model_parameter_defaults_applied": ["resolution=2k"],
 }
 COST_NONE = {
     "estimated_credits": None,
@@ -169,6 +219,8 @@ COST_NONE = {
     "estimated_provider_usd_per_image": None,
     "credit_unit_usd": 0.01,
     "pricing_confidence": None,
+    "pricing_source": None,
+    "model_parameter_defaults_applied": [],
 }
 MUTATION = dict.fromkeys(
     ["provider_call", "hosted_create", "hosted_signup", "payment_object", "credit_debit"], False
@@ -199,15 +251,16 @@ NO_SPEND_EFFECT = {
     "planned_job": True,
     "plan_receipt": True,
     "activity_event": "job.planned",
-    "estimated_credits": 9,
-    "estimated_debit_usd_per_image": 0.09,
+    "estimated_credits": 12,
+    "estimated_debit_usd_per_image": 0.12,
     "warning": T.NS_EFFECT,
 }
 DRY_LABEL = "dry_run_plan_no_provider_call_no_credit_debit_no_media_write"
 HANDOFF_METHODS = ["IMAGE_SKILL_TOKEN", "--token-stdin", "config"]
 
 
-def effect(label: str, **changes: Any) -> dict[str, Any]:
+def effect(label: str, *tokens: str, **changes: Any) -> dict[str, Any]:
+    """A ``next_command_effect``; ``tokens`` are the placeholders of its command (§4.10)."""
     base = {
         "label": label,
         "no_spend": True,
@@ -219,6 +272,9 @@ def effect(label: str, **changes: Any) -> dict[str, Any]:
         "media_write": False,
         "estimated_credits": None,
         "estimated_debit_usd_per_image": None,
+        "copy_runnable": not tokens,
+        "requires_placeholder_substitution": bool(tokens),
+        "placeholders": [effect_placeholder(t) for t in tokens],
         "warning": None,
     }
     base.update(changes)
@@ -299,8 +355,9 @@ def checks(
             "checked": False,
             "authenticated": False,
             "remaining_credits": None,
-            "required_credits": 9,
+            "required_credits": 12,
             "daily_jobs_remaining": None,
+            "top_up": None,
             "reason": "auth_required",
         },
         "payments": payments or PAYMENTS_CHECK,
@@ -311,26 +368,31 @@ def data(stage: str, **fields: Any) -> dict[str, Any]:
     """A full expected ``data`` object: the fields common to non-ready stages, overridden."""
     base: dict[str, Any] = {
         "schema": "image-skill.create-guide.v1",
+        "agent_skill": AGENT_SKILL,
         "ready": False,
         "stage": stage,
         "checks": checks(),
         "selection": SELECTION_QUALITY,
-        "cost": COST_9,
+        "cost": COST_12,
         "blocker": None,
         "guide_warning": None,
         "auth_ready": auth_ready(False, "none", False, None),
         "next_command": None,
+        "next_command_copy_runnable": True,
+        "next_command_missing_inputs": [],
         "next_command_effect": None,
         "no_spend_next_command": None,
         "no_spend_next_command_label": None,
         "no_spend_next_command_effect": None,
         "no_spend_evaluation": INERT_EVALUATION,
+        "guide_recovery": None,
         "recommended_no_spend_command": None,
         "recommended_no_spend_command_label": None,
         "recommended_no_spend_command_effect": None,
         "self_fund_next_command": None,
         "self_fund_next_command_label": None,
         "self_fund_handoff": None,
+        "self_fund_preparation": None,
         "after_next": None,
         "auth_handoff": None,
         "escape_hatches": hatches(),
@@ -340,7 +402,50 @@ def data(stage: str, **fields: Any) -> dict[str, Any]:
     unknown = set(fields) - set(base)
     assert not unknown, unknown
     base.update(fields)
+    if base["guide_recovery"] is None:
+        base["guide_recovery"] = recovery_of(base)
     return base
+
+
+GUARD_WARNINGS = {
+    "ready_to_create": T.GR_LIVE_CREATE,
+    "quota_required": T.GR_LIVE_PAYMENT,
+}
+
+
+def recovery_of(expected: dict[str, Any]) -> dict[str, Any]:
+    """The §4.11 table applied to an expected ``data`` object."""
+    stage = expected["stage"]
+    if stage == "ready_to_create":
+        field, command = "recommended_no_spend_command", expected["recommended_no_spend_command"]
+        live = ("next_command", None)
+    elif stage == "quota_required":
+        field, command = "escape_hatches.quota", expected["escape_hatches"]["quota"]
+        live = (None, "self_fund_next_command")
+    else:
+        field, command = "next_command", expected["next_command"]
+        live = (None, None)
+    blocker = expected["blocker"]
+    inputs = [missing(t) for t in PLACEHOLDERS if f" {t} " in f" {command} "]
+    return {
+        "schema": "image-skill.guide-recovery.v1",
+        "stage": stage,
+        "precondition_code": blocker["code"] if blocker else None,
+        "precondition_message": blocker["message"] if blocker else None,
+        "no_spend_command": command,
+        "no_spend_command_field": field,
+        "no_spend_command_copy_runnable": not inputs,
+        "no_spend_command_missing_inputs": inputs,
+        "after_success_command": expected["after_next"],
+        "after_success_command_field": "after_next" if expected["after_next"] else None,
+        "live_create_command_field": live[0],
+        "live_payment_command_field": live[1],
+        "double_spend_guard": {
+            "required": stage in GUARD_WARNINGS,
+            "safe_rerun_command_field": field,
+            "warning": GUARD_WARNINGS.get(stage, T.GR_NOTHING_LIVE),
+        },
+    }
 
 
 def ph(*words: str) -> dict[str, str]:
@@ -370,11 +475,17 @@ def test_prompt_required_example_a() -> None:
     expected = data(
         "prompt_required",
         blocker={"code": "prompt_required", "message": T.B_PROMPT},
+        # §4.10: a command with placeholders gets the template variant of the warning
         guide_warning=warning(
-            "prompt_required", "rerun_guide_no_spend", "next_command", T.GW_PROMPT
+            "prompt_required",
+            "rerun_guide_no_spend",
+            "next_command",
+            T.template_variant(T.GW_PROMPT),
         ),
         next_command="image-skill create --guide --prompt PROMPT --json",
-        next_command_effect=effect("rerun_guide_with_prompt"),
+        next_command_copy_runnable=False,
+        next_command_missing_inputs=[missing("PROMPT")],
+        next_command_effect=effect("rerun_guide_with_prompt", "PROMPT"),
         escape_hatches=hatches(dry_run=GENERIC_DRY),
         placeholders=ph("PROMPT"),
     )
@@ -396,7 +507,9 @@ def test_prompt_required_wins_over_unreachable_api_and_keeps_valid_token_ready()
     # A valid token at prompt_required still reports auth as ready.
     ready = build(prompt="", token_source="config", quota=QUOTA_RICH)
     assert ready.data["stage"] == "prompt_required"
-    assert ready.data["auth_ready"] == auth_ready(True, "config", False, T.AR_READY)
+    # §4.10: next_command holds PROMPT, so the template variant of the warning.
+    ready_text = T.template_variant(T.AR_READY)
+    assert ready.data["auth_ready"] == auth_ready(True, "config", False, ready_text)
     assert ready.actor == ACTOR
 
 
@@ -458,6 +571,7 @@ def test_service_unreachable_api_down_with_env_token_surfaces_quota_message() ->
         "remaining_credits": None,
         "required_credits": None,
         "daily_jobs_remaining": None,
+        "top_up": None,
         "reason": "HOSTED_API_REQUEST_FAILED",
     }
     expected = data(
@@ -541,8 +655,9 @@ def test_service_unreachable_quota_errors(quota: Any, reason: str, message: str)
         "checked": True,
         "authenticated": False,
         "remaining_credits": None,
-        "required_credits": 9,
+        "required_credits": 12,
         "daily_jobs_remaining": None,
+        "top_up": None,
         "reason": reason,
     }
     assert out.data["blocker"] == {"code": "service_unreachable", "message": message}
@@ -563,6 +678,7 @@ def test_no_executable_model_unknown_requested_model() -> None:
         "remaining_credits": 100,
         "required_credits": None,
         "daily_jobs_remaining": 4,
+        "top_up": None,
         "reason": None,
     }
     expected = data(
@@ -660,7 +776,8 @@ def auth_required_expected(
             "rerun_guide": {"with_env": with_env(GUIDE_P), "with_stdin": with_stdin(GUIDE_P)},
             "next_command": None,
         },
-        placeholders=ph("AGENT_OR_OPERATOR_INBOX", "AGENT_NAME", "RUNTIME_NAME"),
+        # ours: the signup command runs as printed, so it holds no placeholder
+        placeholders={},
     )
 
 
@@ -670,14 +787,14 @@ def test_auth_required_example_b_writable() -> None:
     assert out.actor is None
 
 
+FALLBACK = 'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" '
+# §4.9 keeps the keys; the signup in it is the anonymous one (§1.1). Ours: filled-in name and
+# runtime (0.1.70 prints NAME / RUNTIME), so both recovery commands run as printed.
 RECOVERY = {
     "config_path_env": "IMAGE_SKILL_CONFIG_PATH",
     "suggested_config_path": "$PWD/.image-skill/config.json",
-    "suggested_command": 'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" image-skill '
-    "signup --agent --agent-contact AGENT_OR_OPERATOR_INBOX --agent-name NAME --runtime RUNTIME "
-    "--json",
-    "fallback_command": "image-skill signup --agent --agent-contact AGENT_OR_OPERATOR_INBOX "
-    "--agent-name NAME --runtime RUNTIME --json --show-token --no-save",
+    "suggested_command": FALLBACK + SIGNUP,
+    "fallback_command": SIGNUP + " --show-token --no-save",
     "fallback_auth_method": "--token-stdin",
     "docs_url": "https://image-skill.com/cli.md#local-config-and-install",
 }
@@ -687,7 +804,7 @@ def test_auth_required_variant_b_prime_config_not_writable() -> None:
     message = "EACCES: permission denied, mkdir '/home/agent/.config'"
     status = ConfigWriteStatus(CONFIG_PATH, writable=False, error_message=message)
     out = build(config_write=status)
-    signup = 'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" ' + SIGNUP
+    signup = FALLBACK + SIGNUP
     expected = auth_required_expected(
         config_write={
             "writable": False,
@@ -713,13 +830,24 @@ def test_auth_required_variant_b_prime_config_not_writable() -> None:
         },
         "recovery": RECOVERY,
     }
-    # Our difference: the rerun reads the config where signup saved it.
-    rerun = 'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" ' + GUIDE_P
+    # §4.9 (0.1.31+): every guide command carries the fallback path, so the rerun reads the
+    # config where signup saved it.
+    rerun = FALLBACK + GUIDE_P
     expected["after_next"] = rerun
     expected["auth_handoff"]["rerun_guide"] = {
         "with_env": 'IMAGE_SKILL_TOKEN="$IMAGE_SKILL_TOKEN" ' + rerun,
         "with_stdin": "printf '%s\\n' \"$IMAGE_SKILL_TOKEN\" | " + rerun + " --token-stdin",
     }
+    expected["escape_hatches"] = {k: FALLBACK + v for k, v in hatches().items()}
+    expected["agent_skill"] = {
+        k: FALLBACK + v if k.endswith("_command") and k != "read_command" else v
+        for k, v in AGENT_SKILL.items()
+    }
+    expected["guide_recovery"] = recovery_of(expected)
+    expected["checks"]["payments"] = copy.deepcopy(PAYMENTS_CHECK)
+    expected["checks"]["payments"]["suggested_commands"] = [
+        FALLBACK + c for c in EXPECTED_SUGGESTED_COMMANDS
+    ]
     assert_data(out.data, expected)
 
 
@@ -729,8 +857,9 @@ def test_auth_required_variant_b_second_invalid_token() -> None:
         "checked": True,
         "authenticated": False,
         "remaining_credits": None,
-        "required_credits": 9,
+        "required_credits": 12,
         "daily_jobs_remaining": None,
+        "top_up": None,
         "reason": "AUTH_REQUIRED",
     }
     assert_data(out.data, auth_required_expected(source="env", quota=quota))
@@ -771,8 +900,9 @@ def quota_check(remaining: Any, daily: Any = 4) -> dict[str, Any]:
         "checked": True,
         "authenticated": True,
         "remaining_credits": remaining,
-        "required_credits": 9,
+        "required_credits": 12,
         "daily_jobs_remaining": daily,
+        "top_up": None,
         "reason": None,
     }
 
@@ -815,33 +945,57 @@ def test_quota_required_example_c_x402_preferred() -> None:
             claim_state="unclaimed",
             token_status="active",
         ),
-        blocker={"code": "quota_required", "message": T.b_quota("9", "0")},
+        blocker={"code": "quota_required", "message": T.b_quota("12", "0")},
+        # the server's quote command holds KEY: template variants (§4.10)
         guide_warning=warning(
             "quota_required",
             "live_money_payment_action",
             "escape_hatches",
-            T.GW_QUOTA_SELF_FUND,
+            T.template_variant(T.GW_QUOTA_SELF_FUND),
             no_spend_safe=False,
             live_money_action=True,
             spend_required=True,
             payment_object=True,
             payment_top_up_path="browserless_agent_self_fund",
         ),
-        auth_ready=auth_ready(True, "env", True, T.AR_READY),
+        auth_ready=auth_ready(True, "env", True, T.template_variant(T.AR_READY)),
         next_command=QUOTE_X402,
+        next_command_copy_runnable=False,
+        next_command_missing_inputs=[missing("KEY")],
         next_command_effect=effect(
-            "payment_or_quota_action", no_spend=False, payment_object=True, warning=T.EF_QUOTA
+            "payment_or_quota_action",
+            "KEY",
+            no_spend=False,
+            payment_object=True,
+            warning=T.EF_QUOTA,
         ),
         self_fund_next_command=QUOTE_X402,
         self_fund_next_command_label="browserless_agent_payable_quote",
+        # §4.13: new key order, urgency trio (no top_up here), first_safe_command
         self_fund_handoff={
             "required": True,
             "preferred_method": "stripe_x402.exact.usdc",
+            "urgency": None,
+            "urgency_score": None,
+            "urgency_reasons": [],
             "live_money": True,
             "browserless": True,
             "agent_initiated": True,
             "agent_settleable": True,
             "human_handoff_required": False,
+            "first_safe_command": "image-skill credits methods --json",
+            "first_safe_command_effect": {
+                "label": "inspect_payment_methods_no_spend",
+                "no_spend": True,
+                "live_money": False,
+                "provider_call": False,
+                "hosted_create": False,
+                "payment_object": False,
+                "credit_debit": False,
+                "media_write": False,
+            },
+            "inspect_methods_command": "image-skill credits methods --json",
+            "inspect_packs_command": "image-skill credits packs list --json",
             "payment_commands": {
                 "quote": QUOTE_X402,
                 "buy": EXPECTED_SUGGESTED_COMMANDS[3],
@@ -909,7 +1063,8 @@ def test_quota_required_variant_c_prime_checkout_only() -> None:
     assert handoff["warning"] == T.SF_HANDOFF
     assert handoff["auth"]["token_source"] == "stdin"
     assert out.data["guide_warning"]["payment_top_up_path"] == "human_payment_handoff"
-    assert out.data["guide_warning"]["warning"] == T.GW_QUOTA_HUMAN
+    # the checkout quote holds KEY: template variant (§4.10)
+    assert out.data["guide_warning"]["warning"] == T.template_variant(T.GW_QUOTA_HUMAN)
 
 
 def test_quota_required_variant_c_second_payment_methods_500() -> None:
@@ -917,7 +1072,10 @@ def test_quota_required_variant_c_second_payment_methods_500() -> None:
     out = build(token_source="env", quota=QUOTA_BROKE, payments=payments)
     assert out.data["stage"] == "quota_required"
     assert out.data["checks"]["payments"] == EMPTY_PAYMENTS_CHECK
-    assert out.data["next_command"] == QUOTE_X402
+    # §4.13: the default quote has no KEY, so it runs as printed
+    assert out.data["next_command"] == DEFAULT_QUOTE
+    assert out.data["next_command_copy_runnable"] is True
+    assert out.data["next_command_missing_inputs"] == []
     assert out.data["self_fund_next_command_label"] == "payment_or_quota_action"
     handoff = out.data["self_fund_handoff"]
     assert handoff["preferred_method"] is None
@@ -925,7 +1083,7 @@ def test_quota_required_variant_c_second_payment_methods_500() -> None:
     assert handoff["agent_settleable"] is False
     assert handoff["human_handoff_required"] is False
     assert handoff["payment_commands"] == {
-        "quote": QUOTE_X402,
+        "quote": DEFAULT_QUOTE,
         "buy": EXPECTED_SUGGESTED_COMMANDS[3],
         "status": EXPECTED_SUGGESTED_COMMANDS[4],
     }
@@ -948,7 +1106,7 @@ def test_quota_required_variant_c_third_daily_jobs(daily: Any) -> None:
     out = build(token_source="env", quota=quota_envelope(100, daily_remaining=daily))
     assert out.data["stage"] == "quota_required"
     assert out.data["checks"]["quota"] == quota_check(100, daily)
-    assert out.data["blocker"] == {"code": "quota_required", "message": T.b_quota("9", "100")}
+    assert out.data["blocker"] == {"code": "quota_required", "message": T.b_quota("12", "100")}
 
 
 def test_quota_required_when_ok_quota_has_no_limits() -> None:
@@ -961,13 +1119,54 @@ def test_quota_required_when_ok_quota_has_no_limits() -> None:
 
 def test_paid_credits_count_towards_remaining() -> None:
     quota = quota_envelope(0)
-    quota["data"]["limits"]["payment_backed_remaining_credits"] = 9
+    quota["data"]["limits"]["payment_backed_remaining_credits"] = 12
     out = build(token_source="env", quota=quota)
     assert out.data["stage"] == "ready_to_create"
-    assert out.data["checks"]["quota"]["remaining_credits"] == 9
+    assert out.data["checks"]["quota"]["remaining_credits"] == 12
+    # the re-priced 12 credits (§4.4) are what the quota is compared with: 11 is too few
+    quota["data"]["limits"]["payment_backed_remaining_credits"] = 11
+    assert build(token_source="env", quota=quota).data["stage"] == "quota_required"
 
 
 # --- ready_to_create -------------------------------------------------------------------
+
+# §4.14 without a quota top_up: a quote is possible (preferred rail + quote command), not
+# recommended, and the server's quote holds KEY, so no pre-wall self_fund_next_command.
+PREPARATION = {
+    "available": True,
+    "recommended": False,
+    "recommendation_reason": None,
+    "urgency": None,
+    "urgency_score": None,
+    "urgency_reasons": [],
+    "preferred_method": "stripe_x402.exact.usdc",
+    "top_up_path": "browserless_agent_self_fund",
+    "inspect_methods_command": "image-skill credits methods --json",
+    "inspect_packs_command": "image-skill credits packs list --json",
+    "quote_command": QUOTE_X402,
+    "quote_command_copy_runnable": False,
+    "quote_command_effect": {
+        "label": "live_money_quote_no_charge",
+        "no_spend": True,
+        "live_money": True,
+        "provider_call": False,
+        "hosted_create": False,
+        "payment_object": True,
+        "credit_debit": False,
+        "media_write": False,
+        "requires_wallet_for_buy": True,
+        "max_amount_cents": 50000,
+        "warning": T.SP_QUOTE_EFFECT,
+    },
+    "after_next": None,
+    "auth": {
+        "quote_command_requires_auth": True,
+        "token_source": "env",
+        "secret_value_included": False,
+        "accepted_methods": ["IMAGE_SKILL_TOKEN", "--token-stdin", "config"],
+    },
+    "warning": T.SP_READY,
+}
 
 
 def test_ready_to_create_example_d() -> None:
@@ -1021,8 +1220,8 @@ def test_ready_to_create_example_d() -> None:
             hosted_create=True,
             credit_debit=True,
             media_write=True,
-            estimated_credits=9,
-            estimated_debit_usd_per_image=0.09,
+            estimated_credits=12,
+            estimated_debit_usd_per_image=0.12,
             warning=T.EF_READY,
         ),
         no_spend_next_command=DRY,
@@ -1041,6 +1240,7 @@ def test_ready_to_create_example_d() -> None:
             "rerun_guide": None,
             "next_command": token_next,
         },
+        self_fund_preparation=PREPARATION,
     )
     assert_data(out.data, expected)
     assert out.actor == ACTOR
@@ -1090,13 +1290,15 @@ def test_api_base_url_flag_reaches_every_rendered_command() -> None:
     )
     assert prompt.data["escape_hatches"]["dry_run"] == with_flag(GENERIC_DRY, local)
     quota = build(explicit_api_base_url=local, token_source="env", quota=QUOTA_BROKE)
-    # the payment next_command and the handoff steps reach the same server; the raw
-    # summary of server strings does not
+    # the payment next_command, the handoff steps and (since 0.1.32, §4.13) the summary's
+    # suggested commands all reach the same server
     assert quota.data["next_command"] == with_flag(QUOTE_X402, local)
     assert quota.data["self_fund_handoff"]["payment_commands"]["quote"] == with_flag(
         QUOTE_X402, local
     )
-    assert quota.data["checks"]["payments"]["suggested_commands"][2] == QUOTE_X402
+    assert quota.data["checks"]["payments"]["suggested_commands"] == [
+        with_flag(c, local) for c in EXPECTED_SUGGESTED_COMMANDS
+    ]
     # The context's own api_base_url is used when no explicit value is given.
     ctx = build(
         command_ctx=CommandContext(api_base_url="local"), token_source="env", quota=QUOTA_RICH
@@ -1128,12 +1330,14 @@ def test_ready_variant_video() -> None:
         "estimated_provider_usd_per_image": 0.2,
         "credit_unit_usd": 0.01,
         "pricing_confidence": "known",
+        "pricing_source": None,
+        "model_parameter_defaults_applied": [],
     }
     qp = shlex.quote(prompt)
     assert out.data["next_command"] == (
         f"image-skill create --model fal.ltx-video-13b-distilled --prompt {qp} --intent explore "
         "--aspect-ratio 16:9 --max-estimated-usd-per-image 0.25 "
-        "--idempotency-key create-guide-1780000000000-1a2b3c4d --json"
+        "--idempotency-key create-guide-1780000000000-1a2b3c4d --output . --json"
     )
     assert out.data["no_spend_next_command"] == (
         f"image-skill create --dry-run --model fal.ltx-video-13b-distilled --prompt {qp} "
@@ -1156,7 +1360,7 @@ def test_ready_variant_3d_uses_edit_and_edit_key() -> None:
     assert out.data["next_command"] == (
         "image-skill edit --input image_... --model fal.trellis-image-to-3d "
         "--max-estimated-usd-per-image 0.03 "
-        "--idempotency-key edit-guide-1780000000000-1a2b3c4d --json"
+        "--idempotency-key edit-guide-1780000000000-1a2b3c4d --output . --json"
     )
     assert out.data["no_spend_next_command"] == (
         "image-skill edit --dry-run --input image_... --model fal.trellis-image-to-3d "
@@ -1191,7 +1395,7 @@ def test_provider_flag_and_budget_render_into_create_commands() -> None:
     assert out.data["next_command"] == (
         f"image-skill create --provider xai --model {QUALITY} --prompt {QP} --intent final "
         "--max-estimated-usd-per-image 0.13 "
-        "--idempotency-key create-guide-1780000000000-1a2b3c4d --json"
+        "--idempotency-key create-guide-1780000000000-1a2b3c4d --output . --json"
     )
     empty_budget = build(token_source="env", quota=QUOTA_RICH, max_usd_per_image="")
     assert "--max-estimated-usd-per-image 0 " in empty_budget.data["next_command"]
@@ -1208,8 +1412,10 @@ def test_custom_prefix_and_env_reach_every_rendered_command() -> None:
     assert out.data["after_next"] == prefix + GUIDE_P.removeprefix("image-skill ")
     for command in out.data["escape_hatches"].values():
         assert command.startswith(prefix)
-    # Raw server strings stay as the server wrote them.
-    assert out.data["checks"]["payments"]["suggested_commands"] == EXPECTED_SUGGESTED_COMMANDS
+    # Since 0.1.32 (§4.13) the summary's server strings run with the prefix too.
+    assert out.data["checks"]["payments"]["suggested_commands"] == [
+        prefix + c.removeprefix("image-skill ") for c in EXPECTED_SUGGESTED_COMMANDS
+    ]
     env_ctx = CommandContext(env=(("IMAGE_SKILL_CONFIG_PATH", "/tmp/a b.json"),))
     ready = build(token_source="env", quota=QUOTA_RICH, command_ctx=env_ctx)
     assert ready.data["next_command"] == "IMAGE_SKILL_CONFIG_PATH='/tmp/a b.json' " + LIVE
@@ -1263,11 +1469,11 @@ def test_idempotency_key_is_required_and_caller_made() -> None:
     key = guide_idempotency_key(1780000000000, "1a2b3c4d")
     assert key == KEY
     out = build(token_source="env", quota=QUOTA_RICH, idempotency_key="my-own-key")
-    assert out.data["next_command"].endswith(" --idempotency-key my-own-key --json")
+    assert out.data["next_command"].endswith(" --idempotency-key my-own-key --output . --json")
     out3d = build(
         prompt="a glb of a lamp", token_source="env", quota=QUOTA_RICH, idempotency_key="k-1"
     )
-    assert out3d.data["next_command"].endswith(" --idempotency-key k-1 --json")
+    assert out3d.data["next_command"].endswith(" --idempotency-key k-1 --output . --json")
 
 
 def test_quota_required_lists_the_local_settle_step_when_the_rail_offers_it() -> None:
@@ -1339,15 +1545,25 @@ def test_self_fund_steps_run_with_our_prefix_and_reach_the_same_server() -> None
         EXPECTED_SUGGESTED_COMMANDS[4]
     )
     assert out.data["next_command"] == handoff["payment_commands"]["quote"]
-    assert out.data["checks"]["payments"]["suggested_commands"] == EXPECTED_SUGGESTED_COMMANDS
+    # §4.13 (0.1.32+): the summary is made runnable the same way
+    assert out.data["checks"]["payments"]["suggested_commands"] == [
+        ours(c) for c in EXPECTED_SUGGESTED_COMMANDS
+    ]
+    assert handoff["first_safe_command"] == ours("image-skill credits methods --json")
+    assert handoff["inspect_packs_command"] == ours("image-skill credits packs list --json")
 
 
-def test_ready_effect_says_how_to_download_the_created_file() -> None:
-    # The create reply has no download step of its own; the guide names it.
+def test_ready_effect_says_where_the_created_file_goes() -> None:
+    # Ours: next_command saves the file in the working directory (--output .); the effect
+    # says so, and how to download it again later.
     out = build(token_source="env", quota=QUOTA_RICH)
+    assert shlex.split(out.data["next_command"])[-3:] == ["--output", ".", "--json"]
     text = out.data["next_command_effect"]["warning"]
     assert "data.assets[].asset_id" in text and "assets get ASSET_ID --output PATH" in text
-    assert "append `--output PATH` to next_command" in text
+    assert "working directory" in text and "data.downloads" in text
+    # a caller may leave --output off
+    bare = build(token_source="env", quota=QUOTA_RICH, output=None)
+    assert bare.data["next_command"] == LIVE.replace(" --output .", "")
 
 
 def test_placeholders_in_lists_words_in_first_seen_order() -> None:

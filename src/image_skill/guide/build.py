@@ -1,4 +1,4 @@
-"""``create --guide``: a pure function from server snapshots to the guide's ``data``.
+"""``create --guide`` / ``edit --guide``: a pure function from server snapshots to ``data``.
 
 The caller (the CLI) does all the I/O: it sends ``GET /healthz``, ``GET /v1/models`` and
 ``GET /v1/payment-methods``, resolves the token, sends ``GET /v1/quota`` when a token
@@ -14,45 +14,50 @@ The config-write probe is two-step, because only the ``auth_required`` stage nee
     output = build_guide(inputs)
 
 :func:`build_guide` raises ``ValueError`` when the stage is ``auth_required`` and no
-``config_write`` status was supplied. No clocks or randomness inside: the idempotency key
-is supplied by the caller.
+``config_write`` status was supplied. No clocks, randomness or environment reads inside: the
+idempotency key, the signup identity and the carried environment are supplied by the caller.
 
-Deliberate differences from the npm guide (digest: /work/shared/digests/guide.md):
+Model rows may be compact (the 0.1.41+ default of ``GET /v1/models``) or full; both select
+alike (:mod:`image_skill.guide.rows`).
+
+Deliberate differences from the npm guide (digests: /work/shared/digests/guide.md for the
+0.1.30 base, contract-0.1.70.md §4-§5 for what changed since):
 
 * commands are rendered by :func:`image_skill.commands.render` with our program prefix
   (``image-skill`` or ``python -m image_skill``) instead of
   ``npm_config_update_notifier=false npx -y image-skill@latest``, and quoted with
   ``shlex.quote`` instead of JSON string quoting, so a prompt holding ``$(...)`` stays inert;
-* the payment ``next_command`` and the ``self_fund_handoff.payment_commands`` the agent
-  follows after it (server-provided ``image-skill credits ...`` strings) get their
-  ``image-skill`` word replaced by our prefix; the config-write recovery commands are
-  rendered with our prefix too (identical to the contract when the prefix is ``image-skill``);
-* with an unwritable config path, ``after_next`` (and the ``rerun_guide`` wrappers) carry
-  the same ``IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json"`` prefix as the signup
-  command, so the rerun finds the token signup saved there (the npm guide drops it, and
-  its rerun lands back at ``auth_required``);
-* an explicit ``--api-base-url`` is carried into every command we render (payment
-  ``next_command``, escape hatches, recovery), not only the guide/signup/create ones, so
+  the environment the npm prefix carries (a set ``IMAGE_SKILL_CONFIG_PATH``,
+  ``IMAGE_SKILL_DISCOVERY_SOURCE``) comes in as ``command_ctx.env`` assignments;
+* the ``auth_required`` signup command names a real agent name and runtime (no
+  ``AGENT_NAME`` / ``RUNTIME_NAME`` placeholders), so it runs as printed and
+  ``next_command_copy_runnable`` is true there; the config-write recovery commands too;
+* the ``ready_to_create`` command carries ``--output .``, so running it leaves the file in
+  the working directory (a free name; never over an existing file);
+* an explicit ``--api-base-url`` is carried into every command we render (payment commands,
+  escape hatches, recovery, ``agent_skill``), not only the guide/signup/create ones, so
   following any of them reaches the same server (see :mod:`image_skill.guide.commands`);
 * payment rails count when live money **or** explicitly simulated (see
   :mod:`image_skill.guide.payments`); when the preferred rail is simulated,
   ``self_fund_handoff.live_money`` and ``guide_warning.live_money_action`` are false;
 * model selection falls back to a model of the right modality before "first eligible row"
-  (see :mod:`image_skill.guide.selection`);
+  (see :mod:`image_skill.guide.selection`), and ``--model`` aliases resolve as 0.1.70
+  intends (its own lookup crashes, §4.1);
 * inputs that crash the npm guide (a non-array ``data.models``, ``daily_jobs: null``) are
-  handled instead: no models, and no daily-job limit respectively.
+  handled instead: no models, and no daily-job limit respectively;
+* ``data.placeholders`` (ours, last key) maps each placeholder word of the handed-out
+  commands to what to substitute.
 """
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from image_skill.commands import with_env_token, with_stdin_token
+from image_skill.guide import checks as c
 from image_skill.guide import fields as f
-from image_skill.guide import text
 from image_skill.guide.commands import GuideCommands
-from image_skill.guide.js import coalesce, display, get, truthy
+from image_skill.guide.js import get
 from image_skill.guide.payments import (
     first_payment_action,
     local_settle_command,
@@ -60,20 +65,20 @@ from image_skill.guide.payments import (
     self_fund_handoff,
     self_fund_label,
 )
-from image_skill.guide.placeholders import placeholders_in
+from image_skill.guide.placeholders import copy_runnable, missing_inputs, placeholders_in
+from image_skill.guide.recovery import agent_skill, guide_recovery
 from image_skill.guide.selection import selection_object
 from image_skill.guide.state import (
     ConfigWriteStatus,
-    Envelope,
     GuideInputs,
     GuideOutput,
-    GuideState,
     compute_state,
     guide_idempotency_key,
     guide_stage,
     needs_config_probe,
     remaining_credits,
 )
+from image_skill.guide.topup import normalize_top_up, urgency_fields
 
 __all__ = [
     "ConfigWriteStatus",
@@ -86,76 +91,45 @@ __all__ = [
 ]
 
 
-def _blocker(st: GuideState, inputs: GuideInputs, remaining: Any, credits: Any) -> Any:
-    stage = st.stage
-    if stage == f.READY_TO_CREATE:
-        return None
-    if stage == f.PROMPT_REQUIRED:
-        message: Any = text.B_PROMPT
-    elif stage == f.NO_EXECUTABLE_MODEL:
-        if inputs.model is None:
-            message = text.B_NO_MODEL
-        else:
-            message = f"{text.B_REQ_MODEL}: {inputs.model}"
-    elif stage == f.AUTH_REQUIRED:
-        message = text.B_AUTH
-    elif stage == f.QUOTA_REQUIRED:
-        message = text.b_quota(
-            "unknown" if credits is None else display(credits),
-            "unknown" if remaining is None else display(remaining),
-        )
-    else:
-        message = coalesce(get(st.quota, "error", "message"), text.B_SERVICE)
-    return {"code": stage, "message": message}
-
-
 def build_guide(inputs: GuideInputs) -> GuideOutput:
     """The guide's ``data`` (keys in contract order) and the envelope ``actor``."""
     st = compute_state(inputs)
     stage = st.stage
     if stage == f.AUTH_REQUIRED and inputs.config_write is None:
         raise ValueError("stage auth_required needs a config_write probe result")
-    cmds = GuideCommands(inputs, st)
-    pricing = cmds.pricing
+    probe = inputs.config_write if stage == f.AUTH_REQUIRED else None
+    writable = probe.writable if probe is not None else True
+    cmds = GuideCommands(inputs, st, config_fallback=not writable)
+    pricing = st.pricing
     credits, debit = pricing.estimated_credits, pricing.debit_usd
     source = inputs.token_source if inputs.token_source not in (None, "anonymous") else "none"
     assert source is not None
     quota_data = get(st.quota, "data")
     authenticated = get(quota_data, "authenticated") is True
     remaining = remaining_credits(quota_data)
-    payments = payment_summary(get(st.payments, "data"))
-
-    probe = inputs.config_write if stage == f.AUTH_REQUIRED else None
-    writable = probe.writable if probe is not None else True
-    recovery = cmds.recovery() if probe is not None and not probe.writable else None
-    config_write = None
-    if probe is not None:
-        config_write = f.config_write(
-            config_path=probe.config_path,
-            parent_path=coalesce(probe.parent_path, posixpath.dirname(probe.config_path)),
-            writable=probe.writable,
-            prepared=coalesce(probe.parent_directories_prepared, probe.writable),
-            error_message=probe.error_message,
-            recovery=recovery,
-        )
+    payments = payment_summary(get(st.payments, "data"), cmds.pay)
+    top_up = normalize_top_up(get(quota_data, "top_up"), cmds.env_pay)
+    recovery = cmds.recovery() if not writable else None
+    config_write = c.config_write(probe, recovery)
 
     if stage == f.PROMPT_REQUIRED:
         next_command = cmds.guide("PROMPT")
     elif stage == f.AUTH_REQUIRED:
-        next_command = cmds.signup(writable)
+        next_command = cmds.signup()
     elif stage == f.QUOTA_REQUIRED:
-        next_command = cmds.pay(first_payment_action(payments["suggested_commands"]))
+        next_command = first_payment_action(payments["suggested_commands"])
     elif stage == f.READY_TO_CREATE:
         next_command = cmds.media(dry_run=False)
     else:
         next_command = cmds.simple("models", "list", "--json")
+    runnable = copy_runnable(next_command)
     hatches = cmds.escape_hatches()
     after_next = None
     if stage in (f.AUTH_REQUIRED, f.QUOTA_REQUIRED):
-        after_next = cmds.guide(st.prompt, config_fallback=not writable)
-    effect = f.next_command_effect(stage, credits, debit)
+        after_next = cmds.guide(st.prompt)
+    effect = f.next_command_effect(stage, credits, debit, next_command)
     summary = payments["preferred_method_summary"]
-    top_up = get(summary, "top_up_path")
+    top_up_path = get(summary, "top_up_path")
 
     ready = stage == f.READY_TO_CREATE
     no_spend = hatches["dry_run"] if ready else None
@@ -185,6 +159,7 @@ def build_guide(inputs: GuideInputs) -> GuideOutput:
             token_source=source, signup=None, rerun_guide=None, next_command=token_next
         )
     self_fund = None
+    self_fund_command = self_fund_command_label = preparation = None
     if stage == f.QUOTA_REQUIRED:
         assert token_next is not None
         self_fund = self_fund_handoff(
@@ -196,74 +171,76 @@ def build_guide(inputs: GuideInputs) -> GuideOutput:
                 get(st.payments, "data"), payments["preferred_method"]
             ),
             render=cmds.pay,
+            urgency=urgency_fields(top_up) if top_up is not None else None,
+        )
+        self_fund_command, self_fund_command_label = next_command, self_fund_label(payments)
+    elif ready:
+        preparation, self_fund_command, self_fund_command_label = c.ready_self_fund(
+            payments, top_up, source
         )
 
-    quota_env = st.quota
+    blocker = c.blocker(st, inputs, remaining, credits)
     data: dict[str, Any] = {
-        "schema": f.SCHEMA,
+        "schema": f.EDIT_SCHEMA if inputs.edit_guide else f.SCHEMA,
+        "agent_skill": agent_skill(lambda words: cmds.simple(*words)),
         "ready": ready,
         "stage": stage,
-        "checks": {
-            "hosted_api": {
-                "reachable": st.health.get("ok"),
-                "status": get(st.health, "data", "status"),
-                "api_base_url": inputs.api_base_url,
-                "error_code": get(st.health, "error", "code"),
-            },
-            "auth": {
-                "source": source,
-                "authenticated": authenticated,
-                "claim_state": get(quota_data, "claim_state"),
-                "token_status": get(quota_data, "token_status"),
-                "saved_config_path": inputs.saved_config_path,
-                "config_write": config_write,
-            },
-            "models": {
-                "reachable": st.models.get("ok"),
-                "executable_count": coalesce(get(st.models, "data", "summary", "executable"), 0),
-                "cataloged_not_wired_count": coalesce(
-                    get(st.models, "data", "summary", "cataloged_not_wired"), 0
-                ),
-                "error_code": get(st.models, "error", "code"),
-            },
-            "quota": {
-                "checked": quota_env is not None,
-                "authenticated": authenticated,
-                "remaining_credits": remaining,
-                "required_credits": credits,
-                "daily_jobs_remaining": get(quota_data, "daily_jobs", "remaining"),
-                "reason": _quota_reason(quota_env),
-            },
-            "payments": payments,
-        },
+        "checks": c.checks(
+            st,
+            inputs,
+            source=source,
+            authenticated=authenticated,
+            remaining=remaining,
+            config_write=config_write,
+            top_up=top_up,
+            payments=payments,
+        ),
         "selection": selection_object(
-            st.model, requested=inputs.model is not None, prompt=st.prompt, intent=st.intent
+            st.model,
+            requested=inputs.model is not None,
+            prompt=st.prompt,
+            intent=st.intent,
+            edit_guide=inputs.edit_guide,
         ),
         "cost": pricing.cost(),
-        "blocker": _blocker(st, inputs, remaining, credits),
+        "blocker": blocker,
         "guide_warning": f.guide_warning(
-            stage, effect, top_up, simulated_rail=get(summary, "live_money") is False
+            stage,
+            effect,
+            top_up_path,
+            simulated_rail=get(summary, "live_money") is False,
+            copy_runnable=runnable,
         ),
         "auth_ready": f.auth_ready(
             stage,
             authenticated=authenticated,
             source=source,
             saved_config_path=inputs.saved_config_path,
+            copy_runnable=runnable,
         ),
         "next_command": next_command,
+        "next_command_copy_runnable": runnable,
+        "next_command_missing_inputs": missing_inputs(next_command),
         "next_command_effect": effect,
         "no_spend_next_command": no_spend,
         "no_spend_next_command_label": no_spend_label,
         "no_spend_next_command_effect": no_spend_effect,
         "no_spend_evaluation": f.no_spend_evaluation(no_spend, no_spend_label, no_spend_effect),
+        "guide_recovery": guide_recovery(
+            stage,
+            blocker=blocker,
+            next_command=next_command,
+            recommended_no_spend_command=no_spend,
+            quota_hatch=hatches["quota"],
+            after_next=after_next,
+        ),
         "recommended_no_spend_command": no_spend,
         "recommended_no_spend_command_label": no_spend_label,
         "recommended_no_spend_command_effect": dict(no_spend_effect) if no_spend_effect else None,
-        "self_fund_next_command": next_command if stage == f.QUOTA_REQUIRED else None,
-        "self_fund_next_command_label": self_fund_label(payments)
-        if stage == f.QUOTA_REQUIRED
-        else None,
+        "self_fund_next_command": self_fund_command,
+        "self_fund_next_command_label": self_fund_command_label,
         "self_fund_handoff": self_fund,
+        "self_fund_preparation": preparation,
         "after_next": after_next,
         "auth_handoff": auth_handoff,
         "escape_hatches": hatches,
@@ -278,13 +255,5 @@ def build_guide(inputs: GuideInputs) -> GuideOutput:
             *(payment_steps.values() if isinstance(payment_steps, dict) else ()),
         ]
     )
-    actor = get(quota_env, "actor")
+    actor = get(st.quota, "actor")
     return GuideOutput(data=data, actor=actor, stage=stage)
-
-
-def _quota_reason(quota: Envelope | None) -> Any:
-    if quota is None:
-        return "auth_required"
-    if truthy(quota.get("ok")):
-        return None
-    return coalesce(get(quota, "error", "code"), "quota_unavailable")

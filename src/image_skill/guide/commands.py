@@ -1,15 +1,24 @@
-"""The command templates of ``create --guide`` (digest §8.3), rendered with our prefix.
+"""The command templates of the guide (0.1.70 §4.7-§4.9, §4.16), rendered with our prefix.
 
 Every command goes through :func:`image_skill.commands.render` (shlex quoting, our program
-prefix, ``--api-base-url`` only when the user passed that flag).
+prefix, ``--api-base-url`` only when the user passed that flag, and the environment
+assignments of ``command_ctx.env``: a non-default ``IMAGE_SKILL_CONFIG_PATH`` and
+``IMAGE_SKILL_DISCOVERY_SOURCE``, carried the way 0.1.70 carries them in its prefix).
 
-Deliberate difference from the npm guide: an explicit ``--api-base-url`` is carried into
-*every* command we render, including the inspection escape hatches, the generic dry run, the
-config-write recovery commands and the payment ``next_command`` at ``quota_required``. The
-npm guide drops it there (digest §8.4), so an agent following those commands would talk to
-the default hosted API instead of the server it was guided against. The quota-stage steps
-the agent follows (``self_fund_handoff.payment_commands``) go through :meth:`GuideCommands.pay`
-too; only the raw summary ``checks.payments.suggested_commands`` stays verbatim.
+Replayed guide commands keep what the user asked for: the prompt, the edit guide's
+``--input``, ``--model`` as typed, ``--provider``, ``--intent`` (only when given),
+``--max-estimated-usd-per-image`` and the user's ``--model-parameters-json``.
+
+Deliberate differences from the npm guide:
+
+* an explicit ``--api-base-url`` is carried into *every* command we render, including the
+  inspection escape hatches, the generic dry run, the config-write recovery commands and the
+  payment commands; the npm guide drops it there, so following them would reach the default
+  hosted API instead of the server the guide was run against;
+* the signup command names a real agent name and runtime instead of the ``AGENT_NAME`` /
+  ``RUNTIME_NAME`` placeholders, so it runs as printed (signup is anonymous since 0.1.38);
+* the ready-stage create/edit command carries ``--output .``: the result is saved in the
+  working directory under a free file name, never over an existing file.
 """
 
 from __future__ import annotations
@@ -17,7 +26,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from image_skill._constants import SIGNUP_SUGGESTED_ARGS
 from image_skill.commands import (
     CONFIG_PATH_ENV,
     SUGGESTED_CONFIG_PATH,
@@ -25,80 +33,157 @@ from image_skill.commands import (
     render,
 )
 from image_skill.guide import fields as f
-from image_skill.guide.js import coalesce, display, format_usd
-from image_skill.guide.selection import needs_input_image, pricing_of, suggested_aspect_ratio
-from image_skill.guide.state import GuideInputs, GuideState
+from image_skill.guide.js import coalesce, display, format_usd, js_stringify, js_trim
+from image_skill.guide.rows import needs_input, promptless
+from image_skill.guide.selection import suggested_aspect_ratio
+from image_skill.guide.state import DEFAULT_INTENT, GuideInputs, GuideState
 
 CREATE_KEY_PREFIX = "create-guide-"
 EDIT_KEY_PREFIX = "edit-guide-"
+INPUT_PLACEHOLDER = "image_..."
+
+
+def with_config_fallback(env: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """``env`` with ``IMAGE_SKILL_CONFIG_PATH`` set to ``$PWD/.image-skill/config.json``
+    (in place when it is already there, else first)."""
+    pair = (CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH)
+    if any(name == CONFIG_PATH_ENV for name, _ in env):
+        return tuple(pair if name == CONFIG_PATH_ENV else (name, v) for name, v in env)
+    return (pair, *env)
 
 
 class GuideCommands:
-    """Renders the guide's command templates (digest §8.3) with our prefix."""
+    """Renders the guide's command templates with our prefix.
 
-    def __init__(self, inputs: GuideInputs, st: GuideState) -> None:
+    ``config_fallback``: the config path cannot be written (``auth_required`` only), so every
+    command carries ``IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json"`` (§4.9).
+    """
+
+    def __init__(self, inputs: GuideInputs, st: GuideState, *, config_fallback: bool = False):
         api = coalesce(inputs.explicit_api_base_url, inputs.command_ctx.api_base_url)
-        self.ctx = replace(inputs.command_ctx, api_base_url=api)
+        #: the environment-only context (``checks.quota.top_up`` never gets the fallback)
+        self.env_ctx = replace(inputs.command_ctx, api_base_url=api)
+        env = self.env_ctx.env
+        self.ctx = replace(self.env_ctx, env=with_config_fallback(env) if config_fallback else env)
         self.inputs = inputs
         self.st = st
-        self.pricing = pricing_of(st.model)
+        self.pricing = st.pricing
+        self.op = "edit" if inputs.edit_guide else "create"
 
-    def guide(self, prompt: str, *, config_fallback: bool = False) -> str:
-        env = [(CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH)] if config_fallback else []
-        return render(["create", "--guide", "--prompt", prompt, "--json"], self.ctx, env=env)
+    # -- the user's own flags -----------------------------------------------------------------
+    def _input(self) -> str | None:
+        raw = self.inputs.input_reference
+        if not self.inputs.edit_guide or raw is None:
+            return None
+        text = js_trim(raw)
+        return text or None
 
-    def signup(self, writable: bool) -> str:
-        args = ["signup", "--agent", "--agent-contact", "AGENT_OR_OPERATOR_INBOX"]
-        args += ["--agent-name", "AGENT_NAME", "--runtime", "RUNTIME_NAME", "--json"]
-        env = [] if writable else [(CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH)]
-        return render(args, self.ctx, env=env)
+    def _parameters_json(self) -> list[str]:
+        params = self.inputs.model_parameters
+        return [] if params is None else ["--model-parameters-json", js_stringify(params)]
+
+    def _budget(self) -> str:
+        return format_usd(self.pricing.budget_guard(self.st.max_usd))
+
+    # -- templates ------------------------------------------------------------------------------
+    def guide(self, prompt: str) -> str:
+        """GUIDE(p): the guide again, with every flag the user gave."""
+        args = [self.op, "--guide", "--prompt", prompt]
+        source = self._input()
+        if source is not None:
+            args += ["--input", source]
+        for flag, value in (
+            ("--model", self.inputs.model),
+            ("--provider", self.inputs.provider),
+            ("--intent", self.inputs.intent),
+        ):
+            if value:
+                args += [flag, value]
+        if self.st.max_usd is not None:
+            args += ["--max-estimated-usd-per-image", format_usd(self.st.max_usd)]
+        args += self._parameters_json()
+        return render([*args, "--json"], self.ctx)
+
+    def _signup_args(self) -> list[str]:
+        return [
+            "signup",
+            "--agent",
+            "--agent-name",
+            self.inputs.agent_name,
+            "--runtime",
+            self.inputs.runtime,
+        ]
+
+    def signup(self) -> str:
+        """SIGNUP with real values: an anonymous signup that runs as printed."""
+        return render([*self._signup_args(), "--json"], self.ctx)
 
     def recovery(self) -> dict[str, Any]:
-        env = [(CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH)]
-        suggested = render(list(SIGNUP_SUGGESTED_ARGS), self.ctx, env=env)
-        fallback = render([*SIGNUP_SUGGESTED_ARGS, "--show-token", "--no-save"], self.ctx)
-        return f.config_write_recovery(suggested, fallback)
+        """The config-write recovery (§4.9), with the same filled-in signup."""
+        fallback_ctx = replace(self.env_ctx, env=with_config_fallback(self.env_ctx.env))
+        suggested = render([*self._signup_args(), "--json"], fallback_ctx)
+        no_save_args = [*self._signup_args(), "--json", "--show-token", "--no-save"]
+        no_save = render(no_save_args, self.env_ctx)
+        return f.config_write_recovery(suggested, no_save)
 
     def pay(self, server_command: str) -> str:
-        """A server-provided ``image-skill credits ...`` command, run with our prefix.
+        """A server-provided ``image-skill ...`` command, made runnable here.
 
-        The server's text is kept verbatim; the explicit ``--api-base-url`` goes before a
-        trailing ``--json`` (or at the end), unless the server already names one (the local
-        backend aims its commands at itself): a second flag is never added.
+        The server's text is kept verbatim; its program word becomes our prefix and the
+        explicit ``--api-base-url`` goes before a trailing ``--json`` unless the text already
+        names one. Apply it once per server string (the guide does).
         """
         return localize(server_command, self.ctx)
+
+    def env_pay(self, server_command: str) -> str:
+        """:meth:`pay` with the environment-only context (``checks.quota.top_up``)."""
+        return localize(server_command, self.env_ctx)
 
     def simple(self, *args: str) -> str:
         return render(list(args), self.ctx)
 
     def media(self, *, dry_run: bool) -> str:
+        """CREATE or EDITIMG for the selected model; the live form gets the key and --output."""
         model = self.st.model
         assert model is not None
         model_id = word(model.get("id"))
-        usd = format_usd(self.pricing.budget_guard(self.st.max_usd))
         key = None if dry_run else self.inputs.idempotency_key
-        if needs_input_image(model):
-            args = ["edit", *(["--dry-run"] if dry_run else []), "--input", "image_..."]
-            args += ["--model", model_id, "--max-estimated-usd-per-image", usd]
+        output = None if dry_run else self.inputs.output
+        if needs_input(model):
+            args = ["edit", *(["--dry-run"] if dry_run else [])]
+            args += ["--input", self._input() or INPUT_PLACEHOLDER, "--model", model_id]
+            if not promptless(model) and self.st.prompt:
+                args += ["--prompt", self.st.prompt]
+            args += ["--max-estimated-usd-per-image", self._budget(), *self._parameters_json()]
             if key is not None:
                 args += ["--idempotency-key", edit_key(key)]
         else:
             args = ["create", *(["--dry-run"] if dry_run else [])]
-            if self.inputs.provider is not None:
+            if self.inputs.provider:
                 args += ["--provider", self.inputs.provider]
             args += ["--model", model_id, "--prompt", self.st.prompt]
-            args += ["--intent", self.st.intent]
+            args += ["--intent", self.st.intent or DEFAULT_INTENT]
             ratio = suggested_aspect_ratio(model)
             if ratio is not None:
                 args += ["--aspect-ratio", word(ratio)]
-            args += ["--max-estimated-usd-per-image", usd]
+            args += ["--max-estimated-usd-per-image", self._budget(), *self._parameters_json()]
             if key is not None:
                 args += ["--idempotency-key", key]
+        if output is not None:
+            args += ["--output", output]
+        return render([*args, "--json"], self.ctx)
+
+    def generic_dry_run(self) -> str:
+        if self.inputs.edit_guide:
+            args = ["edit", "--dry-run", "--input", INPUT_PLACEHOLDER, "--prompt", "PROMPT"]
+        else:
+            args = ["create", "--dry-run", "--prompt", "PROMPT"]
         return render([*args, "--json"], self.ctx)
 
     def dry_run_hatch(self) -> str:
-        if self.st.model is None or self.st.prompt == "":
-            return self.simple("create", "--dry-run", "--prompt", "PROMPT", "--json")
+        model = self.st.model
+        if model is None or (self.st.prompt == "" and not promptless(model)):
+            return self.generic_dry_run()
         return self.media(dry_run=True)
 
     def escape_hatches(self) -> dict[str, str]:

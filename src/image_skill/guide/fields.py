@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from image_skill.guide import text
+from image_skill.guide.placeholders import copy_runnable, effect_placeholders
 
 PROMPT_REQUIRED = "prompt_required"
 SERVICE_UNREACHABLE = "service_unreachable"
@@ -26,6 +27,7 @@ STAGES = (
 )
 
 SCHEMA = "image-skill.create-guide.v1"
+EDIT_SCHEMA = "image-skill.edit-guide.v1"
 DRY_RUN_LABEL = "dry_run_plan_no_provider_call_no_credit_debit_no_media_write"
 AUTH_READY_METHODS = ("config", "IMAGE_SKILL_TOKEN", "--token-stdin")
 HANDOFF_METHODS = ("IMAGE_SKILL_TOKEN", "--token-stdin", "config")
@@ -40,7 +42,11 @@ MUTATION = {
 CONFIG_DOCS_URL = "https://image-skill.com/cli.md#local-config-and-install"
 
 
-def next_command_effect(stage: str, estimated_credits: Any, debit_usd: Any) -> dict[str, Any]:
+def next_command_effect(
+    stage: str, estimated_credits: Any, debit_usd: Any, command: str | None = None
+) -> dict[str, Any]:
+    """``next_command_effect``; ``command`` is the next command (its placeholders, §4.10)."""
+    runnable = copy_runnable(command)
     effect: dict[str, Any] = {
         "label": "read_only_or_no_media_setup",
         "no_spend": True,
@@ -52,6 +58,9 @@ def next_command_effect(stage: str, estimated_credits: Any, debit_usd: Any) -> d
         "media_write": False,
         "estimated_credits": None,
         "estimated_debit_usd_per_image": None,
+        "copy_runnable": runnable,
+        "requires_placeholder_substitution": not runnable,
+        "placeholders": effect_placeholders(command),
         "warning": None,
     }
     if stage == PROMPT_REQUIRED:
@@ -122,12 +131,22 @@ _QUOTA_WARNINGS = {
 }
 
 
+_TEMPLATE_STAGES = (PROMPT_REQUIRED, AUTH_REQUIRED, QUOTA_REQUIRED)
+
+
 def guide_warning(
-    stage: str, effect: dict[str, Any], top_up_path: Any, *, simulated_rail: bool = False
+    stage: str,
+    effect: dict[str, Any],
+    top_up_path: Any,
+    *,
+    simulated_rail: bool = False,
+    copy_runnable: bool = True,
 ) -> dict[str, Any]:
     """``guide_warning`` (digest §9.3). ``simulated_rail``: the preferred payment rail says
     ``live_money: false`` (the local backend's simulated rails), so the quota-stage payment
-    action is not a live-money action (the npm guide only ever sees live rails)."""
+    action is not a live-money action (the npm guide only ever sees live rails).
+    ``copy_runnable``: whether next_command runs as printed; when it does not, the prompt,
+    auth and quota stages say to fill the missing inputs first (§4.10)."""
     safety, field, warning = _SAFETY[stage]
     no_spend_safe = bool(effect["no_spend"]) and not any(
         effect[key] for key in ("provider_call", "payment_object", "credit_debit", "media_write")
@@ -146,6 +165,8 @@ def guide_warning(
     elif stage == READY_TO_CREATE:
         no_spend_safe = False
         spend_required = True
+    if not copy_runnable and stage in _TEMPLATE_STAGES:
+        warning = text.template_variant(warning)
     return {
         "stage": stage,
         "no_spend_safe": no_spend_safe,
@@ -163,7 +184,12 @@ def guide_warning(
 
 
 def auth_ready(
-    stage: str, *, authenticated: bool, source: str, saved_config_path: str
+    stage: str,
+    *,
+    authenticated: bool,
+    source: str,
+    saved_config_path: str,
+    copy_runnable: bool = True,
 ) -> dict[str, Any]:
     requires_auth = stage in (QUOTA_REQUIRED, READY_TO_CREATE)
     if authenticated:
@@ -172,6 +198,8 @@ def auth_ready(
         warning = text.AR_NOT_READY
     else:
         warning = None
+    if warning is not None and not copy_runnable and stage in _TEMPLATE_STAGES:
+        warning = text.template_variant(warning)
     return {
         "ready": authenticated,
         "authenticated": authenticated,

@@ -172,3 +172,36 @@ def js_lt(left: object, right: object) -> bool:
     """``left < right`` for numbers and numeric coercions."""
     a, b = to_number(left), to_number(right)
     return not (math.isnan(a) or math.isnan(b)) and a < b
+
+
+_MAX_SAFE_INTEGER = 2**53
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def js_stringify(value: object) -> str:
+    """``JSON.stringify(value)`` (compact, key order kept) for values ``json.loads`` returns.
+
+    Numbers follow JS formatting (``1.0`` is ``1``, ``1e-7`` stays ``1e-7``); a non-finite
+    number becomes ``null`` as in JS.
+    """
+    import json
+
+    if value is None or value is True or value is False:
+        return json.dumps(value)
+    if isinstance(value, int) and abs(value) <= _MAX_SAFE_INTEGER:
+        return str(value)
+    if isinstance(value, int | float):
+        number = float(value)
+        return number_to_string(number) if math.isfinite(number) else "null"
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub(_escape, json.dumps(value, ensure_ascii=False))
+    if isinstance(value, dict):
+        items = (f"{js_stringify(str(k))}:{js_stringify(v)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(js_stringify(v) for v in value) + "]"
+    raise TypeError(f"not a JSON value: {type(value).__name__}")

@@ -4,11 +4,13 @@ Deliberate difference from the npm guide: a payment method is usable when it is 
 **or** explicitly simulated (``simulated: true``). The npm guide drops every rail that is not
 live money; our offline local backend reports its rails honestly as ``live_money: false,
 simulated: true``, and those rails must still be offered so an agent can rehearse the
-top-up flow. Server-provided command strings are kept verbatim in ``checks.payments``
-(they start with ``image-skill``); ``next_command`` and the handoff's ``payment_commands``
-swap that word for our program prefix (see :func:`self_fund_handoff`). When the
-preferred rail offers a ``recovery.local_settle_command`` (the local backend's simulated
-settlement), the quota-stage handoff lists it as ``payment_commands.local_settle``.
+top-up flow. Server-provided command strings (they start with ``image-skill``) are made
+runnable here by the caller's ``render`` before they are listed in
+``checks.payments.suggested_commands`` (0.1.32+; de-duplicated on the server's text first),
+so ``next_command``, ``self_fund_handoff.payment_commands`` and the wallet status command
+use them as they are. When the preferred rail offers a ``recovery.local_settle_command``
+(the local backend's simulated settlement), the quota-stage handoff lists it as
+``payment_commands.local_settle``.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from image_skill.guide.js import WS_CLASS, get, is_number, truthy
 
 DEFAULT_METHODS_COMMAND = "image-skill credits methods --json"
 DEFAULT_PACKS_COMMAND = "image-skill credits packs list --json"
+#: Since 0.1.49 without ``--idempotency-key KEY``: ``credits quote`` generates one.
 DEFAULT_QUOTE_COMMAND = (
-    "image-skill credits quote --pack starter-500 --payment-method stripe_x402.exact.usdc "
-    "--idempotency-key KEY --json"
+    "image-skill credits quote --pack starter-500 --payment-method stripe_x402.exact.usdc --json"
 )
 DEFAULT_PURCHASE_COMMAND = (
     "image-skill credits buy --provider stripe_x402 --quote-id QUOTE_ID "
@@ -40,6 +42,26 @@ _KIND_PATTERNS = {
     kind: re.compile(r"\bcredits" + WS_CLASS + "+" + kind + r"\b", re.ASCII)
     for kind in ("quote", "buy", "status", "methods")
 }
+_KIND_PATTERNS["packs"] = re.compile(
+    r"\bcredits" + WS_CLASS + "+packs" + WS_CLASS + r"+list\b", re.ASCII
+)
+FIRST_SAFE_EFFECT = {
+    "label": "inspect_payment_methods_no_spend",
+    "no_spend": True,
+    "live_money": False,
+    "provider_call": False,
+    "hosted_create": False,
+    "payment_object": False,
+    "credit_debit": False,
+    "media_write": False,
+}
+Render = Callable[[str], str]
+
+
+def _verbatim(command: str) -> str:
+    return command
+
+
 _RECOVERY_KEYS = ("quote_command", "purchase_command", "status_command")
 
 
@@ -107,8 +129,11 @@ def _method_summary(method: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def payment_summary(data: Any) -> dict[str, Any]:
-    """``checks.payments`` from ``/v1/payment-methods`` data (read even when ``ok`` is false)."""
+def payment_summary(data: Any, render: Render = _verbatim) -> dict[str, Any]:
+    """``checks.payments`` from ``/v1/payment-methods`` data (read even when ``ok`` is false).
+
+    ``render`` makes each suggested server command runnable here (identity by default).
+    """
     raw_methods = get(data, "methods")
     rows = [m for m in raw_methods if isinstance(m, dict)] if isinstance(raw_methods, list) else []
     methods = [m for m in rows if usable(m)]
@@ -147,7 +172,7 @@ def payment_summary(data: Any) -> dict[str, Any]:
         "preferred_method": preferred.get("method_id") if preferred is not None else None,
         "preferred_method_summary": _method_summary(preferred) if preferred is not None else None,
         "buyer_modes": buyer_modes,
-        "suggested_commands": _suggested_commands(preferred, available),
+        "suggested_commands": [render(c) for c in _suggested_commands(preferred, available)],
     }
 
 
@@ -214,20 +239,17 @@ def self_fund_handoff(
     token_source: str,
     auth_next_command: dict[str, Any],
     local_settle_command: str | None = None,
-    render: Callable[[str], str] | None = None,
+    render: Render = _verbatim,
+    urgency: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The quota-stage handoff (digest §9.8).
+    """The quota-stage handoff (0.1.30 digest §9.8, 0.1.70 §4.13).
 
-    Our addition: ``payment_commands.local_settle`` (only when the server's preferred
-    method offers ``recovery.local_settle_command``, as the offline local backend's
-    simulated rails do) is the step that stands in for the real payment there.
-
-    ``render`` turns a server ``image-skill credits ...`` string into the command the agent
-    runs (our program prefix, an explicit ``--api-base-url``). It is applied to
-    ``payment_commands`` and ``wallet_settlement.status_command_after_payment``, the steps
-    the agent follows after ``next_command``; the npm guide relays them raw, so with a
-    non-default base URL they would reach the wrong server, and with our prefix not on
-    ``PATH`` they would not run at all. ``checks.payments.suggested_commands`` stays raw.
+    The commands come from ``payments["suggested_commands"]``, already runnable (see
+    :func:`payment_summary`). Our addition: ``payment_commands.local_settle`` (only when the
+    server's preferred method offers ``recovery.local_settle_command``, as the offline local
+    backend's simulated rails do) is the step that stands in for the real payment there;
+    ``render`` makes that server string runnable. ``urgency`` is the urgency trio of the
+    normalized quota ``top_up`` (all null/empty without one).
     """
     pm = payments["preferred_method"]
     simulated = get(payments["preferred_method_summary"], "live_money") is False
@@ -242,12 +264,9 @@ def self_fund_handoff(
         "status": command_by_kind(commands, "status"),
     }
     if local_settle_command is not None:
-        payment_commands["local_settle"] = local_settle_command
-    if render is not None:
-        payment_commands = {
-            kind: None if command is None else render(command)
-            for kind, command in payment_commands.items()
-        }
+        payment_commands["local_settle"] = render(local_settle_command)
+    inspect_methods = command_by_kind(commands, "methods")
+    trio = urgency or {"urgency": None, "urgency_score": None, "urgency_reasons": []}
     browserless = member("browserless_methods")
     agent_settleable = member("agent_settleable_methods")
     wallet = None
@@ -256,6 +275,9 @@ def self_fund_handoff(
     return {
         "required": True,
         "preferred_method": pm,
+        "urgency": trio["urgency"],
+        "urgency_score": trio["urgency_score"],
+        "urgency_reasons": list(trio["urgency_reasons"]),
         # a simulated rail is listed with the live ones but moves no money: say so
         "live_money": member("live_money_methods")
         and get(payments["preferred_method_summary"], "live_money") is True,
@@ -263,6 +285,10 @@ def self_fund_handoff(
         "agent_initiated": member("agent_initiated_methods"),
         "agent_settleable": agent_settleable,
         "human_handoff_required": member("human_handoff_methods"),
+        "first_safe_command": inspect_methods,
+        "first_safe_command_effect": dict(FIRST_SAFE_EFFECT),
+        "inspect_methods_command": inspect_methods,
+        "inspect_packs_command": command_by_kind(commands, "packs"),
         "payment_commands": payment_commands,
         "wallet_settlement": wallet,
         "after_next": after_next,

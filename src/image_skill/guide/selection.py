@@ -1,8 +1,12 @@
-"""Model selection and pricing for ``create --guide`` (digest §3-§4).
+"""Model selection for ``create --guide`` and ``edit --guide`` (0.1.30 digest §4, 0.1.70 §4.3).
 
-Follows the npm guide's rules: an explicit ``--model`` must be a guide-usable row; otherwise
+Follows the npm guide's rules: an explicit ``--model`` is looked up (ids, ``default``,
+aliases, fuzzy; :mod:`image_skill.guide.lookup`) and must be a guide-usable row; otherwise
 3D wording routes to an executable image-to-3D model, audio/video wording to a model of that
-modality, then the intent's preferred hosted ids are tried in order.
+modality, then the intent's preferred hosted ids are tried in order. ``create --guide`` may
+propose create models and input-image edit models (the latter only when asked for by
+``--model`` or by 3D wording); ``edit --guide`` proposes input-image edit models only. Rows
+are read through :mod:`image_skill.guide.rows`, so compact and full rows select alike.
 
 Deliberate difference: where the npm guide then takes the first eligible row whatever its
 modality, we first look for a row of the modality the prompt asks for (image for a plain
@@ -15,13 +19,42 @@ makes each kind of prompt land on the matching local model.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from image_skill.guide import text
-from image_skill.guide.js import WS_CLASS, coalesce, get, is_number, js_le, js_trim
+from image_skill.guide.js import WS_CLASS, coalesce, get, js_le, js_trim
+from image_skill.guide.lookup import resolve_lookup
+from image_skill.guide.pricing import Pricing, pricing_of
+from image_skill.guide.rows import (
+    aspect_ratio_values,
+    credit_pricing,
+    exec_create,
+    exec_input_edit,
+    execution_status,
+    needs_input,
+    row_provider_usd,
+)
 
 Model = dict[str, Any]
+__all__ = [  # Pricing and pricing_of moved to image_skill.guide.pricing; still importable here
+    "Pricing",
+    "budget_usd",
+    "exec_create",
+    "exec_img_to_3d",
+    "exec_input_edit",
+    "guide_model",
+    "implies_3d",
+    "implies_audio",
+    "implies_video",
+    "intent_class",
+    "needs_input_image",
+    "pricing_of",
+    "select_model",
+    "selection_object",
+    "selection_reason",
+    "suggested_aspect_ratio",
+    "within_budget",
+]
 
 _S = WS_CLASS
 R3D = re.compile(
@@ -102,48 +135,26 @@ def intent_class(intent: str) -> str:
     return GENERAL
 
 
-def _supports(model: Model, capability: str) -> bool:
-    supports = model.get("supports")
-    return isinstance(supports, list) and capability in supports
+def exec_img_to_3d(model: Model) -> bool:
+    """An executable image-to-3D model (the 3D branch of the selection)."""
+    return model.get("modality") == "3d" and exec_input_edit(model)
 
 
-def _available_executable(model: Model) -> bool:
-    return (
-        model.get("status") == "available"
-        and get(model, "execution", "model_execution_status") == "executable"
-    )
-
-
-def exec_create(model: Model) -> bool:
-    return _available_executable(model) and _supports(model, "create")
+def guide_model(model: Model, *, edit_guide: bool = False) -> bool:
+    """A row the guide may propose: input-image edits always, create models for create."""
+    return exec_input_edit(model) or (not edit_guide and exec_create(model))
 
 
 def needs_input_image(model: Model | None) -> bool:
-    return (
-        model is not None
-        and model.get("modality") == "3d"
-        and get(model, "media", "input", "images", "required") is True
-    )
-
-
-def exec_img_to_3d(model: Model) -> bool:
-    return (
-        _available_executable(model)
-        and model.get("modality") == "3d"
-        and _supports(model, "variation")
-        and needs_input_image(model)
-    )
-
-
-def guide_model(model: Model) -> bool:
-    return exec_create(model) or exec_img_to_3d(model)
+    """Alias of :func:`image_skill.guide.rows.needs_input` (name kept from 0.1.30)."""
+    return needs_input(model)
 
 
 def budget_usd(model: Model) -> Any:
-    pricing = get(model, "economics", "credit_pricing")
+    pricing = credit_pricing(model)
     return coalesce(
         get(pricing, "estimated_revenue_usd"),
-        get(model, "economics", "estimated_usd_per_image"),
+        row_provider_usd(model),
         get(pricing, "estimated_provider_cost_usd"),
         get(pricing, "fallback_provider_cost_usd"),
     )
@@ -181,16 +192,18 @@ def select_model(
     prompt: str,
     intent: str,
     max_usd: float | None,
+    edit_guide: bool = False,
 ) -> Model | None:
-    """The model the guide proposes, or None (digest §4.2 plus the modality fallback)."""
+    """The model the guide proposes, or None (§4.3 plus our modality fallback).
+
+    ``edit_guide``: ``edit --guide`` proposes input-image edit models only.
+    """
     rows: list[Model] = [m for m in models if isinstance(m, dict)]
     if requested_model is not None:
-        for model in rows:
-            if model.get("id") == requested_model:
-                return model if guide_model(model) else None
-        return None
+        found = resolve_lookup(requested_model, rows)
+        return found if found is not None and guide_model(found, edit_guide=edit_guide) else None
     haystack = (intent + " " + prompt).lower()
-    candidates = [m for m in rows if exec_create(m)]
+    candidates = [m for m in rows if (exec_input_edit(m) if edit_guide else exec_create(m))]
     if implies_3d(haystack):
         to_3d = within_budget([m for m in rows if exec_img_to_3d(m)], max_usd)
         if to_3d:
@@ -214,20 +227,24 @@ def select_model(
 def suggested_aspect_ratio(model: Model | None) -> Any:
     if model is None or model.get("modality") != "video":
         return None
-    values = get(model, "media", "input", "aspect_ratios", "values")
-    if not isinstance(values, list):
+    values = aspect_ratio_values(model)
+    if values is None:
         return None
     if "16:9" in values:
         return "16:9"
     return values[0] if values else None
 
 
-def selection_reason(model: Model, *, requested: bool, prompt: str, intent: str) -> str:
+def selection_reason(
+    model: Model, *, requested: bool, prompt: str, intent: str, edit_guide: bool = False
+) -> str:
     if requested:
-        return text.R_REQ_3D if needs_input_image(model) else text.R_REQ_CREATE
+        if model.get("modality") == "3d":
+            return text.R_REQ_3D
+        return text.R_REQ_EDIT if needs_input(model) else text.R_REQ_CREATE
     haystack = (intent + " " + prompt).lower()
     modality = model.get("modality")
-    if needs_input_image(model) and implies_3d(haystack):
+    if needs_input(model) and implies_3d(haystack):
         return text.R_3D
     if modality == "audio" and implies_audio(haystack):
         return text.R_AUDIO
@@ -238,67 +255,23 @@ def selection_reason(model: Model, *, requested: bool, prompt: str, intent: str)
         return text.R_DRAFT if klass == BUDGET_DRAFT else text.R_QUALITY
     if model.get("default") is True:
         return text.R_DEFAULT
-    return text.R_FIRST
-
-
-@dataclass(frozen=True)
-class Pricing:
-    """Cost figures of the selected model (digest §3)."""
-
-    estimated_credits: Any
-    debit_usd: Any
-    provider_usd: Any
-    credit_unit_usd: Any
-    pricing_confidence: Any
-
-    def budget_guard(self, max_usd: float | None) -> Any:
-        if max_usd is not None:
-            return max_usd
-        if self.debit_usd is not None:
-            return self.debit_usd
-        if self.estimated_credits is None:
-            return 0.07
-        credits = self.estimated_credits
-        return credits / 100 if is_number(credits) else credits
-
-    def cost(self) -> dict[str, Any]:
-        return {
-            "estimated_credits": self.estimated_credits,
-            "estimated_usd_per_image": self.debit_usd,
-            "estimated_debit_usd_per_image": self.debit_usd,
-            "estimated_provider_usd_per_image": self.provider_usd,
-            "credit_unit_usd": self.credit_unit_usd,
-            "pricing_confidence": self.pricing_confidence,
-        }
-
-
-def pricing_of(model: Model | None) -> Pricing:
-    pricing = get(model, "economics", "credit_pricing")
-    provider_usd = coalesce(
-        get(model, "economics", "estimated_usd_per_image"),
-        get(pricing, "estimated_provider_cost_usd"),
-        get(pricing, "fallback_provider_cost_usd"),
-    )
-    return Pricing(
-        estimated_credits=get(pricing, "credits_required"),
-        debit_usd=coalesce(get(pricing, "estimated_revenue_usd"), provider_usd),
-        provider_usd=provider_usd,
-        credit_unit_usd=coalesce(get(pricing, "credit_unit_usd"), 0.01),
-        pricing_confidence=get(pricing, "pricing_confidence"),
-    )
+    return text.R_FIRST_EDIT if edit_guide else text.R_FIRST
 
 
 def selection_object(
-    model: Model | None, *, requested: bool, prompt: str, intent: str
+    model: Model | None, *, requested: bool, prompt: str, intent: str, edit_guide: bool = False
 ) -> dict[str, Any] | None:
     if model is None:
         return None
+    reason = selection_reason(
+        model, requested=requested, prompt=prompt, intent=intent, edit_guide=edit_guide
+    )
     return {
-        "operation": "edit" if needs_input_image(model) else "create",
+        "operation": "edit" if needs_input(model) else "create",
         "model_id": model.get("id"),
         "model_status": model.get("status"),
-        "model_execution_status": get(model, "execution", "model_execution_status"),
+        "model_execution_status": execution_status(model),
         "modality": model.get("modality"),
         "suggested_aspect_ratio": suggested_aspect_ratio(model),
-        "reason": selection_reason(model, requested=requested, prompt=prompt, intent=intent),
+        "reason": reason,
     }

@@ -1,4 +1,4 @@
-"""Inputs of ``create --guide`` and the stage decision (digest §6).
+"""Inputs of ``create --guide`` / ``edit --guide`` and the stage decision (digest §6, §4.5).
 
 See :mod:`image_skill.guide.build` for the calling protocol and the deliberate differences.
 """
@@ -21,11 +21,24 @@ from image_skill.guide.js import (
     js_trim,
     truthy,
 )
-from image_skill.guide.selection import pricing_of, select_model
+from image_skill.guide.pricing import Pricing, guide_pricing
+from image_skill.guide.recovery import DEFAULT_AGENT_NAME, DEFAULT_RUNTIME
+from image_skill.guide.rows import promptless
+from image_skill.guide.selection import (
+    BUDGET_DRAFT,
+    intent_class,
+    select_model,
+    suggested_aspect_ratio,
+)
 
 Envelope = dict[str, Any]
 REQUEST_FAILED_CODE = "HOSTED_API_REQUEST_FAILED"
 DEFAULT_INTENT = "explore"
+CREATE = "create"
+EDIT = "edit"
+#: ``--output`` of the ready-stage create/edit command (ours): a free name in the working
+#: directory, never an existing file.
+DEFAULT_OUTPUT = "."
 
 
 @dataclass(frozen=True)
@@ -48,10 +61,18 @@ class GuideInputs:
     (read with JS ``Number()`` rules) or an already parsed number. ``api_base_url`` is the
     effective base shown in ``checks.hosted_api``; only ``explicit_api_base_url`` (the flag)
     is carried into commands, falling back to ``command_ctx.api_base_url``.
-    ``idempotency_key`` is the create key (``create-guide-<ms>-<8hex>``); the image-to-3D
+    ``idempotency_key`` is the create key (``create-guide-<ms>-<8hex>``); the input-image
     edit command uses the same key with ``create-guide-`` replaced by ``edit-guide-``. It is
     required (keyword-only) on purpose: a key reused across runs would make the server replay
     an earlier create instead of making a new one. ``saved_config_path`` is ``configPath()``.
+
+    0.1.70 additions: ``operation`` is ``"create"`` or ``"edit"`` (``edit --guide``);
+    ``input_reference`` is the edit guide's ``--input``; ``model_parameters`` is the user's
+    ``--model-parameters-json`` object (carried into commands, and used for pricing);
+    ``intent`` is the ``--intent`` flag as given (None when absent; ``explore`` is then used
+    for selection and for create commands). Ours: ``agent_name`` and ``runtime`` fill the
+    signup command, and ``output`` is the ready command's ``--output`` (None leaves it off).
+    Environment carried into commands (config path, discovery source) is ``command_ctx.env``.
     """
 
     prompt: str = ""
@@ -70,6 +91,16 @@ class GuideInputs:
     config_write: ConfigWriteStatus | None = None
     command_ctx: CommandContext = field(default_factory=CommandContext)
     idempotency_key: str
+    operation: str = CREATE
+    input_reference: str | None = None
+    model_parameters: dict[str, Any] | None = None
+    agent_name: str = DEFAULT_AGENT_NAME
+    runtime: str = DEFAULT_RUNTIME
+    output: str | None = DEFAULT_OUTPUT
+
+    @property
+    def edit_guide(self) -> bool:
+        return self.operation == EDIT
 
 
 def guide_idempotency_key(now_ms: int, random_hex: str) -> str:
@@ -106,6 +137,24 @@ class GuideState:
     quota: Envelope | None
     model: dict[str, Any] | None
     stage: str
+    pricing: Pricing = field(default_factory=lambda: guide_pricing_of(None))
+    edit_guide: bool = False
+
+
+def guide_pricing_of(
+    model: dict[str, Any] | None,
+    *,
+    user_parameters: dict[str, Any] | None = None,
+    intent: str = DEFAULT_INTENT,
+    max_usd: float | None = None,
+) -> Pricing:
+    return guide_pricing(
+        model,
+        user_parameters=user_parameters,
+        budget_draft=intent_class(intent) == BUDGET_DRAFT,
+        max_usd=max_usd,
+        aspect_ratio=suggested_aspect_ratio(model),
+    )
 
 
 def model_rows(models: Envelope) -> list[Any] | None:
@@ -156,10 +205,18 @@ def compute_state(inputs: GuideInputs) -> GuideState:
     model = None
     if rows is not None:
         model = select_model(
-            rows, requested_model=inputs.model, prompt=prompt, intent=intent, max_usd=max_usd
+            rows,
+            requested_model=inputs.model,
+            prompt=prompt,
+            intent=intent,
+            max_usd=max_usd,
+            edit_guide=inputs.edit_guide,
         )
-    credits = pricing_of(model).estimated_credits
-    if prompt == "":
+    pricing = guide_pricing_of(
+        model, user_parameters=inputs.model_parameters, intent=intent, max_usd=max_usd
+    )
+    credits = pricing.estimated_credits
+    if prompt == "" and not promptless(model):
         stage = f.PROMPT_REQUIRED
     elif not truthy(health.get("ok")) or not truthy(models.get("ok")):
         stage = f.SERVICE_UNREACHABLE
@@ -178,7 +235,19 @@ def compute_state(inputs: GuideInputs) -> GuideState:
             stage = f.QUOTA_REQUIRED
         else:
             stage = f.READY_TO_CREATE
-    return GuideState(prompt, intent, max_usd, health, models, payments, quota, model, stage)
+    return GuideState(
+        prompt,
+        intent,
+        max_usd,
+        health,
+        models,
+        payments,
+        quota,
+        model,
+        stage,
+        pricing=pricing,
+        edit_guide=inputs.edit_guide,
+    )
 
 
 def guide_stage(inputs: GuideInputs) -> str:

@@ -17,6 +17,10 @@ R_REQ_3D = (
     "The requested model is an executable image-to-3D model; it needs one owned image input."
     + _INPUT_IMAGE_HOW
 )
+R_REQ_EDIT = (
+    "The requested model is an executable input-image edit model; it needs one owned image "
+    "input." + _INPUT_IMAGE_HOW
+)
 R_REQ_CREATE = "The requested model is an executable create model."
 R_3D = (
     "The prompt asks for a 3D asset, so an executable image-to-3D model was chosen; it needs "
@@ -28,6 +32,7 @@ R_DRAFT = "A low-cost draft model was chosen for this intent; default output set
 R_QUALITY = "The highest-quality model currently available for this intent was chosen."
 R_DEFAULT = "The server's default executable model for this kind of media was chosen."
 R_FIRST = "None of the preferred models is available; the first executable create model was chosen."
+R_FIRST_EDIT = "The first available executable input-image edit model was chosen."
 
 # checks.payments.preferred_method_summary.warning
 W_PM_SELF_FUND = (
@@ -44,9 +49,13 @@ W_PM_INSPECT = "Inspect this payment rail before choosing how to top up credits.
 B_PROMPT = "Give a prompt (--prompt) so the guide can build the exact create command."
 B_NO_MODEL = "The model registry lists no available, executable create model right now."
 B_REQ_MODEL = "The requested model is not an available, executable create model right now"
+B_NO_EDIT_MODEL = "The model registry lists no available, executable input-image edit model now."
+B_REQ_EDIT_MODEL = (
+    "The requested model is not an available, executable input-image edit model right now"
+)
 B_AUTH = (
-    "Sign up once, with a contact inbox that will keep working, before creating media on the "
-    "hosted service."
+    "One signup is needed before any media can be made. It is anonymous: no inbox is asked "
+    "for, and a contact can be attached later with `claim request --contact INBOX`."
 )
 B_SERVICE = "The read-only checks against the API and the model registry could not be completed."
 
@@ -69,19 +78,20 @@ AR_NOT_READY = (
 
 # self_fund_handoff.warning
 SF_AGENT = (
-    "Browserless top-up: keep the same auth with the handoff wrapper, run the quote, then buy, "
-    "pay as wallet_settlement describes, poll the status command, and run after_next once "
-    "credits have arrived."
+    "Run first_safe_command first: it only lists the payment rails. Browserless top-up: keep "
+    "the same auth with the handoff wrapper, run the quote, then buy, pay as wallet_settlement "
+    "describes, poll the status command, and run after_next once credits have arrived."
 )
 SF_HANDOFF = (
-    "Live-money handoff: keep the same auth with the handoff wrapper, have the payment "
-    "completed, then run after_next."
+    "Run first_safe_command first: it only lists the payment rails. Live-money handoff: keep "
+    "the same auth with the handoff wrapper, have the payment completed, then run after_next."
 )
 
 SF_SIMULATED = (
-    "Simulated top-up (offline backend, no money moves): keep the same auth, run the quote, "
-    "then buy, complete the attempt with payment_commands.local_settle (or the local checkout "
-    "page), check the status command, and run after_next."
+    "Run first_safe_command first: it only lists the payment rails. Simulated top-up "
+    "(offline backend, no money moves): keep the same auth, run the quote, then buy, complete "
+    "the attempt with payment_commands.local_settle (or the local checkout page), check the "
+    "status command, and run after_next."
 )
 
 # wallet_settlement
@@ -119,9 +129,10 @@ EF_QUOTA = (
 )
 EF_READY = (
     "next_command creates media and can debit credits. For checks that must not spend, run "
-    "recommended_no_spend_command instead. The media stays on the server unless you append "
-    "`--output PATH` to next_command; later, `assets get ASSET_ID --output PATH` (same program "
-    "prefix, ASSET_ID from data.assets[].asset_id of its reply) downloads it."
+    "recommended_no_spend_command instead. Its --output saves the result in the working "
+    "directory under a free file name (nothing is overwritten); the reply lists the files "
+    "under data.downloads. Later, `assets get ASSET_ID --output PATH` (same program prefix, "
+    "ASSET_ID from data.assets[].asset_id of its reply) downloads it again."
 )
 
 # no-spend fields
@@ -162,3 +173,55 @@ GW_READY = (
 
 #: Message of the synthetic failure used when a request never produced an envelope.
 REQUEST_FAILED = "The request to the API failed before a response arrived."
+
+#: Put in front of a stage warning when next_command still holds placeholders (§4.10).
+TEMPLATE_FIRST = (
+    "next_command is a template: replace each entry of data.next_command_missing_inputs "
+    "before running it. "
+)
+
+
+def template_variant(warning: str) -> str:
+    return TEMPLATE_FIRST + warning
+
+
+# guide_recovery.double_spend_guard.warning
+GR_LIVE_CREATE = (
+    "next_command is a live create. After a failure or an unknown outcome, do not run it again "
+    "until error.recovery, jobs or activity shows what happened; its idempotency key keeps a "
+    "same-key retry from charging twice."
+)
+GR_LIVE_PAYMENT = (
+    "self_fund_next_command starts a live-money payment. After a failure or an unknown "
+    "outcome, check error.recovery or credits status before running any payment step again."
+)
+GR_NOTHING_LIVE = "Nothing here spends: no_spend_command can be run again safely after any failure."
+
+# self_fund_preparation
+SP_QUOTE_EFFECT = (
+    "The quote only creates a payment object with a price; it pays nothing, settles no wallet "
+    "transfer, debits no credits, calls no provider and writes no media."
+)
+SP_READY = (
+    "A top-up can be prepared before the free allowance runs out: inspect the rails, then "
+    "quote_command opens a quote. Only a later buy or wallet payment spends money, and only "
+    "when spending is allowed."
+)
+SP_UNAVAILABLE = "No payment rail can be quoted right now; nothing needs to be prepared."
+
+# agent_skill.purpose
+AGENT_SKILL_PURPOSE = (
+    "Read the skill before any paid step: it explains the guide loop, the spend guards and "
+    "the payment rails, and reading it spends nothing."
+)
+
+# edit --guide pre-flight errors
+E_EDIT_GUIDE_DRY_RUN = (
+    "edit --guide cannot be combined with --dry-run: the guide never spends; run it without "
+    "--dry-run and use the no-spend command it suggests"
+)
+E_EDIT_GUIDE_REFS = (
+    "edit --guide does not take reference flags; add them to the edit --dry-run or edit "
+    "command the guide suggests"
+)
+E_EDIT_GUIDE_OUTPUT = "edit --guide writes no media; drop --output"
