@@ -1,0 +1,332 @@
+"""Mutation testing of the pure core: does a wrong number, operator or condition fail a test?
+
+    .venv/bin/python benchmarks/mutation.py            # every module; rewrites docs/mutation.md
+    .venv/bin/python benchmarks/mutation.py --module cli/references.py   # one module, no report
+    .venv/bin/python benchmarks/mutation.py --list --module commands.py  # mutants only, no tests
+    .venv/bin/python benchmarks/mutation.py --show cli/references.py:12  # the diff of one mutant
+
+For each module in ``TARGETS`` the runner makes every mutant of ``mutation_ops`` (one small
+AST edit each), writes it into a temporary copy of ``src/`` that comes first on
+``sys.path`` and ``PYTHONPATH`` (the real tree is never touched), and runs that module's test
+subset with ``pytest -x -q -p no:cacheprovider``. A mutant is *killed* when a test fails or
+the run exceeds its timeout, and *survives* when every test passes. Heavy third-party
+imports are made once in the parent and each test run is a fork of it, so a mutant costs
+its tests, not a fresh interpreter.
+
+Survivors are matched against ``mutation_equivalents.EQUIVALENT`` (key -> one-line reason):
+only genuinely equivalent mutants belong there. The exit status is 1 when a survivor has no
+judgment or a module is below its target kill rate. This is slow on purpose and is not part
+of the normal test command (``pytest`` collects ``tests/`` only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import difflib
+import importlib
+import os
+import platform
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from mutation_equivalents import EQUIVALENT
+from mutation_ops import Mutant, baseline, generate
+from mutation_report import ModuleResult, write_report
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "image_skill"
+REPORT = ROOT / "docs" / "mutation.md"
+PRELOAD = (
+    "pytest",
+    "pytest_timeout",
+    "_hypothesis_pytestplugin",
+    "hypothesis",
+    "click",
+    "httpx",
+    "pydantic",
+    "rich",
+    "PIL.Image",
+    "sqlite3",
+)
+# Plugins are named, not auto-loaded: schemathesis' and anyio's plugins cost seconds per run
+# and none of the subsets needs them. The preloaded plugins cannot be assertion-rewritten.
+PLUGINS = ("-p", "pytest_timeout", "-p", "_hypothesis_pytestplugin")
+PYTEST_ARGS = (
+    "-x",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    *PLUGINS,
+    "-W",
+    "ignore::pytest.PytestAssertRewriteWarning",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One module to mutate, the tests that should catch its mutants and the goal."""
+
+    module: str
+    tests: tuple[str, ...]
+    goal: float = 0.90
+    #: Named parts of the module (sets of scopes) with their own, stricter goal.
+    focus: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+
+
+_GUIDE_TESTS = (
+    "tests/unit/test_guide_pricing.py",
+    "tests/unit/test_guide_selection_mutants.py",
+    "tests/unit/test_guide_selection.py",
+    "tests/unit/test_guide_commands.py",
+    "tests/unit/test_guide_stages.py",
+)
+#: Modules, their test subsets (fast and targeted first: ``-x`` stops at the first failure)
+#: and goals. A module missing from the tree is skipped and said so.
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "commands.py",
+        (
+            "tests/unit/test_commands_mutants.py",
+            "tests/unit/test_commands.py",
+            "tests/unit/test_guide_commands.py",
+        ),
+    ),
+    Target(
+        "cli/references.py",
+        (
+            "tests/unit/test_references_limits.py",
+            "tests/unit/test_references.py",
+            "tests/unit/test_references_completeness.py",
+            "tests/fuzz/test_parser_properties.py::test_build_plan_either_validates_or_raises_its_own_error",
+        ),
+        goal=0.95,
+    ),
+    Target(
+        "guide/selection.py",
+        _GUIDE_TESTS,
+        focus={
+            "pricing and budget": (("budget_usd", "within_budget", "Pricing", "pricing_of"), 0.95)
+        },
+    ),
+    Target("guide/pricing.py", _GUIDE_TESTS, goal=0.95),
+    Target("guide/rows.py", _GUIDE_TESTS),
+    Target("guide/payments.py", ("tests/unit/test_guide_payments.py", *_GUIDE_TESTS), goal=0.95),
+    Target("cli/summary.py", ("tests/unit/test_summary.py",)),
+    Target("files/sniff.py", ("tests/unit/test_sniff.py",)),
+    Target(
+        "local/billing/pricing.py",
+        ("tests/local/test_pricing_mutants.py", "tests/local/test_registry.py"),
+        goal=0.95,
+    ),
+    Target(
+        "local/billing/ledger.py",
+        ("tests/local/test_ledger_mutants.py", "tests/local/test_store.py"),
+        goal=0.95,
+    ),
+)
+
+
+def _preload() -> None:
+    """Import the heavy third-party modules once, before any fork (never image_skill)."""
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional extra that is not installed
+            pass
+    if any(name == PACKAGE or name.startswith(PACKAGE + ".") for name in sys.modules):
+        raise SystemExit("image_skill was imported before forking: the mutants would not load")
+
+
+def _child_pytest(tests: Sequence[str], log: Path | None) -> int:
+    import pytest
+
+    out = os.open(log or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.chdir(ROOT)
+    return int(pytest.main([*tests, *PYTEST_ARGS]))
+
+
+def run_forked(tests: Sequence[str], timeout: float, log: Path | None = None) -> tuple[str, float]:
+    """Run ``tests`` in a fork; ('passed' | 'failed' | 'timeout', seconds). Output goes to
+    ``log`` (else nowhere)."""
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 99
+        try:
+            code = _child_pytest(tests, log)
+        finally:
+            os._exit(code)
+    deadline = started + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return "timeout", time.monotonic() - started
+        time.sleep(0.01)
+    code = os.waitstatus_to_exitcode(status)
+    return ("passed" if code == 0 else "failed"), time.monotonic() - started
+
+
+def _import_path_check(copy_src: Path) -> None:
+    """The forked children must import the package from the temporary copy."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            module = importlib.import_module(PACKAGE)
+            inside = Path(module.__file__ or "").resolve().is_relative_to(copy_src.resolve())
+            os._exit(0 if inside else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{PACKAGE} is not imported from {copy_src}: check the venv's paths")
+
+
+def _setup_copy(workdir: Path) -> Path:
+    copy_src = workdir / "src"
+    shutil.copytree(ROOT / "src", copy_src, ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(copy_src, quiet=1)
+    sys.path.insert(0, str(copy_src))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(copy_src), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return copy_src
+
+
+_stamp = 1_000_000_000
+
+
+def _write(path: Path, source: str) -> None:
+    """Write a module with an mtime no earlier version had, so no stale .pyc is ever used
+    (a .pyc records its source's mtime in whole seconds, and its size)."""
+    global _stamp
+    _stamp += 1
+    path.write_text(source, encoding="utf-8")
+    os.utime(path, (_stamp, _stamp))
+
+
+def _existing_tests(target: Target) -> tuple[str, ...]:
+    tests = tuple(t for t in target.tests if (ROOT / t.split("::")[0]).is_file())
+    missing = sorted(set(target.tests) - set(tests))
+    if missing:
+        print(f"{target.module}: test file(s) not found, left out: {missing}", flush=True)
+    return tests
+
+
+def run_target(target: Target, copy_src: Path, *, floor: float, verbose: bool) -> ModuleResult:
+    path = copy_src / PACKAGE / target.module
+    target = replace(target, tests=_existing_tests(target))
+    pristine = path.read_text(encoding="utf-8")
+    mutants = generate(target.module, pristine)
+    result = ModuleResult(target=target.module, goal=target.goal, focus=target.focus)
+    try:
+        _write(path, baseline(pristine))
+        log = copy_src.parent / "baseline.log"
+        status, took = run_forked(target.tests, timeout=600, log=log)
+        if status != "passed":
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise SystemExit(f"{tail}\n{target.module}: the tests fail on the unmutated module")
+        timeout = max(floor, 5 * took)
+        print(f"{target.module}: {len(mutants)} mutants, baseline {took:.1f}s", flush=True)
+        started = time.monotonic()
+        for mutant in mutants:
+            _write(path, mutant.source)
+            status, _ = run_forked(target.tests, timeout)
+            result.add(mutant, status, EQUIVALENT.get(mutant.key))
+            if verbose or status == "passed":
+                mark = "SURVIVED" if status == "passed" else status
+                print(f"  {mark:8} {mutant.module}:{mutant.line} {mutant.key}", flush=True)
+        result.seconds = time.monotonic() - started
+    finally:
+        _write(path, pristine)
+    print(f"  killed {result.killed}/{result.total} ({result.rate:.1%})", flush=True)
+    return result
+
+
+def _present(target: Target) -> bool:
+    if (ROOT / "src" / PACKAGE / target.module).is_file():
+        return True
+    print(f"{target.module}: not in the tree, skipped", flush=True)
+    return False
+
+
+def _select(names: Sequence[str]) -> list[Target]:
+    if not names:
+        return [t for t in TARGETS if _present(t)]
+    by_name = {t.module: t for t in TARGETS}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise SystemExit(f"unknown module(s) {unknown}; choose from {sorted(by_name)}")
+    return [by_name[n] for n in names]
+
+
+def _source(module: str) -> str:
+    return (ROOT / "src" / PACKAGE / module).read_text(encoding="utf-8")
+
+
+def _show(spec: str) -> None:
+    module, _, index = spec.rpartition(":")
+    mutants = generate(module, _source(module))
+    mutant: Mutant = mutants[int(index) - 1]
+    old = baseline(_source(module)).splitlines(keepends=True)
+    new = mutant.source.splitlines(keepends=True)
+    print(mutant.key)
+    sys.stdout.writelines(difflib.unified_diff(old, new, f"a/{module}", f"b/{module}"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--module", action="append", default=[], help="a module of TARGETS")
+    parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--show", metavar="MODULE:N", help="print the diff of one mutant")
+    parser.add_argument("--timeout-floor", type=float, default=20.0, help="seconds per mutant")
+    parser.add_argument(
+        "--report", type=Path, help=f"write the report (default {REPORT} when every module runs)"
+    )
+    parser.add_argument("--verbose", action="store_true", help="print every mutant's outcome")
+    args = parser.parse_args(argv)
+    targets = _select(args.module)
+    if args.show:
+        _show(args.show)
+        return 0
+    if args.list:
+        for target in targets:
+            for mutant in generate(target.module, _source(target.module)):
+                print(f"{mutant.module}:{mutant.index} line {mutant.line} {mutant.key}")
+        return 0
+    _preload()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="image-skill-mutation-") as tmp:
+        copy_src = _setup_copy(Path(tmp))
+        _import_path_check(copy_src)
+        results = [
+            run_target(t, copy_src, floor=args.timeout_floor, verbose=args.verbose) for t in targets
+        ]
+    elapsed = time.monotonic() - started
+    report = args.report or (REPORT if not args.module else None)
+    if report is not None:
+        context = f"Python {platform.python_version()}, {os.cpu_count()} CPUs"
+        write_report(report, results, elapsed=elapsed, context=context)
+        print(f"report written to {report}")
+    failing = [r.target for r in results if not r.meets_goals() or r.unjudged]
+    if failing:
+        print(f"below target or with unjudged survivors: {', '.join(failing)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
