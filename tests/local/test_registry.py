@@ -158,6 +158,11 @@ def test_rows_are_shared_read_only_data_that_no_caller_can_change() -> None:
         for mutate in _mutations(row):
             with pytest.raises(TypeError, match="read-only"):
                 mutate()
+    summary = registry.list_models(available=True, base="local")["summary"]
+    with pytest.raises(TypeError, match="read-only"):
+        summary["returned"] = 0
+    with pytest.raises(TypeError, match="read-only"):
+        summary["first_actionable_model_ids"].append("x")
     # Nothing leaked into the next call, and the lists around the rows are the caller's own.
     assert json.dumps(registry.list_models(base="local"), sort_keys=True) == before
     listed = registry.list_models(base="local")["models"]

@@ -3,8 +3,9 @@
 Pure (no I/O, stdlib only, no FastAPI). Rows come from :mod:`.data` (executable
 ``local.*`` models) and :mod:`.catalog` (inspect-only hosted mirrors). They are frozen once
 at import (:mod:`.frozen`) and shared, never copied per request: every public function
-returns read-only rows (a change raises ``TypeError``; ``copy.deepcopy`` one to edit it).
-The lists and envelopes around them are fresh.
+returns read-only rows (a change raises ``TypeError``; ``copy.deepcopy`` one to edit it),
+and a listing's summary is read-only too (worked out once per filter set). The lists and
+envelopes around them are fresh.
 
 Runnable means ``status == "available"`` and
 ``execution.model_execution_status == "executable"``; only runnable rows may execute.
@@ -12,6 +13,7 @@ Runnable means ``status == "available"`` and
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,6 +185,24 @@ def list_models(
     operation = _check_choice("operation", operation, OPERATIONS)
     modality = _check_choice("modality", modality, MODALITIES)
     provider = _check_choice("provider", provider, tuple(PROVIDERS))
+    rows, summary = _listing(
+        available, executable, catalog_only, operation, modality, provider, base
+    )
+    return {"models": list(rows), "summary": summary}
+
+
+@functools.lru_cache(maxsize=256)
+def _listing(
+    available: bool,
+    executable: bool,
+    catalog_only: bool,
+    operation: str | None,
+    modality: str | None,
+    provider: str | None,
+    base: str,
+) -> tuple[tuple[Row, ...], dict[str, Any]]:
+    """The rows and the read-only summary of one checked filter set (the registry never
+    changes, so each combination is worked out once)."""
     scope = [row for row in _ROWS if _matches(row, operation, modality, provider)]
     if catalog_only:
         chosen = [row for row in scope if is_catalog_only(row)]
@@ -209,7 +229,7 @@ def list_models(
         default_model_id=_DEFAULT["id"],
         base=base,
     )
-    return {"models": chosen, "summary": summary}
+    return tuple(chosen), freeze(summary)
 
 
 # ---------------------------------------------------------------- model_parameters
