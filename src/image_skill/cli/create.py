@@ -83,7 +83,7 @@ def create(
             )
         if output is not None:
             return E.invalid(GUIDE_LABEL, "create --guide writes no media; drop --output")
-        S.json_object(LABEL, "model-parameters-json", model_parameters_json)
+        parameters = S.json_object(LABEL, "model-parameters-json", model_parameters_json)
         from image_skill.cli.guide_run import run_guide
 
         return run_guide(
@@ -94,6 +94,7 @@ def create(
             provider=provider,
             intent=intent,
             max_usd_per_image=max_estimated_usd_per_image,
+            model_parameters=parameters,
         )
 
     if positional:

@@ -59,6 +59,7 @@ def _fail(message: str) -> CommandFailed:
 
 @click.command("edit")
 @click.argument("positional", nargs=-1, metavar="[ASSET_ID_OR_PATH_OR_URL]")
+@click.option("--guide", is_flag=True, help="Check readiness and suggest the next edit command.")
 @click.option("--input", "input_", metavar="ASSET_ID_OR_PATH_OR_URL", help="Image to edit.")
 @click.option("--prompt", help="What to change.")
 @click.option("--prompt-file", metavar="PATH", help="Read the prompt from a UTF-8 file.")
@@ -71,6 +72,7 @@ def _fail(message: str) -> CommandFailed:
 @common_options
 def edit(
     positional: tuple[str, ...],
+    guide: bool,
     input_: str | None,
     prompt: str | None,
     prompt_file: str | None,
@@ -93,6 +95,23 @@ def edit(
 ) -> Result:
     """Edit an image (asset id, owned URL, local path or URL), optionally inside a mask."""
     app = state()
+    if guide:  # before the input check: the guide says how to get an input (0.1.70 §5)
+        from image_skill.cli.guide_run import run_edit_guide
+
+        return run_edit_guide(
+            app,
+            positional=positional,
+            input_reference=input_,
+            prompt=prompt,
+            model=model,
+            provider=provider,
+            intent=intent,
+            max_usd_per_image=max_estimated_usd_per_image,
+            model_parameters_json=model_parameters_json,
+            dry_run=dry_run,
+            has_references=bool(element_frontal or element_reference or reference_image),
+            output=output,
+        )
     source = input_ if input_ is not None else (positional[0] if positional else None)
     if source is None or source == "":
         return E.invalid(LABEL, "edit requires --input ASSET_ID_OR_PATH_OR_URL")

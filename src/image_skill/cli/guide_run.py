@@ -1,4 +1,4 @@
-"""I/O side of ``image-skill create --guide``: gather the snapshots, then build the guide.
+"""I/O side of ``create --guide`` and ``edit --guide``: gather the snapshots, build the guide.
 
 The algorithm itself is the pure :func:`image_skill.guide.build.build_guide`. This module does,
 in the contract's order (digest /work/shared/digests/guide.md §2.2 and §8.6):
@@ -13,6 +13,12 @@ in the contract's order (digest /work/shared/digests/guide.md §2.2 and §8.6):
 
 The guide never sends anything but these GETs, and it answers ``ok: true`` with exit 0 at
 every stage, including ``service_unreachable``.
+
+What the pure guide may not read itself is gathered here: the environment the suggested
+commands carry (:func:`image_skill.commands.carried_env`), the runtime named in the signup
+command (:func:`image_skill.guide.recovery.detect_runtime`), the clock and randomness of the
+idempotency key. ``edit --guide`` (0.1.70 §5) runs the same guide with operation ``edit``;
+its own pre-flight checks are :func:`run_edit_guide`.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ if TYPE_CHECKING:
     from image_skill.guide.build import ConfigWriteStatus
 
 LABEL = "image-skill create --guide"
+EDIT_LABEL = "image-skill edit --guide"
+EDIT_PARAMETERS_LABEL = "image-skill edit"
 
 
 def _envelope(result: Result) -> dict[str, Any]:
@@ -43,20 +51,25 @@ def _transport_failed(envelope: dict[str, Any]) -> bool:
     return isinstance(error, dict) and error.get("code") == E.HOSTED_API_REQUEST_FAILED
 
 
-def _command_ctx(app: AppState, config_path: str) -> CommandContext:
-    """Our program prefix and explicit ``--api-base-url``; plus, when this run reads its
-    config from the ``$PWD/.image-skill/config.json`` fallback the guide suggests for an
-    unwritable config directory, that same ``IMAGE_SKILL_CONFIG_PATH`` assignment, so every
-    command it hands out finds the saved token too."""
-    from image_skill.commands import CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH
+def _command_ctx(app: AppState) -> CommandContext:
+    """Our program prefix and explicit ``--api-base-url``, plus the environment every
+    suggested command repeats: a set ``IMAGE_SKILL_CONFIG_PATH`` (so the command reads the
+    same config) and ``IMAGE_SKILL_DISCOVERY_SOURCE`` (0.1.70 §0.1). A config path that is
+    the ``$PWD/.image-skill/config.json`` fallback the guide suggests for an unwritable
+    config directory is written in that ``$PWD`` form, as the guide wrote it."""
+    from image_skill.commands import CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH, carried_env
 
     ctx = app.command_ctx()
-    if not os.environ.get(CONFIG_PATH_ENV):
-        return ctx
-    fallback = os.path.join(os.getcwd(), ".image-skill", "config.json")
-    if os.path.realpath(config_path) != os.path.realpath(fallback):
-        return ctx
-    return dataclasses.replace(ctx, env=(*ctx.env, (CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH)))
+    fallback = os.path.realpath(os.path.join(os.getcwd(), ".image-skill", "config.json"))
+    known = {name for name, _ in ctx.env}
+    extra = []
+    for name, value in carried_env(os.environ):
+        if name in known:
+            continue
+        if name == CONFIG_PATH_ENV and os.path.realpath(value) == fallback:
+            value = SUGGESTED_CONFIG_PATH
+        extra.append((name, value))
+    return dataclasses.replace(ctx, env=(*ctx.env, *extra))
 
 
 def _probe(path_text: str) -> ConfigWriteStatus:
@@ -75,6 +88,56 @@ def _probe(path_text: str) -> ConfigWriteStatus:
     )
 
 
+def run_edit_guide(
+    app: AppState,
+    *,
+    positional: tuple[str, ...],
+    input_reference: str | None,
+    prompt: str | None,
+    model: str | None,
+    provider: str | None,
+    intent: str | None,
+    max_usd_per_image: str | None,
+    model_parameters_json: str | None,
+    dry_run: bool,
+    has_references: bool,
+    output: str | None,
+) -> Result:
+    """``edit --guide``: its pre-flight checks (§5), then the guide with operation ``edit``.
+
+    The input is ``--input``, else the first argument; the prompt is ``--prompt``, else the
+    next argument. (The npm client takes the first argument as both the prompt and the input
+    when neither flag is given; we do not copy that.) ``--mask`` is ignored.
+    """
+    from image_skill.cli import _spend as S
+    from image_skill.guide import text
+
+    if dry_run:
+        return E.invalid(EDIT_LABEL, text.E_EDIT_GUIDE_DRY_RUN)
+    if has_references:
+        return E.invalid(EDIT_LABEL, text.E_EDIT_GUIDE_REFS)
+    if output is not None:
+        return E.invalid(EDIT_LABEL, text.E_EDIT_GUIDE_OUTPUT)
+    parameters = S.json_object(
+        EDIT_PARAMETERS_LABEL, "model-parameters-json", model_parameters_json
+    )
+    rest = positional
+    if input_reference is None and rest:
+        input_reference, rest = rest[0], rest[1:]
+    return run_guide(
+        app,
+        prompt=prompt,
+        positional=rest,
+        model=model,
+        provider=provider,
+        intent=intent,
+        max_usd_per_image=max_usd_per_image,
+        model_parameters=parameters,
+        operation="edit",
+        input_reference=input_reference,
+    )
+
+
 def run_guide(
     app: AppState,
     *,
@@ -84,6 +147,9 @@ def run_guide(
     provider: str | None,
     intent: str | None,
     max_usd_per_image: str | None,
+    model_parameters: dict[str, Any] | None = None,
+    operation: str = "create",
+    input_reference: str | None = None,
 ) -> Result:
     """Run the guide for the current invocation and return its envelope (exit 0)."""
     from image_skill.guide.build import (
@@ -92,6 +158,7 @@ def run_guide(
         guide_idempotency_key,
         needs_config_probe,
     )
+    from image_skill.guide.recovery import detect_runtime
 
     if prompt is None:
         prompt = positional[0] if positional else ""
@@ -126,10 +193,15 @@ def run_guide(
         token_source=resolution.source if resolution.token is not None else None,
         quota=quota,
         saved_config_path=config_path,
-        command_ctx=_command_ctx(app, config_path),
+        command_ctx=_command_ctx(app),
         idempotency_key=guide_idempotency_key(int(time.time() * 1000), secrets.token_hex(4)),
+        operation=operation,
+        input_reference=input_reference,
+        model_parameters=model_parameters,
+        runtime=detect_runtime(os.environ),
     )
     if needs_config_probe(inputs):
         inputs = dataclasses.replace(inputs, config_write=_probe(config_path))
     output = build_guide(inputs)
-    return E.ok_result(LABEL, output.data, actor=output.actor)
+    label = EDIT_LABEL if operation == "edit" else LABEL
+    return E.ok_result(label, output.data, actor=output.actor)
