@@ -10,7 +10,14 @@ import pytest
 from guide_fixtures import HOSTED_ROWS, build, hosted_row, models_envelope, quota_envelope
 
 from image_skill.guide import text as T
-from image_skill.guide.selection import needs_input_image, select_model, selection_object
+from image_skill.guide.selection import (
+    guide_model,
+    needs_input_image,
+    select_model,
+    selection_object,
+    selection_reason,
+    suggested_aspect_ratio,
+)
 
 QUOTA = quota_envelope(10_000)
 IMAGES_REQUIRED = {"images": {"required": True, "max": 1}}
@@ -80,6 +87,41 @@ def test_an_image_to_3d_model_gets_the_3d_reason_only_for_3d_wording() -> None:
         quota=QUOTA,
     )
     assert out.data["selection"] is None
+
+
+def test_3d_wording_alone_does_not_give_the_3d_reason() -> None:
+    # A text-to-3D create row needs no input image: the 3D reason (which says how to fill
+    # in the image_... placeholder) does not apply to it.
+    rows = [row("fal.some-image"), row("fal.text-mesh", "3d")]
+    chosen = selection(rows, "a textured model of a chair")
+    assert (chosen["model_id"], chosen["reason"]) == ("fal.text-mesh", T.R_FIRST)
+    assert chosen["operation"] == "create"
+    hosted = [r for r in HOSTED_ROWS if r["modality"] != "3d"]
+    chosen = selection(hosted, "a textured model of a chair")
+    assert (chosen["model_id"], chosen["reason"]) == ("xai.grok-imagine-image-quality", T.R_QUALITY)
+
+
+def test_reason_and_eligibility_default_to_the_create_guide() -> None:
+    plain = row("fal.some-image")
+    assert selection_reason(plain, requested=False, prompt="a cat", intent="explore") == T.R_FIRST
+    assert guide_model(plain) is True
+    assert guide_model(image_to_3d()) is True
+    assert guide_model(row("fal.off", status="unavailable")) is False
+
+
+def test_a_video_row_without_aspect_ratios_suggests_none() -> None:
+    reel = row("fal.reel", "video")
+    assert suggested_aspect_ratio(reel) is None
+    out = build(
+        models=models_envelope([reel]),
+        prompt="footage of a harbour",
+        token_source="env",
+        quota=QUOTA,
+    )
+    assert out.data["selection"]["suggested_aspect_ratio"] is None
+    assert "--aspect-ratio" not in out.data["next_command"]
+    empty = row("fal.reel", "video", media_input={"aspect_ratios": {"values": []}})
+    assert suggested_aspect_ratio(empty) is None
 
 
 # --- which rows need an input image --------------------------------------------------------
