@@ -37,15 +37,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 from clitools import invoke  # noqa: E402
 from faults import Fault, FaultServer  # noqa: E402
-from hostiletools import (  # noqa: E402
-    NAMED_INPUTS,
-    REFUSAL,
-    argv_for,
-    command_specs,
-    reply_faults,
-    run_hostile_argv,
-    run_named_input,
-)
+from hostileruns import NAMED_INPUTS, run_hostile_argv, run_named_input  # noqa: E402
+from hostiletools import REFUSAL, argv_for, command_specs, reply_faults  # noqa: E402
 from loadtools import LoadFigures, run_load  # noqa: E402
 from networktools import network_cases, run_network_case  # noqa: E402
 from replytools import CLASSES, asset_bytes_fault, no_retry_sleep, run_reply_case  # noqa: E402

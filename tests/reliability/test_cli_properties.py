@@ -23,16 +23,8 @@ from hypothesis import strategies as st
 
 from clitools import invoke
 from faults import FaultServer
-from hostiletools import (
-    NAMED_INPUTS,
-    REFUSAL,
-    CommandSpec,
-    NamedInput,
-    argv_for,
-    command_specs,
-    run_hostile_argv,
-    run_named_input,
-)
+from hostileruns import NAMED_INPUTS, NamedInput, run_hostile_argv, run_named_input
+from hostiletools import REFUSAL, CommandSpec, argv_for, command_specs
 
 SPECS = command_specs()
 EXAMPLES = int(os.environ.get("IMAGE_SKILL_RELIABILITY_EXAMPLES", "10"))
