@@ -86,6 +86,7 @@ NAMED_INPUTS = (
         ("assets", "get", "image_abc", "--output", "o" * 5000),
         frozenset({"INVALID_ARGUMENTS", "OUTPUT_NOT_WRITABLE"}),
     ),
+    NamedInput("70000-character job id", ("jobs", "show", "j" * 70_000)),
     NamedInput("newline in --api-base-url", ("whoami", "--api-base-url", "http://127.0.0.1:9\n")),
     NamedInput("empty --api-base-url", ("whoami", "--api-base-url", "")),
     NamedInput(
