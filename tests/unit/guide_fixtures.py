@@ -386,3 +386,45 @@ def priced_row(
         "economics": economics,
         "media": {"input": media_input or {}, "output": {"max_outputs_per_request": 1}},
     }
+
+
+def compact_row(full: dict) -> dict:
+    """The compact row a 0.1.41+ server returns for ``full`` (0.1.70 digest §3.3 keys, plus
+    ``accepts_input_images`` / ``aspect_ratios`` that servers add for routing, §0.3)."""
+    economics = full.get("economics") or {}
+    pricing = economics.get("credit_pricing") or {}
+    images = ((full.get("media") or {}).get("input") or {}).get("images") or {}
+    ratios = ((full.get("media") or {}).get("input") or {}).get("aspect_ratios") or {}
+    row = {
+        "id": full["id"],
+        "default": full.get("default") is True,
+        "display_name": full.get("display_name", full["id"]),
+        "provider_id": full.get("provider_id", full["id"].split(".")[0]),
+        "mode": "create",
+        "status": full.get("status"),
+        "availability_reason": None,
+        "modality": full.get("modality", "image"),
+        "supports": list(full.get("supports") or []),
+        "operations": [],
+        "task_tags": [],
+        "estimated_usd_per_image": economics.get("estimated_usd_per_image"),
+        "credits_required": pricing.get("credits_required"),
+        "pricing_confidence": pricing.get("pricing_confidence"),
+        "cost_known": economics.get("cost_known", False),
+        "budget_required_for_live": False,
+        "max_outputs_per_request": 1,
+        "max_resolution": None,
+        "artifact_storage": "image_skill_owned",
+        "model_execution_status": (full.get("execution") or {}).get("model_execution_status"),
+        "grants_required": [],
+        "show_command": f"image-skill models show {full['id']} --json",
+    }
+    if images.get("required") is True:
+        row["accepts_input_images"] = True
+    if isinstance(ratios.get("values"), list) and full.get("modality") == "video":
+        row["aspect_ratios"] = list(ratios["values"])
+    return row
+
+
+COMPACT_HOSTED_ROWS = [compact_row(row) for row in HOSTED_ROWS]
+COMPACT_LOCAL_ROWS = [compact_row(row) for row in LOCAL_ROWS]
