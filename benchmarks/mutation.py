@@ -121,7 +121,7 @@ TARGETS: tuple[Target, ...] = (
     Target("cli/summary.py", ("tests/unit/test_summary.py",)),
     Target("files/sniff.py", ("tests/unit/test_sniff.py",)),
     Target(
-        "local/billing/pricing.py",
+        "local/registry/pricing.py",
         ("tests/local/test_pricing_mutants.py", "tests/local/test_registry.py"),
         goal=0.95,
     ),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from image_skill.local.billing import pricing
+from image_skill.local.registry import pricing
 from image_skill.local.registry.errors import RegistryError
 
 

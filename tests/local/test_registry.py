@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from image_skill.local.billing import pricing
-from image_skill.local.registry import capabilities
+from image_skill.local.registry import capabilities, pricing
 from image_skill.local.registry import models as registry
 from image_skill.local.registry.models import RegistryError
 

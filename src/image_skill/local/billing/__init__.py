@@ -1,1 +1,1 @@
-"""Money in the local backend: ledger, spend, quotes, payments, pricing."""
+"""Money in the local backend: the ledger, spend claims, quotes, payments and their views."""

@@ -13,7 +13,6 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from image_skill.local.billing.pricing import check_budget
 from image_skill.local.cli_commands import cli_command, render_recovery
 from image_skill.local.errors import ApiError, invalid_arguments
 from image_skill.local.jobs.references import check_references
@@ -27,6 +26,7 @@ from image_skill.local.registry.models import (
     validate_model_parameters,
     validate_output_count,
 )
+from image_skill.local.registry.pricing import check_budget
 from image_skill.local.registry.selection import Selection, choose_tier, select_model
 from image_skill.local.store.db import Actor, sha256_hex
 

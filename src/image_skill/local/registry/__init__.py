@@ -1,1 +1,1 @@
-"""The local model registry, capabilities and model selection."""
+"""The local model registry: model rows, their credit pricing, capabilities and selection."""

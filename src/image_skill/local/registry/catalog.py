@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from image_skill.local.billing.pricing import ESTIMATED, UNKNOWN
 from image_skill.local.registry.data import (
     EDIT_RATIOS,
     IMAGE_RATIOS,
@@ -26,6 +25,7 @@ from image_skill.local.registry.data import (
     references,
     seed,
 )
+from image_skill.local.registry.pricing import ESTIMATED, UNKNOWN
 
 _PNG = "image/png"
 _FAL_SIZES = [

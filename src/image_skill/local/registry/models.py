@@ -17,7 +17,6 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from image_skill.local.billing.pricing import check_budget, credit_quote_for, validate_output_count
 from image_skill.local.registry.catalog import CATALOG_ROWS
 from image_skill.local.registry.data import (
     AVAILABLE,
@@ -33,6 +32,7 @@ from image_skill.local.registry.errors import (
     RegistryError,
 )
 from image_skill.local.registry.frozen import freeze
+from image_skill.local.registry.pricing import check_budget, credit_quote_for, validate_output_count
 from image_skill.local.registry.summary import build_summary
 
 __all__ = [
