@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 
 from image_skill._constants import IN_PROCESS_ORIGIN
+from image_skill.local.agents import signup_agent
 from image_skill.local.app import create_app
 from image_skill.local.billing import ledger
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store.db import Store, signup_agent
+from image_skill.local.store.db import Store
 from image_skill.local.transport import InProcessTransport
 
 SRC = Path(__file__).resolve().parents[2] / "src"

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from createtools import create, ok
+from image_skill.local.agents import signup_agent
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store.db import Store, authenticate, signup_agent, utc_now
+from image_skill.local.store.db import Store, authenticate, utc_now
 from image_skill.local.store.sessions import LinkRefused, create_link, redeem_link, session_actor
 
 COOKIE = "image_skill_gallery"  # in-process requests carry no port

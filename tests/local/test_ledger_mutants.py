@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from image_skill.local.agents import signup_agent
 from image_skill.local.billing import ledger
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store.db import Actor, Store, iso, signup_agent
+from image_skill.local.store.db import Actor, Store, iso
 
 
 @pytest.fixture

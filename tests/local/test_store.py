@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from image_skill.local.activity import LINK_KEYS, UnregisteredActivityType, record_activity
+from image_skill.local.agents import signup_agent
 from image_skill.local.billing import ledger
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store.db import Actor, Store, authenticate, signup_agent, transaction
+from image_skill.local.store.db import Actor, Store, authenticate, transaction
 from image_skill.local.store.schema import ACTIVITY_TYPES, SCHEMA_VERSION
 
 

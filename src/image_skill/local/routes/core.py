@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from image_skill._constants import CONTRACT_VERSION, __version__
+from image_skill.local.agents import signup_agent
 from image_skill.local.billing.ledger import quota_snapshot
 from image_skill.local.deps import Conn, CurrentActor, Settings, cli_base_of, command
 from image_skill.local.errors import (
@@ -20,7 +21,7 @@ from image_skill.local.errors import (
     signup_command,
     trace_id_of,
 )
-from image_skill.local.store.db import DEFAULT_GRANTS, Actor, now_iso, redact_contact, signup_agent
+from image_skill.local.store.db import DEFAULT_GRANTS, Actor, now_iso, redact_contact
 
 router = APIRouter()
 

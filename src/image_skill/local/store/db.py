@@ -28,7 +28,6 @@ from image_skill.local.settings import LocalSettings
 from image_skill.local.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
 TOKEN_PREFIX = "isk_r_"
-TOKEN_CLASS = "restricted"
 #: Grants an unclaimed agent holds (server digest §3.2).
 DEFAULT_GRANTS: tuple[str, ...] = (
     "image.create.preview",
@@ -297,99 +296,8 @@ class Actor:
         }
 
 
-@dataclass(frozen=True)
-class SignupResult:
-    actor: Actor
-    token: str  # the raw token; the caller returns it once or drops it
-    created: bool  # a new agent (False: same contact + name, new token issued)
-    revoked_token_ids: tuple[str, ...]
-
-
 def hash_token(token: str) -> str:
     return sha256_hex(token)
-
-
-def mint_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def signup_agent(
-    conn: sqlite3.Connection,
-    *,
-    agent_contact: str,
-    agent_name: str,
-    runtime: str,
-    free_credits: int,
-    revoke_previous: bool = False,
-    trace_id: str | None = None,
-) -> SignupResult:
-    """Create an agent (new org, free starter grant) or rotate an existing one's token.
-
-    Same normalised contact + same agent name means the same agent: a new token is
-    issued and, only when ``revoke_previous``, the older active tokens are revoked.
-    """
-    from image_skill.local.billing import ledger
-
-    contact = agent_contact.strip().lower()
-    now = now_iso()
-    with transaction(conn):
-        row = conn.execute(
-            "SELECT actor_id FROM actors WHERE agent_contact = ? AND agent_name = ?",
-            (contact, agent_name),
-        ).fetchone()
-        revoked: tuple[str, ...] = ()
-        if row is None:
-            created = True
-            org_id, actor_id = new_id("org_"), new_id("agt_")
-            conn.execute(
-                "INSERT INTO organizations (organization_id, created_at) VALUES (?, ?)",
-                (org_id, now),
-            )
-            conn.execute(
-                "INSERT INTO actors (actor_id, organization_id, agent_contact, agent_name,"
-                " runtime, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (actor_id, org_id, contact, agent_name, runtime, now, now),
-            )
-            if free_credits > 0:
-                ledger.grant(
-                    conn,
-                    org_id,
-                    "free_preview",
-                    free_credits,
-                    reason="signup_free_preview_grant",
-                    actor_id=actor_id,
-                    trace_id=trace_id,
-                )
-        else:
-            created = False
-            actor_id = row["actor_id"]
-            conn.execute(
-                "UPDATE actors SET runtime = ?, updated_at = ? WHERE actor_id = ?",
-                (runtime, now, actor_id),
-            )
-            if revoke_previous:
-                revoked = tuple(
-                    r["token_id"]
-                    for r in conn.execute(
-                        "SELECT token_id FROM tokens WHERE actor_id = ? AND status = 'active'",
-                        (actor_id,),
-                    )
-                )
-                conn.execute(
-                    "UPDATE tokens SET status = 'revoked', revoked_at = ?"
-                    " WHERE actor_id = ? AND status = 'active'",
-                    (now, actor_id),
-                )
-        token = mint_token()
-        token_id = new_id("tok_")
-        conn.execute(
-            "INSERT INTO tokens (token_id, actor_id, token_hash, token_prefix, token_hint,"
-            " token_class, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?)",
-            (token_id, actor_id, hash_token(token), token[:10], token[-4:], TOKEN_CLASS, now),
-        )
-        actor = _load_actor(conn, token_id)
-    assert actor is not None
-    return SignupResult(actor=actor, token=token, created=created, revoked_token_ids=revoked)
 
 
 _ACTOR_SQL = """
@@ -418,14 +326,14 @@ def _actor_from_row(row: sqlite3.Row) -> Actor:
     )
 
 
-def _load_actor(conn: sqlite3.Connection, token_id: str) -> Actor | None:
+def load_actor(conn: sqlite3.Connection, token_id: str) -> Actor | None:
     row = conn.execute(_ACTOR_SQL + " WHERE t.token_id = ?", (token_id,)).fetchone()
     return None if row is None else _actor_from_row(row)
 
 
 def actor_for_token_id(conn: sqlite3.Connection, token_id: str) -> Actor | None:
     """The actor behind an *active* token id (browser sessions), else ``None``."""
-    actor = _load_actor(conn, token_id)
+    actor = load_actor(conn, token_id)
     if actor is None or actor.token_status != "active" or actor.claim_state == "revoked":
         return None
     return actor
