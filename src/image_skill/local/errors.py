@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from image_skill.envelope import new_trace_id
 from image_skill.local.cli_commands import cli_command
@@ -10,8 +10,6 @@ from image_skill.local.cli_commands import cli_command
 if TYPE_CHECKING:
     from fastapi import Request
     from fastapi.responses import JSONResponse
-
-    from image_skill.local.store.db import Actor
 
 EXIT_HEADER = "x-image-skill-exit-code"
 #: Name of the route's OpenAPI extension holding its envelope ``command`` label.
@@ -81,6 +79,12 @@ def exit_code_for(status: int, code: str) -> int:
     if code in CODE_EXIT:
         return CODE_EXIT[code]
     return STATUS_EXIT.get(status, 7 if status >= 500 else 1)
+
+
+class EnvelopeActor(Protocol):
+    """What a success reply needs of its actor (the store's ``Actor`` is one)."""
+
+    def envelope_block(self) -> dict[str, Any]: ...
 
 
 class ApiError(Exception):
@@ -188,7 +192,7 @@ def envelope_response(
     request: Request,
     data: Any,
     *,
-    actor: Actor | None = None,
+    actor: EnvelopeActor | None = None,
     warnings: list[str] | None = None,
     command: str | None = None,
     status: int = 200,
