@@ -16,6 +16,7 @@ from typing import Any
 from image_skill.local.cli_commands import cli_command, render_recovery
 from image_skill.local.errors import ApiError, invalid_arguments
 from image_skill.local.jobs.references import check_references
+from image_skill.local.media.geometry import crop_box
 from image_skill.local.registry.data import Row
 from image_skill.local.registry.models import (
     ParamsCheck,
@@ -311,8 +312,6 @@ def _edit_output(plan: Plan) -> dict[str, Any]:
     width, height = asset.get("width"), asset.get("height")
     if not isinstance(width, int) or not isinstance(height, int) or width < 1 or height < 1:
         return out
-    from image_skill.local.jobs.produce import crop_box
-
     left, top, right, bottom = crop_box(width, height, plan.aspect_ratio)
     w, h = right - left, bottom - top
     out.update(expected_width=w, expected_height=h, expected_min_short_edge=min(w, h))
