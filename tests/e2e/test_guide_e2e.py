@@ -1,9 +1,14 @@
-"""`create --guide` end to end, as a fresh agent would use it (issue 5 acceptance).
+"""`create --guide` end to end, as a fresh agent would use it (issues 5 and 10 acceptance).
 
 The installed script runs as a subprocess, and every command the guide hands out is run
-through a real shell (`sh -c`) exactly as printed. The only edits are the placeholders the
-guide itself asks the agent to fill in (AGENT_OR_OPERATOR_INBOX, AGENT_NAME, RUNTIME_NAME,
-KEY, QUOTE_ID).
+through a real shell (`bash -c`) exactly as printed. Since 0.1.70 the signup command holds
+no placeholder (ours fills a real agent name and runtime), and the ready command saves the
+file in the working directory. The only edits left are the payment placeholders the guide
+itself lists in ``next_command_missing_inputs`` (KEY, QUOTE_ID, PAYMENT_ATTEMPT_ID).
+
+Running the printed signup needs the anonymous signup of 0.1.38 in our ``signup`` command and
+the local backend (issue 10, first item); the tests that do are marked strict ``xfail`` until
+it lands, so they fail loudly as soon as it works and the marker must go.
 """
 
 from __future__ import annotations
@@ -14,21 +19,35 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from e2etools import free_port, run
 from statetools import file_tree, row_counts
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-PLACEHOLDERS = {
-    "AGENT_OR_OPERATOR_INBOX": "agent@example.com",
-    "AGENT_NAME": "guide-e2e",
-    "RUNTIME_NAME": "pytest",
-}
+PLACEHOLDERS: dict[str, str] = {}
+#: The 0.1.30 signup form, still accepted in 0.1.70 (§1.1), for tests that start signed up.
+CONTACT_SIGNUP = [
+    "signup",
+    "--agent",
+    "--agent-contact",
+    "agent@example.com",
+    "--agent-name",
+    "guide-e2e",
+    "--runtime",
+    "pytest",
+]
+NEEDS_ANONYMOUS_SIGNUP = pytest.mark.xfail(
+    reason="the printed signup is anonymous (0.1.38); our signup and the local backend still "
+    "require --agent-contact until issue 10's signup item lands",
+    strict=True,
+)
 
 
 def sh(command: str, env: dict[str, str], cwd: Path) -> tuple[int, dict[str, Any]]:
     """Run one suggested command through a real shell; return (exit code, envelope)."""
     proc = subprocess.run(
-        command, shell=True, env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+        ["bash", "-c", command], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
     )
     try:
         envelope = json.loads(proc.stdout)
@@ -72,15 +91,15 @@ def guide_data(proc_or_env: Any) -> dict[str, Any]:
     return data
 
 
-def follow_to_an_image(
-    data: dict[str, Any], env: dict[str, str], work: Path, output: str
-) -> tuple[Path, int]:
-    """Act on the guide like an agent: at most 5 commands to an image file on disk."""
+def follow_to_an_image(data: dict[str, Any], env: dict[str, str], work: Path) -> tuple[Path, int]:
+    """Act on the guide like an agent, running every command exactly as printed: at most 4
+    commands to an image file in the working directory."""
     commands = 0
-    for _ in range(5):
+    for _ in range(4):
         stage = data["stage"]
+        assert data["next_command_copy_runnable"] is True, data["next_command_missing_inputs"]
         if stage == "auth_required":
-            code, signup = sh(fill(data["next_command"]), env, work)
+            code, signup = sh(data["next_command"], env, work)
             commands += 1
             assert code == 0 and signup["ok"], signup
             code, envelope = sh(data["after_next"], env, work)
@@ -88,20 +107,16 @@ def follow_to_an_image(
             assert code == 0
             data = guide_data(envelope)
         elif stage == "ready_to_create":
+            before = set(work.iterdir())
             code, created = sh(data["next_command"], env, work)
             commands += 1
             assert code == 0 and created["ok"], created
-            url = first_asset_url(created["data"])
-            assert url, created
-            get = data["next_command"].split(" create ", 1)[0]  # the same program prefix
-            fetch = f"{get} assets get {shlex.quote(url)} --output {shlex.quote(output)} --json"
-            code, fetched = sh(fetch, env, work)
-            commands += 1
-            assert code == 0 and fetched["ok"], fetched
-            return work / output, commands
+            new = sorted(set(work.iterdir()) - before)
+            assert [Path(d["output_path"]) for d in created["data"]["downloads"]] == new
+            return new[0], commands
         else:
             raise AssertionError(f"unexpected stage {stage}: {data['blocker']}")
-    raise AssertionError("no image after five commands")
+    raise AssertionError("no image after four commands")
 
 
 def spend_down(env: dict[str, str], work: Path) -> None:
@@ -115,22 +130,53 @@ def spend_down(env: dict[str, str], work: Path) -> None:
     raise AssertionError("the free allowance never ran out")
 
 
-def test_fresh_agent_reaches_an_image_then_self_funds(e2e_env, served, tmp_path):
+def empty_machine(e2e_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """No config path set, a fresh HOME: the config goes to its default place."""
+    env = {k: v for k, v in e2e_env.items() if k != "IMAGE_SKILL_CONFIG_PATH"}
+    env.pop("XDG_CONFIG_HOME", None)
+    Path(env["HOME"]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+@NEEDS_ANONYMOUS_SIGNUP
+@pytest.mark.parametrize("backend", ["in-process", "served"])
+def test_every_next_command_runs_as_printed_to_an_image(e2e_env, tmp_path, request, backend):
+    env = empty_machine(e2e_env, tmp_path)
+    base = "local" if backend == "in-process" else request.getfixturevalue("served")
+    work = tmp_path / "work"
+    work.mkdir()
+    first = run(
+        "create", "--guide", "--prompt", "a paper boat", "--api-base-url", base, env=env, cwd=work
+    )
+    assert first.exit_code == 0 and first.stderr == ""
+    data = guide_data(first)
+    assert data["stage"] == "auth_required"
+    # the prefix resolves to this installation's entry point (it is on PATH); no env to carry
+    assert data["next_command"].startswith("image-skill signup --agent --agent-name ")
+    image, commands = follow_to_an_image(data, env, work)
+    assert commands == 3  # signup, the guide again, the create
+    assert image.parent == work and image.read_bytes().startswith(PNG_MAGIC)
+    assert not (Path(env["HOME"]) / "work").exists()
+
+
+def test_signed_up_agent_reaches_an_image_then_self_funds(e2e_env, served, tmp_path):
     # The agent's shell exports the server once; every printed command then runs as is.
     env = {**e2e_env, "IMAGE_SKILL_API_BASE_URL": served}
     work = tmp_path / "work"
     work.mkdir()
+    assert run(*CONTACT_SIGNUP, env=env).exit_code == 0
     prompt = "a paper boat on a puddle"
     first = run("create", "--guide", "--prompt", prompt, env=env, cwd=work)
     assert first.exit_code == 0 and first.stderr == ""
     data = guide_data(first)
-    assert data["stage"] == "auth_required"
+    assert data["stage"] == "ready_to_create"
     assert data["checks"]["hosted_api"]["api_base_url"] == served
-    # the prefix resolves to this installation's entry point (it is on PATH)
-    assert data["next_command"].startswith("image-skill signup ")
+    # the set config path is carried (§0.1), before our entry point on PATH
+    carried = f"IMAGE_SKILL_CONFIG_PATH={shlex.quote(env['IMAGE_SKILL_CONFIG_PATH'])} "
+    assert data["next_command"].startswith(carried + "image-skill create ")
 
-    image, commands = follow_to_an_image(data, env, work, "result.png")
-    assert commands <= 5
+    image, commands = follow_to_an_image(data, env, work)
+    assert commands == 1
     assert image.read_bytes().startswith(PNG_MAGIC)
 
     # --- the free allowance runs out: quota_required, then the self-fund path -------------
@@ -145,6 +191,8 @@ def test_fresh_agent_reaches_an_image_then_self_funds(e2e_env, served, tmp_path)
     assert handoff["preferred_method"] == "stripe_x402.exact.usdc"
     commands = handoff["payment_commands"]
 
+    # the local rail's quote names KEY; the guide says so (§0.2) and the agent fills it
+    assert [m["placeholder"] for m in data["next_command_missing_inputs"]] == ["KEY"]
     code, quote = sh(fill(data["next_command"], KEY="quote-e2e-1"), env, work)
     assert code == 0 and quote["ok"], quote
     assert quote["data"]["live_money"] is False
@@ -169,7 +217,7 @@ def test_hostile_prompt_stays_inert_in_a_shell(e2e_env, served, tmp_path):
     env = e2e_env
     work = tmp_path / "work"
     work.mkdir()
-    assert run(*fill_signup_args(), "--api-base-url", served, env=env).exit_code == 0
+    assert run(*CONTACT_SIGNUP, "--api-base-url", served, env=env).exit_code == 0
     prompt = "a cat $(touch pwned) and `touch pwned` ; touch pwned"
     proc = run("create", "--guide", "--prompt", prompt, "--api-base-url", served, env=env, cwd=work)
     data = guide_data(proc)
@@ -186,19 +234,6 @@ def test_hostile_prompt_stays_inert_in_a_shell(e2e_env, served, tmp_path):
     assert first_asset_url(created["data"]).startswith(served)
     assert not (work / "pwned").exists()
     assert not list(tmp_path.rglob("pwned"))
-
-
-def fill_signup_args() -> list[str]:
-    return [
-        "signup",
-        "--agent",
-        "--agent-contact",
-        PLACEHOLDERS["AGENT_OR_OPERATOR_INBOX"],
-        "--agent-name",
-        PLACEHOLDERS["AGENT_NAME"],
-        "--runtime",
-        PLACEHOLDERS["RUNTIME_NAME"],
-    ]
 
 
 def test_guide_changes_nothing_in_the_backend_or_on_disk(e2e_env, served, tmp_path):
@@ -227,12 +262,13 @@ def test_guide_changes_nothing_in_the_backend_or_on_disk(e2e_env, served, tmp_pa
     guides()  # no token: auth_required, with the config probe
     assert snapshot() == before
     assert not Path(env["IMAGE_SKILL_CONFIG_PATH"]).parent.exists()
-    assert run(*fill_signup_args(), *base, env=env).exit_code == 0
+    assert run(*CONTACT_SIGNUP, *base, env=env).exit_code == 0
     before = snapshot()
     guides()  # with a token: ready_to_create / no_executable_model
     assert snapshot() == before
 
 
+@NEEDS_ANONYMOUS_SIGNUP
 def test_read_only_config_dir_gets_a_working_fallback(e2e_env, served, tmp_path):
     env = {**e2e_env, "IMAGE_SKILL_API_BASE_URL": served}
     blocked = tmp_path / "blocked"
@@ -245,7 +281,8 @@ def test_read_only_config_dir_gets_a_working_fallback(e2e_env, served, tmp_path)
     assert data["checks"]["auth"]["config_write"]["writable"] is False
     command = data["next_command"]
     assert command.startswith('IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" ')
-    code, signup = sh(fill(command), env, work)
+    assert data["next_command_copy_runnable"] is True
+    code, signup = sh(command, env, work)
     assert code == 0 and signup["ok"], signup
     saved = work / ".image-skill" / "config.json"
     assert json.loads(saved.read_text())["token"]
