@@ -134,3 +134,18 @@ def test_local_rows(quota: dict) -> None:
     if quota is QUOTA_BROKE:
         assert out.data["stage"] == "quota_required"
         assert shlex.split(out.data["after_next"])[1:3] == ["edit", "--guide"]
+
+
+def test_human_view_titles_the_edit_guide() -> None:
+    import io
+
+    from image_skill.cli.output import emit
+    from image_skill.envelope import ok_result
+
+    out = edit(input_reference="image_abc", token_source="env", quota=QUOTA_RICH)
+    buf = io.StringIO()
+    emit(ok_result("image-skill edit --guide", out.data), "human", stdout=buf)
+    text = buf.getvalue()
+    assert "edit --guide" in text and "create --guide" not in text
+    assert "ready_to_create" in text and "openai.gpt-image-2-edit" in text
+    assert "{" not in text.split("next command")[0]  # a panel, not the JSON

@@ -69,6 +69,10 @@ def _text(value: Any) -> str | None:
     return escape(str(value)) if value else None
 
 
+EDIT_GUIDE_SCHEMA = "image-skill.edit-guide.v1"
+GUIDE_SCHEMAS = ("image-skill.create-guide.v1", EDIT_GUIDE_SCHEMA)
+
+
 def _guide(console: Console, data: dict[str, Any]) -> None:
     stage = data.get("stage")
     ready = data.get("ready")
@@ -83,7 +87,8 @@ def _guide(console: Console, data: dict[str, Any]) -> None:
         text = _text(data.get(key))
         if text:
             lines.append(f"[yellow]{text}[/yellow]" if key == "guide_warning" else text)
-    console.print(Panel("\n".join(lines), title="create --guide", border_style="cyan"))
+    title = "edit --guide" if data.get("schema") == EDIT_GUIDE_SCHEMA else "create --guide"
+    console.print(Panel("\n".join(lines), title=title, border_style="cyan"))
     for key, title in (
         ("next_command", "next command"),
         ("recommended_no_spend_command", "no-spend alternative"),
@@ -140,7 +145,7 @@ def _lists(console: Console, data: dict[str, Any]) -> bool:
 SPECIAL: tuple[
     tuple[Callable[[dict[str, Any]], bool], Callable[[Console, dict[str, Any]], None]], ...
 ] = (
-    (lambda d: d.get("schema") == "image-skill.create-guide.v1", _guide),
+    (lambda d: d.get("schema") in GUIDE_SCHEMAS, _guide),
     (lambda d: isinstance(d.get("limits"), dict) and "daily_jobs" in d, _quota),
 )
 
