@@ -122,7 +122,6 @@ def test_legacy_human_email_alias(local_client: httpx.Client) -> None:
     ("overrides", "message"),
     [
         ({"agent_contact": "not-an-inbox"}, MSG_AGENT_CONTACT),
-        ({"agent_contact": None}, MSG_AGENT_CONTACT),
         ({"agent_contact": 42}, MSG_AGENT_CONTACT),
         ({"agent_contact": None, "human_email": "nope"}, MSG_HUMAN_EMAIL_ALIAS),
         ({"agent_contact": None, "human_email": ["x@example.com"]}, MSG_HUMAN_EMAIL),
@@ -135,7 +134,13 @@ def test_signup_bad_contact(
     env = _error(response, 400, "INVALID_ARGUMENTS", "2")
     assert env["error"]["message"] == message
     assert env["command"] == "image-skill signup"
-    assert "suggested_command" in env["error"]["recovery"]
+    # 0.1.70 §1.1: the contact is optional, the suggested signup is the anonymous one
+    recovery = env["error"]["recovery"]
+    assert recovery["required_flags"] == ["--agent-name", "--runtime"]
+    assert recovery["optional_flags"] == ["--agent-contact", "--discovery-source"]
+    assert recovery["suggested_command"] == (
+        "image-skill signup --agent --agent-name NAME --runtime RUNTIME --api-base-url local --json"
+    )
 
 
 @pytest.mark.parametrize("field", ["agent_name", "runtime"])

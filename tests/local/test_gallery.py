@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
@@ -11,10 +10,10 @@ import httpx
 import pytest
 
 from createtools import create, ok
-from image_skill.local.agents import signup_agent
 from image_skill.local.settings import LocalSettings
 from image_skill.local.store.db import Store, authenticate, utc_now
 from image_skill.local.store.sessions import LinkRefused, create_link, redeem_link, session_actor
+from storetools import version_1_data_dir
 
 COOKIE = "image_skill_gallery"  # in-process requests carry no port
 
@@ -220,21 +219,13 @@ def test_gallery_pages_hold_the_newest_jobs(
 
 
 def test_a_version_1_data_dir_gains_the_gallery_tables(local_settings: LocalSettings) -> None:
-    from image_skill.local.store.schema import SCHEMA
+    from image_skill.local.store.schema import SCHEMA_VERSION
 
-    local_settings.data_dir.mkdir(parents=True)
-    conn = sqlite3.connect(local_settings.db_path, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.executescript(SCHEMA)
-    conn.execute("PRAGMA user_version = 1")
-    made = signup_agent(
-        conn, agent_contact="old@example.com", agent_name="old", runtime="r", free_credits=30
-    )
-    conn.close()
+    made = version_1_data_dir(local_settings)
     with Store(local_settings).connection() as upgraded:
-        assert upgraded.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         actor = authenticate(upgraded, made.token)
-        assert actor is not None and actor.actor_id == made.actor.actor_id
+        assert actor is not None and actor.actor_id == made.actor_id
         session = redeem_link(upgraded, create_link(upgraded, actor).code)
         assert session_actor(upgraded, session.session_id) == actor
 

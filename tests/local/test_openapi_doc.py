@@ -51,7 +51,12 @@ def test_media_route_documents_the_bytes_and_304_it_serves(
 def test_signup_body_schema_matches_what_the_handler_accepts(local_client: httpx.Client) -> None:
     schema = _doc(local_client)["components"]["schemas"]["SignupRequest"]
     assert set(schema["required"]) == {"agent_name", "runtime"}
-    assert {"required": ["agent_contact"]} in schema["anyOf"]
+    assert "anyOf" not in schema  # 0.1.70 §1.1: a signup without any contact is anonymous
+    slug = re.compile(schema["properties"]["discovery_source"]["pattern"])
+    for value, accepted in [("clawhub", True), ("skills-sh.v2_x", True), ("ClawHub", False)]:
+        assert bool(slug.search(value)) is accepted
+        body = {"agent_name": "n", "runtime": "r", "discovery_source": value}
+        assert (local_client.post("/v1/agent-signups", json=body).status_code == 200) is accepted
     contact = re.compile(schema["properties"]["agent_contact"]["pattern"])
     name = schema["properties"]["agent_name"]
     for value, accepted in [("a@b.co", True), ("no-at-sign", False), ("a@b", False)]:

@@ -42,7 +42,9 @@ def test_wal_mode_and_schema_version(store: Store, conn: sqlite3.Connection) -> 
 
 def test_transaction_rolls_back_on_error(conn: sqlite3.Connection) -> None:
     with pytest.raises(RuntimeError), transaction(conn):
-        conn.execute("INSERT INTO organizations VALUES ('org_x', 'now')")
+        conn.execute(
+            "INSERT INTO organizations (organization_id, created_at) VALUES ('org_x', 'now')"
+        )
         raise RuntimeError("boom")
     assert conn.execute("SELECT COUNT(*) FROM organizations").fetchone()[0] == 0
     assert not conn.in_transaction

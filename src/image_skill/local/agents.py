@@ -40,37 +40,44 @@ def mint_token() -> str:
 def signup_agent(
     conn: sqlite3.Connection,
     *,
-    agent_contact: str,
+    agent_contact: str | None,
     agent_name: str,
     runtime: str,
     free_credits: int,
     revoke_previous: bool = False,
     trace_id: str | None = None,
+    discovery_source: str | None = None,
 ) -> SignupResult:
     """Create an agent (new org, free starter grant) or rotate an existing one's token.
 
     Same normalised contact + same agent name means the same agent: a new token is
     issued and, only when ``revoke_previous``, the older active tokens are revoked.
+    Without a contact (an anonymous signup) every call creates a new agent.
+    ``discovery_source`` is kept only where none was recorded yet (first touch wins).
     """
-    contact = agent_contact.strip().lower()
+    contact = agent_contact.strip().lower() if agent_contact is not None else None
     now = now_iso()
     with transaction(conn):
-        row = conn.execute(
-            "SELECT actor_id FROM actors WHERE agent_contact = ? AND agent_name = ?",
-            (contact, agent_name),
-        ).fetchone()
+        row = None
+        if contact is not None:
+            row = conn.execute(
+                "SELECT actor_id FROM actors WHERE agent_contact = ? AND agent_name = ?",
+                (contact, agent_name),
+            ).fetchone()
         revoked: tuple[str, ...] = ()
         if row is None:
             created = True
             org_id, actor_id = new_id("org_"), new_id("agt_")
             conn.execute(
-                "INSERT INTO organizations (organization_id, created_at) VALUES (?, ?)",
-                (org_id, now),
+                "INSERT INTO organizations (organization_id, discovery_source, created_at)"
+                " VALUES (?, ?, ?)",
+                (org_id, discovery_source, now),
             )
             conn.execute(
                 "INSERT INTO actors (actor_id, organization_id, agent_contact, agent_name,"
-                " runtime, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (actor_id, org_id, contact, agent_name, runtime, now, now),
+                " runtime, discovery_source, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (actor_id, org_id, contact, agent_name, runtime, discovery_source, now, now),
             )
             if free_credits > 0:
                 ledger.grant(
@@ -86,8 +93,14 @@ def signup_agent(
             created = False
             actor_id = row["actor_id"]
             conn.execute(
-                "UPDATE actors SET runtime = ?, updated_at = ? WHERE actor_id = ?",
-                (runtime, now, actor_id),
+                "UPDATE actors SET runtime = ?, updated_at = ?,"
+                " discovery_source = COALESCE(discovery_source, ?) WHERE actor_id = ?",
+                (runtime, now, discovery_source, actor_id),
+            )
+            conn.execute(
+                "UPDATE organizations SET discovery_source = COALESCE(discovery_source, ?)"
+                " WHERE organization_id = (SELECT organization_id FROM actors WHERE actor_id = ?)",
+                (discovery_source, actor_id),
             )
             if revoke_previous:
                 revoked = tuple(

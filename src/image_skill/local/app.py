@@ -36,6 +36,7 @@ logger = logging.getLogger("image_skill.local")
 #: Router modules included by :func:`create_app`, in order (first match wins).
 ROUTER_MODULES: list[str] = [
     "image_skill.local.routes.core",
+    "image_skill.local.routes.claims",
     "image_skill.local.routes.models",
     "image_skill.local.routes.credits",
     "image_skill.local.routes.payments",

@@ -15,10 +15,8 @@ EXIT_HEADER = "x-image-skill-exit-code"
 #: Name of the route's OpenAPI extension holding its envelope ``command`` label.
 COMMAND_EXTENSION = "x-image-skill-command"
 DEFAULT_COMMAND = "image-skill"
-SIGNUP_SUGGESTED_COMMAND = (
-    "image-skill signup --agent --agent-contact AGENT_OR_OPERATOR_INBOX"
-    " --agent-name NAME --runtime RUNTIME --json"
-)
+#: The anonymous signup (contract 0.1.70 §1.1: no contact inbox is needed).
+SIGNUP_SUGGESTED_COMMAND = "image-skill signup --agent --agent-name NAME --runtime RUNTIME --json"
 SIGNUP_DOCS_URL = "https://image-skill.com/cli.md#image-skill-signup-agent"
 
 #: Exit code per server error code (server digest §2.6).

@@ -313,6 +313,7 @@ def quota_snapshot(
     return {
         "authenticated": True,
         "claim_state": actor.claim_state,
+        "claim_request_state": actor.claim_request_state,
         "token_status": actor.token_status,
         "actor": actor.envelope_block(),
         "limits": {

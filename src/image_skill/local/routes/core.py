@@ -40,13 +40,22 @@ MSG_HUMAN_EMAIL_ALIAS = (
     "human_email is a legacy alias for agent_contact and must be an email-shaped durable"
     " contact inbox"
 )
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+MSG_DISCOVERY_SOURCE = (
+    "discovery_source must be a channel slug of lowercase letters, digits, '.', '_' or '-'"
+    " (1 to 64 characters); omit it when the channel is not known"
+)
+#: An email-shaped inbox: what ``agent_contact`` and a claim request's ``contact`` must be.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+#: The self-reported discovery channel slug (contract 0.1.70 §1.2).
+DISCOVERY_SOURCE = re.compile(r"^[a-z0-9._-]{1,64}$")
 _MAX_TEXT = 200
 
 
 def _signup_recovery(base: str) -> dict[str, Any]:
+    """What a refused signup needs (0.1.70: the contact is optional)."""
     return {
-        "required_flags": ["--agent-contact", "--agent-name", "--runtime"],
+        "required_flags": ["--agent-name", "--runtime"],
+        "optional_flags": ["--agent-contact", "--discovery-source"],
         "suggested_command": signup_command(base),
         "docs_url": SIGNUP_DOCS_URL,
     }
@@ -55,7 +64,11 @@ def _signup_recovery(base: str) -> dict[str, Any]:
 # Fields are typed ``Any`` so the handler can answer bad values with the contract's own
 # messages; ``json_schema_extra`` documents what it accepts.
 _Contact = Annotated[
-    Any, Field(default=None, json_schema_extra={"type": "string", "pattern": _EMAIL.pattern})
+    Any, Field(default=None, json_schema_extra={"type": "string", "pattern": EMAIL.pattern})
+]
+_Slug = Annotated[
+    Any,
+    Field(default=None, json_schema_extra={"type": "string", "pattern": DISCOVERY_SOURCE.pattern}),
 ]
 _Text = Annotated[
     Any,
@@ -72,14 +85,14 @@ _Text = Annotated[
 
 
 class SignupRequest(BaseModel):
-    """Body of ``POST /v1/agent-signups``."""
+    """Body of ``POST /v1/agent-signups``.
+
+    Without ``agent_contact`` (and its legacy alias ``human_email``) the signup is anonymous
+    and creates a new agent every time (contract 0.1.70 §1.1).
+    """
 
     model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "required": ["agent_name", "runtime"],
-            "anyOf": [{"required": ["agent_contact"]}, {"required": ["human_email"]}],
-        },
+        extra="allow", json_schema_extra={"required": ["agent_name", "runtime"]}
     )
 
     agent_contact: _Contact = None
@@ -87,6 +100,7 @@ class SignupRequest(BaseModel):
     agent_name: _Text = None
     runtime: _Text = None
     return_token: bool = True
+    discovery_source: _Slug = None
 
 
 @router.get("/healthz", openapi_extra=command("image-skill doctor"), responses=envelope_doc())
@@ -106,13 +120,14 @@ def healthz(request: Request) -> JSONResponse:
     )
 
 
-def _normalise_contact(body: SignupRequest, base: str) -> tuple[str, bool]:
-    """The trimmed, lower-cased contact and whether it came from the legacy alias."""
+def _normalise_contact(body: SignupRequest, base: str) -> tuple[str | None, bool]:
+    """The trimmed, lower-cased contact (``None``: anonymous) and whether it came from the
+    legacy alias."""
     contact, alias = body.agent_contact, body.human_email
     if contact is None and alias is None:
-        raise invalid_arguments(MSG_AGENT_CONTACT, _signup_recovery(base))
+        return None, False
     if contact is not None:
-        if not isinstance(contact, str) or not _EMAIL.match(contact.strip()):
+        if not isinstance(contact, str) or not EMAIL.match(contact.strip()):
             raise invalid_arguments(MSG_AGENT_CONTACT, _signup_recovery(base))
         value = contact.strip().lower()
         if alias is not None and (not isinstance(alias, str) or alias.strip().lower() != value):
@@ -123,9 +138,17 @@ def _normalise_contact(body: SignupRequest, base: str) -> tuple[str, bool]:
         return value, False
     if not isinstance(alias, str):
         raise invalid_arguments(MSG_HUMAN_EMAIL, _signup_recovery(base))
-    if not _EMAIL.match(alias.strip()):
+    if not EMAIL.match(alias.strip()):
         raise invalid_arguments(MSG_HUMAN_EMAIL_ALIAS, _signup_recovery(base))
     return alias.strip().lower(), True
+
+
+def _discovery_source(value: Any, base: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not DISCOVERY_SOURCE.fullmatch(value):
+        raise invalid_arguments(MSG_DISCOVERY_SOURCE, _signup_recovery(base))
+    return value
 
 
 def _required_text(value: Any, field: str, base: str) -> str:
@@ -152,6 +175,7 @@ def agent_signup(
     contact, legacy = _normalise_contact(body, base)
     name = _required_text(body.agent_name, "agent_name", base)
     runtime = _required_text(body.runtime, "runtime", base)
+    source = _discovery_source(body.discovery_source, base)
     result = signup_agent(
         conn,
         agent_contact=contact,
@@ -160,6 +184,7 @@ def agent_signup(
         free_credits=settings.free_credits,
         revoke_previous=settings.revoke_previous_tokens_on_rotate,
         trace_id=trace_id_of(request),
+        discovery_source=source,
     )
     actor = result.actor
     warnings: list[str] = []
@@ -205,10 +230,11 @@ def _identity(actor: Actor) -> dict[str, Any]:
         "actor": actor.envelope_block(),
         "organization": {"organization_id": actor.organization_id},
         "claim_state": actor.claim_state,
+        "claim_request_state": actor.claim_request_state,
         "grants": list(DEFAULT_GRANTS),
         "agent_name": actor.agent_name,
         "runtime": actor.runtime,
-        "agent_contact_redacted": redact_contact(actor.agent_contact),
+        "agent_contact_redacted": redact_contact(actor.contact),
     }
 
 

@@ -204,12 +204,23 @@ class Store:
             raise RuntimeError(
                 f"local data dir uses schema {version}; this version knows {SCHEMA_VERSION}"
             )
-        scripts = [SCHEMA] if version == 0 else []
-        scripts += [MIGRATIONS[v] for v in range(max(version, 1) + 1, SCHEMA_VERSION + 1)]
+        # A migration may rebuild a table (SQLite's way to change a column), which only works
+        # with foreign keys off; they are checked before the commit instead. The pragma is a
+        # no-op inside a transaction, so it is set first, on this short-lived connection.
+        conn.execute("PRAGMA foreign_keys = OFF")
         with transaction(conn):
+            # Another process may have upgraded the file since the check above.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == SCHEMA_VERSION:
+                return
+            scripts = [SCHEMA] if version == 0 else []
+            scripts += [MIGRATIONS[v] for v in range(max(version, 1) + 1, SCHEMA_VERSION + 1)]
             for script in scripts:
                 for statement in _statements(script):
                     conn.execute(statement)
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"schema upgrade left {len(broken)} dangling references")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -275,7 +286,7 @@ class Actor:
     actor_id: str
     organization_id: str
     actor_type: str
-    agent_contact: str
+    agent_contact: str | None  # None: anonymous signup
     agent_name: str
     runtime: str
     claim_state: str
@@ -285,6 +296,13 @@ class Actor:
     token_prefix: str
     token_hint: str
     token_created_at: str
+    claim_contact: str | None = None  # attached by a claim request
+    claim_request_state: str | None = None  # "requested" once a claim request was made
+
+    @property
+    def contact(self) -> str | None:
+        """The agent's current contact: the claimed one, else the one given at signup."""
+        return self.claim_contact or self.agent_contact
 
     def envelope_block(self) -> dict[str, Any]:
         """The envelope's ``actor`` member."""
@@ -302,8 +320,9 @@ def hash_token(token: str) -> str:
 
 _ACTOR_SQL = """
 SELECT a.actor_id, a.organization_id, a.actor_type, a.agent_contact, a.agent_name,
-       a.runtime, a.claim_state, t.token_id, t.status AS token_status, t.token_class,
-       t.token_prefix, t.token_hint, t.created_at AS token_created_at, t.last_used_at
+       a.runtime, a.claim_state, a.claim_contact, a.claim_request_state, t.token_id,
+       t.status AS token_status, t.token_class, t.token_prefix, t.token_hint,
+       t.created_at AS token_created_at, t.last_used_at
 FROM tokens t JOIN actors a ON a.actor_id = t.actor_id
 """
 
@@ -323,6 +342,8 @@ def _actor_from_row(row: sqlite3.Row) -> Actor:
         token_prefix=row["token_prefix"],
         token_hint=row["token_hint"],
         token_created_at=row["token_created_at"],
+        claim_contact=row["claim_contact"],
+        claim_request_state=row["claim_request_state"],
     )
 
 
@@ -359,7 +380,9 @@ def authenticate(conn: sqlite3.Connection, token: str | None) -> Actor | None:
     return _actor_from_row(row)
 
 
-def redact_contact(contact: str) -> str:
-    """``agent@example.com`` → ``a***@example.com``."""
+def redact_contact(contact: str | None) -> str | None:
+    """``agent@example.com`` → ``a***@example.com``; ``None`` (no contact) stays ``None``."""
+    if contact is None:
+        return None
     local, _, domain = contact.partition("@")
     return (local[:1] + "***@" + domain) if domain else "***"

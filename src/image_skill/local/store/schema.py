@@ -13,7 +13,7 @@ two processes upgrading the same file at once cannot trip over each other.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: The only activity event types the backend may emit (server digest §3.7).
 ACTIVITY_TYPES: frozenset[str] = frozenset(
@@ -312,5 +312,43 @@ CREATE TABLE IF NOT EXISTS gallery_sessions (
 CREATE INDEX IF NOT EXISTS gallery_sessions_expiry ON gallery_sessions(expires_at);
 """
 
+#: Version 3 (contract 0.1.70): anonymous signups and claim requests. ``actors`` is rebuilt
+#: because SQLite cannot drop a NOT NULL: ``agent_contact`` becomes optional (NULL for an
+#: anonymous agent; NULLs never collide in the UNIQUE pair, so every anonymous signup is a new
+#: agent), and the contact attached later by ``POST /v1/agent-claims`` is kept apart in
+#: ``claim_contact`` so that it never lets a contact signup rotate this agent's token (a claim
+#: is not proof of owning the inbox). ``discovery_source`` is the first self-reported channel
+#: slug, per agent and per organization. The store runs this script with foreign keys off
+#: and checks them before it commits (see ``Store._create_schema``).
+ANONYMOUS_SIGNUP_SCHEMA = """
+CREATE TABLE actors_v3 (
+    actor_id            TEXT PRIMARY KEY,
+    organization_id     TEXT NOT NULL REFERENCES organizations(organization_id),
+    actor_type          TEXT NOT NULL DEFAULT 'agent'
+                        CHECK (actor_type IN ('agent', 'human', 'session', 'system')),
+    agent_contact       TEXT,                     -- NULL: anonymous signup
+    agent_name          TEXT NOT NULL,
+    runtime             TEXT NOT NULL,
+    claim_state         TEXT NOT NULL DEFAULT 'unclaimed'
+                        CHECK (claim_state IN ('unclaimed', 'payment_backed_unclaimed',
+                                               'claimed', 'revoked')),
+    claim_contact       TEXT,                     -- attached by POST /v1/agent-claims
+    claim_request_state TEXT CHECK (claim_request_state IN ('requested')),
+    claim_requested_at  TEXT,
+    discovery_source    TEXT,                     -- first touch wins
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,
+    UNIQUE (agent_contact, agent_name)
+);
+INSERT INTO actors_v3 (actor_id, organization_id, actor_type, agent_contact, agent_name,
+                       runtime, claim_state, created_at, updated_at)
+    SELECT actor_id, organization_id, actor_type, agent_contact, agent_name, runtime,
+           claim_state, created_at, updated_at
+    FROM actors;
+DROP TABLE actors;
+ALTER TABLE actors_v3 RENAME TO actors;
+ALTER TABLE organizations ADD COLUMN discovery_source TEXT;
+"""
+
 #: ``{version: script}``: what brings a data dir from ``version - 1`` to ``version``.
-MIGRATIONS: dict[int, str] = {2: GALLERY_SCHEMA}
+MIGRATIONS: dict[int, str] = {2: GALLERY_SCHEMA, 3: ANONYMOUS_SIGNUP_SCHEMA}
