@@ -7,6 +7,12 @@ first claims the key, the others see the claim and wait for its outcome (replay 
 success, one more attempt after a failure). A different body under a used key is a
 conflict. Keys are scoped to the organization and the endpoint.
 
+A claim records the process that runs it (:mod:`.owner`, kept in the record's
+``response_json`` while it is in progress). When that process is gone (an interrupted
+in-process CLI, a crashed server), the claim is abandoned at once: the job is failed and
+refunded, and the same-key request runs again, so a printed recovery command works
+immediately instead of waiting out ``STALE_CLAIM_SECONDS``.
+
 Funding: free-preview credits first, then payment-backed, never below zero. The daily job
 cap only limits jobs that spend free credits; when it is used up, a job that paid credits
 fully cover runs on paid credits alone.
@@ -20,12 +26,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from image_skill.local.billing import ledger
+from image_skill.local.billing import ledger, owner
 from image_skill.local.billing.ledger import Bucket, CreditEvent
 from image_skill.local.cli_commands import cli_command
 from image_skill.local.errors import ApiError
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store.db import Actor, dumps, now_iso, parse_iso, sha256_hex, utc_now
+from image_skill.local.store.db import (
+    Actor,
+    dumps,
+    loads,
+    now_iso,
+    parse_iso,
+    sha256_hex,
+    utc_now,
+)
 
 ENDPOINTS = {"create": "/v1/create", "edit": "/v1/edit"}
 RESERVATION_REASON = "job_reservation"
@@ -83,9 +97,25 @@ def key_state(
     if state == "completed":
         return KeyState("replay", record["resource_id"])
     if state == "in_progress":
-        age = (utc_now() - parse_iso(record["updated_at"])).total_seconds()
-        return KeyState("retry" if age > STALE_CLAIM_SECONDS else "wait", record["resource_id"])
+        stale = claim_abandoned(record)
+        return KeyState("retry" if stale else "wait", record["resource_id"])
     return KeyState("retry", record["resource_id"])
+
+
+def claim_owner(record: dict[str, Any]) -> Any:
+    """The process identity stored with an in-progress claim (None for older claims)."""
+    try:
+        stored = loads(record.get("response_json"))
+    except ValueError:
+        return None
+    return stored.get("claim_owner") if isinstance(stored, dict) else None
+
+
+def claim_abandoned(record: dict[str, Any]) -> bool:
+    """Whether nobody will finish this in-progress claim: its process is gone, or it is
+    older than ``STALE_CLAIM_SECONDS``."""
+    age = (utc_now() - parse_iso(record["updated_at"])).total_seconds()
+    return age > STALE_CLAIM_SECONDS or owner.is_gone(claim_owner(record))
 
 
 def wait_for_key(
@@ -116,15 +146,16 @@ def claim_key(
     req_hash: str,
     job_id: str,
 ) -> None:
-    """Point the key at a new in-progress job (inside the reservation transaction)."""
+    """Point the key at a new in-progress job owned by this process (inside the reservation
+    transaction)."""
     now = now_iso()
     conn.execute(
         "INSERT INTO idempotency_records (actor_id, organization_id, endpoint, idem_key,"
-        " request_hash, state, resource_id, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?)"
+        " request_hash, state, resource_id, response_json, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?)"
         " ON CONFLICT (actor_id, endpoint, idem_key) DO UPDATE SET"
-        " state = 'in_progress', resource_id = excluded.resource_id,"
-        " http_status = NULL, response_json = NULL, updated_at = excluded.updated_at",
+        " state = 'in_progress', resource_id = excluded.resource_id, http_status = NULL,"
+        " response_json = excluded.response_json, updated_at = excluded.updated_at",
         (
             actor.actor_id,
             actor.organization_id,
@@ -132,6 +163,7 @@ def claim_key(
             key,
             req_hash,
             job_id,
+            dumps({"claim_owner": owner.this_process()}),
             now,
             now,
         ),
@@ -139,15 +171,48 @@ def claim_key(
 
 
 def settle_key(
-    conn: sqlite3.Connection, org: str, operation: str, key: str | None, *, ok: bool, status: int
+    conn: sqlite3.Connection,
+    org: str,
+    operation: str,
+    key: str | None,
+    *,
+    ok: bool,
+    status: int,
+    job_id: str | None = None,
 ) -> None:
+    """Record a key's outcome; with ``job_id``, only while the key still points at that job
+    (a job whose claim was abandoned no longer speaks for its key)."""
     if key is None:
         return
-    conn.execute(
-        "UPDATE idempotency_records SET state = ?, http_status = ?, updated_at = ?"
-        " WHERE organization_id = ? AND endpoint = ? AND idem_key = ?",
-        ("completed" if ok else "failed", status, now_iso(), org, ENDPOINTS[operation], key),
+    sql = (
+        "UPDATE idempotency_records SET state = ?, http_status = ?, response_json = NULL,"
+        " updated_at = ? WHERE organization_id = ? AND endpoint = ? AND idem_key = ?"
     )
+    params: list[Any] = [
+        "completed" if ok else "failed",
+        status,
+        now_iso(),
+        org,
+        ENDPOINTS[operation],
+        key,
+    ]
+    if job_id is not None:
+        sql += " AND resource_id = ?"
+        params.append(job_id)
+    conn.execute(sql, params)
+
+
+def orphaned_claim(conn: sqlite3.Connection, org: str, job_id: str) -> dict[str, Any] | None:
+    """The in-progress claim on ``job_id`` when nobody will finish it, else None."""
+    row = conn.execute(
+        "SELECT * FROM idempotency_records WHERE organization_id = ? AND resource_id = ?"
+        " AND state = 'in_progress' AND endpoint IN (?, ?)",
+        (org, job_id, ENDPOINTS["create"], ENDPOINTS["edit"]),
+    ).fetchone()
+    if row is None:
+        return None
+    record = dict(row)
+    return record if claim_abandoned(record) else None
 
 
 # --------------------------------------------------------------------------- funds

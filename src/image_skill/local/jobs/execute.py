@@ -15,6 +15,7 @@ with the same key runs once more and is charged once.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,33 +45,77 @@ from image_skill.local.store.db import new_id, now_iso, transaction
 
 def _abandon(ctx: Context, job_id: str | None, code: str) -> None:
     """Fail a job whose claim went stale (inside a transaction)."""
-    if job_id is None:
-        return
-    row = ctx.conn.execute("SELECT status FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    if job_id is not None:
+        abandon_job(ctx.conn, job_id, code, trace_id=ctx.trace_id)
+
+
+def abandon_job(conn: sqlite3.Connection, job_id: str, code: str, *, trace_id: str) -> None:
+    """Fail and refund a running job that nobody will finish (inside a transaction)."""
+    row = conn.execute(
+        "SELECT status, organization_id, actor_id, operation FROM jobs WHERE job_id = ?",
+        (job_id,),
+    ).fetchone()
     if row is None or row["status"] in jobs.TERMINAL:
         return
-    spend.release_job(ctx.conn, job_id, trace_id=ctx.trace_id)
-    jobs.mark_failed(ctx.conn, job_id, code)
-    _failed_event(ctx, job_id, code, operation=None)
+    spend.release_job(conn, job_id, trace_id=trace_id)
+    jobs.mark_failed(conn, job_id, code)
+    _failed_event(
+        conn, row["organization_id"], row["actor_id"], job_id, code, row["operation"], trace_id
+    )
 
 
-def _failed_event(ctx: Context, job_id: str, code: str, operation: str | None) -> None:
-    assert ctx.actor is not None
-    if operation is None:
-        row = ctx.conn.execute("SELECT operation FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-        operation = row["operation"] if row else "create"
+def settle_orphan(
+    conn: sqlite3.Connection, organization_id: str, job_id: str, trace_id: str
+) -> None:
+    """Fail and refund ``job_id`` when the process running it is gone, and free its key so a
+    same-key request runs again (``jobs show`` then tells the truth at once)."""
+    if spend.orphaned_claim(conn, organization_id, job_id) is None:
+        return
+    with transaction(conn):
+        record = spend.orphaned_claim(conn, organization_id, job_id)  # again, under the lock
+        if record is None:
+            return
+        abandon_job(conn, job_id, "ABANDONED", trace_id=trace_id)
+        operation = "edit" if record["endpoint"] == spend.ENDPOINTS["edit"] else "create"
+        spend.settle_key(conn, organization_id, operation, record["idem_key"], ok=False, status=500)
+
+
+def _failed_event(
+    conn: sqlite3.Connection,
+    organization_id: str,
+    actor_id: str,
+    job_id: str,
+    code: str,
+    operation: str,
+    trace_id: str,
+) -> None:
     record_activity(
-        ctx.conn,
+        conn,
         "job.completed",
-        organization_id=ctx.actor.organization_id,
-        actor_id=ctx.actor.actor_id,
+        organization_id=organization_id,
+        actor_id=actor_id,
         subject_id=job_id,
         operation=operation,
         status="failed",
         summary="Job failed; no credits were charged.",
-        trace_id=ctx.trace_id,
+        trace_id=trace_id,
         links={"job_id": job_id},
         details={"error_code": code},
+    )
+
+
+class _Abandoned(Exception):
+    """The job's claim was given up (and refunded) while it ran; its result is discarded."""
+
+
+def _abandoned_error(key: str | None) -> ApiError:
+    return ApiError(
+        504,
+        "TIMEOUT",
+        "this request ran so long that its idempotency claim was given up and refunded; "
+        "retry with the same idempotency key to get the outcome of the request that took over",
+        retryable=True,
+        recovery={"idempotency_key": key} if key is not None else None,
     )
 
 
@@ -128,7 +173,15 @@ def _fail(ctx: Context, plan: Plan, job_id: str, err: ApiError) -> ApiError:
     with transaction(ctx.conn):
         spend.release_job(ctx.conn, job_id, trace_id=ctx.trace_id)
         jobs.mark_failed(ctx.conn, job_id, err.code)
-        _failed_event(ctx, job_id, err.code, plan.operation)
+        _failed_event(
+            ctx.conn,
+            ctx.actor.organization_id,
+            ctx.actor.actor_id,
+            job_id,
+            err.code,
+            plan.operation,
+            ctx.trace_id,
+        )
         spend.settle_key(
             ctx.conn,
             ctx.actor.organization_id,
@@ -136,6 +189,7 @@ def _fail(ctx: Context, plan: Plan, job_id: str, err: ApiError) -> ApiError:
             plan.request.idempotency_key,
             ok=False,
             status=err.status,
+            job_id=job_id,
         )
     err.recovery = {**(err.recovery or {}), "job_id": job_id}
     return err
@@ -147,6 +201,8 @@ def _store(ctx: Context, plan: Plan, res: Reservation, outputs: list[Output]) ->
     written: list[dict[str, Any]] = []
     try:
         with transaction(ctx.conn):
+            if not jobs.is_running(ctx.conn, res.job_id):
+                raise _Abandoned
             for out in outputs:
                 written.append(
                     store_asset(
@@ -235,6 +291,7 @@ def _complete(ctx: Context, plan: Plan, res: Reservation, asset_ids: list[str]) 
         plan.request.idempotency_key,
         ok=True,
         status=200,
+        job_id=res.job_id,
     )
 
 
@@ -282,6 +339,8 @@ def live(ctx: Context, plan: Plan, req_hash: str) -> Outcome:
         ) from None
     try:
         _store(ctx, plan, reserved, outputs)
+    except _Abandoned:
+        raise _abandoned_error(key) from None
     except AssetStorageError:
         err = artifact_storage_error()
         if key is not None:

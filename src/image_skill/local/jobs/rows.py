@@ -143,6 +143,11 @@ def mark_failed(conn: sqlite3.Connection, job_id: str, error_code: str) -> None:
     )
 
 
+def is_running(conn: sqlite3.Connection, job_id: str) -> bool:
+    row = conn.execute("SELECT status FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    return row is not None and row["status"] == "running"
+
+
 def get_job(conn: sqlite3.Connection, organization_id: str, job_id: str) -> dict[str, Any] | None:
     """The job when it belongs to ``organization_id`` (other orgs look like unknown ids)."""
     row = conn.execute(

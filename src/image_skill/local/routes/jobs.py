@@ -7,7 +7,8 @@ from fastapi.responses import JSONResponse
 
 from image_skill.local.cli_commands import cli_command
 from image_skill.local.deps import Conn, CurrentActor, cli_base_of, command, media_base_url
-from image_skill.local.errors import ApiError, envelope_doc, envelope_response
+from image_skill.local.errors import ApiError, envelope_doc, envelope_response, trace_id_of
+from image_skill.local.jobs.execute import settle_orphan
 from image_skill.local.jobs.rows import get_job, job_show_data
 
 router = APIRouter()
@@ -23,6 +24,8 @@ router = APIRouter()
     ),
 )
 def show_job(request: Request, job_id: str, conn: Conn, actor: CurrentActor) -> JSONResponse:
+    # A job whose process is gone (an interrupted in-process CLI) is settled before it is shown.
+    settle_orphan(conn, actor.organization_id, job_id, trace_id_of(request))
     job = get_job(conn, actor.organization_id, job_id)
     if job is None:
         raise ApiError(
