@@ -22,6 +22,7 @@ import json
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ HTTP_ROWS: tuple[tuple[str, str, list[str], float], ...] = (
     ("startup.guide", "create --guide", ["create", "--guide", "--prompt", PROMPT], 0.75),
 )
 LOCAL = ["--api-base-url", "local"]
+#: Time budget of one row in seconds (0: none); ``--row-seconds`` sets it.
+ROW_SECONDS = 0.0
 #: The modules defining the CLI's commands (``image_skill.cli.<name>``).
 COMMAND_MODULES = frozenset(
     "doctor trust signup auth usage credits models capabilities create upload edit assets jobs "
@@ -119,13 +122,10 @@ def import_profile(argv: list[str], env: dict[str, str], cwd: str) -> dict[str, 
 
 
 def _bound(profile: dict[str, Any], floor_ms: float) -> str:
-    cost = dict(profile["import_ms"])
-    total = cost.pop("image_skill", 0.0)
-    parts = ", ".join(f"{name} {ms:.0f}" for name, ms in cost.items() if ms >= 5)
+    parts = ", ".join(f"{name} {ms:.0f}" for name, ms in profile["import_ms"].items() if ms >= 5)
     return (
-        f"Python floor {floor_ms:.0f} ms; importing image_skill {total:.0f} ms"
-        + (f" (of which {parts} ms)" if parts else "")
-        + f"; {len(profile['cli_modules'])} of 16 command modules loaded"
+        f"Python floor {floor_ms:.0f} ms; imports (ms, cumulative, nested ones overlap): "
+        f"{parts}; {len(profile['cli_modules'])} of 16 command modules loaded"
     )
 
 
@@ -141,13 +141,20 @@ def _pair(
     runs: int,
     label: str,
 ) -> tuple[list[float], list[float]]:
-    """Warm up once, then ``runs`` rounds of ours, theirs (A B A B)."""
+    """Warm up once, then ``runs`` rounds of ours, theirs (A B A B).
+
+    With a :data:`ROW_SECONDS` budget, a row stops early (after at least three rounds) once
+    its time is spent, so a busy machine stretches the run less.
+    """
+    started = time.monotonic()
     _check(ours(), label)
     if theirs is not None:
         theirs()
     a: list[float] = []
     b: list[float] = []
-    for _ in range(runs):
+    for i in range(runs):
+        if i >= 3 and ROW_SECONDS and time.monotonic() - started > ROW_SECONDS:
+            break
         child = ours()
         _check(child, label)
         a.append(child.seconds)
@@ -262,6 +269,7 @@ def measure(runs: int) -> list[Figure]:
                 node_floor,
             )
         )
+        figures[-1].extra["profile"] = import_profile([*create, *LOCAL], env, cwd)
         show("create --api-base-url local", ours)
     python_floor = statistics.median(floor["python -c pass"]) * 1000
     for figure in figures:
@@ -277,8 +285,13 @@ def measure(runs: int) -> list[Figure]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument(
+        "--row-seconds", type=float, default=0.0, help="stop a row after this long (min 3 runs)"
+    )
     parser.add_argument("--json", help="also write the figures as JSON to this file")
     opts = parser.parse_args()
+    global ROW_SECONDS
+    ROW_SECONDS = opts.row_seconds
     header("start-up")
     figures = measure(opts.runs)
     for figure in figures:
