@@ -104,9 +104,24 @@ def test_3d_wording_alone_does_not_give_the_3d_reason() -> None:
 def test_reason_and_eligibility_default_to_the_create_guide() -> None:
     plain = row("fal.some-image")
     assert selection_reason(plain, requested=False, prompt="a cat", intent="explore") == T.R_FIRST
+    chosen = selection_object(plain, requested=False, prompt="a cat", intent="explore")
+    assert chosen is not None and chosen["reason"] == T.R_FIRST
     assert guide_model(plain) is True
     assert guide_model(image_to_3d()) is True
     assert guide_model(row("fal.off", status="unavailable")) is False
+
+
+def test_only_video_rows_suggest_an_aspect_ratio() -> None:
+    ratios = {"aspect_ratios": {"values": ["1:1", "16:9"]}}
+    assert suggested_aspect_ratio(row("fal.still", media_input=ratios)) is None
+    assert suggested_aspect_ratio(None) is None
+    assert suggested_aspect_ratio(row("fal.reel", "video", media_input=ratios)) == "16:9"
+    out = build(
+        models=models_envelope([row("fal.still", media_input=ratios)]),
+        token_source="env",
+        quota=QUOTA,
+    )
+    assert "--aspect-ratio" not in out.data["next_command"]
 
 
 def test_a_video_row_without_aspect_ratios_suggests_none() -> None:

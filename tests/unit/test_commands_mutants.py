@@ -1,0 +1,49 @@
+"""Rules of the command renderer that the other tests leave open: contexts are values, and
+where ``--api-base-url`` goes when a server command has no trailing ``--json``."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from image_skill.commands import CommandContext, localize, render, swap_prefix
+
+
+def test_a_context_is_an_immutable_value() -> None:
+    ctx = CommandContext(api_base_url="http://127.0.0.1:9")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.api_base_url = None  # type: ignore[misc]
+    assert {ctx, CommandContext(api_base_url="http://127.0.0.1:9")} == {ctx}
+
+
+def test_localize_appends_the_base_url_when_there_is_no_trailing_json() -> None:
+    ctx = CommandContext(api_base_url="http://127.0.0.1:9/a b")
+    assert localize("image-skill credits status --id P", ctx) == (
+        "image-skill credits status --id P --api-base-url 'http://127.0.0.1:9/a b'"
+    )
+    assert localize("image-skill credits status --json --id P", ctx) == (
+        "image-skill credits status --json --id P --api-base-url 'http://127.0.0.1:9/a b'"
+    )
+    assert localize("image-skill credits status --id P --json", ctx) == (
+        "image-skill credits status --id P --api-base-url 'http://127.0.0.1:9/a b' --json"
+    )
+    # Without an explicit base URL the server's text only gets our prefix.
+    assert localize("image-skill credits status --id P") == "image-skill credits status --id P"
+
+
+def test_the_base_url_goes_before_a_trailing_json_only() -> None:
+    ctx = CommandContext(api_base_url="local")
+    assert render(["doctor", "--json"], ctx) == "image-skill doctor --api-base-url local --json"
+    assert render(["--json", "doctor"], ctx) == ("image-skill --json doctor --api-base-url local")
+    assert render([], ctx) == "image-skill --api-base-url local"
+
+
+def test_swap_prefix_keeps_a_later_program_word() -> None:
+    assert swap_prefix("image-skill feedback create --title 'image-skill x'") == (
+        "image-skill feedback create --title 'image-skill x'"
+    )
+    with_env = CommandContext(env=(("IMAGE_SKILL_CONFIG_PATH", "/c d"),))
+    assert swap_prefix("image-skill doctor --json", with_env) == (
+        "IMAGE_SKILL_CONFIG_PATH='/c d' image-skill doctor --json"
+    )
