@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from mutation_coverage import LineMap, Recorder, load
 from mutation_equivalents import EQUIVALENT
 from mutation_ops import Mutant, baseline, generate
 from mutation_report import ModuleResult, write_report
@@ -95,6 +96,8 @@ TARGETS: tuple[Target, ...] = (
         (
             "tests/unit/test_commands_mutants.py",
             "tests/unit/test_commands.py",
+            "tests/unit/test_server_text_rules.py",
+            "tests/unit/test_guide_keys.py",
             "tests/unit/test_guide_commands.py",
         ),
     ),
@@ -144,25 +147,36 @@ def _preload() -> None:
         raise SystemExit("image_skill was imported before forking: the mutants would not load")
 
 
-def _child_pytest(tests: Sequence[str], log: Path | None) -> int:
+def _child_pytest(tests: Sequence[str], log: Path | None, trace: tuple[str, Path] | None) -> int:
     import pytest
 
     out = os.open(log or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(out, 1)
     os.dup2(out, 2)
     os.chdir(ROOT)
-    return int(pytest.main([*tests, *PYTEST_ARGS]))
+    if trace is None:
+        return int(pytest.main([*tests, *PYTEST_ARGS]))
+    recorder = Recorder(trace[0])
+    recorder.start()
+    code = int(pytest.main([*tests, *PYTEST_ARGS], plugins=[recorder]))
+    recorder.dump(trace[1])
+    return code
 
 
-def run_forked(tests: Sequence[str], timeout: float, log: Path | None = None) -> tuple[str, float]:
-    """Run ``tests`` in a fork; ('passed' | 'failed' | 'timeout', seconds). Output goes to
-    ``log`` (else nowhere)."""
+def run_forked(
+    tests: Sequence[str],
+    timeout: float,
+    log: Path | None = None,
+    trace: tuple[str, Path] | None = None,
+) -> tuple[str, int, float]:
+    """Run ``tests`` in a fork: ('passed' | 'failed' | 'timeout', exit code, seconds).
+    Output goes to ``log`` (else nowhere); ``trace`` = (file, out) records a line map."""
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # child
         code = 99
         try:
-            code = _child_pytest(tests, log)
+            code = _child_pytest(tests, log, trace)
         finally:
             os._exit(code)
     deadline = started + timeout
@@ -173,10 +187,10 @@ def run_forked(tests: Sequence[str], timeout: float, log: Path | None = None) ->
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            return "timeout", time.monotonic() - started
+            return "timeout", -1, time.monotonic() - started
         time.sleep(0.01)
     code = os.waitstatus_to_exitcode(status)
-    return ("passed" if code == 0 else "failed"), time.monotonic() - started
+    return ("passed" if code == 0 else "failed"), code, time.monotonic() - started
 
 
 def _import_path_check(copy_src: Path) -> None:
@@ -226,29 +240,53 @@ def _existing_tests(target: Target) -> tuple[str, ...]:
     return tests
 
 
+def _spans(module: str, pristine: str, mutants: list[Mutant]) -> list[tuple[int, int]] | None:
+    """Each mutant's lines in the module as written for the run (``baseline``)."""
+    again = generate(module, baseline(pristine))
+    if [m.key for m in again] != [m.key for m in mutants]:
+        return None
+    return [(m.line, m.end_line) for m in again]
+
+
+def _run_mutant(
+    target: Target, tests: list[str] | None, timeout: float
+) -> tuple[str, list[str] | None]:
+    """Outcome of one mutant already written: ('passed' | 'failed' | 'timeout' | 'uncovered')."""
+    if tests == []:
+        return "uncovered", tests
+    status, code, _ = run_forked(tests or target.tests, timeout)
+    if tests is not None and code in (4, 5):  # a test id pytest did not find: run them all
+        status, code, _ = run_forked(target.tests, timeout)
+        tests = None
+    return status, tests
+
+
 def run_target(target: Target, copy_src: Path, *, floor: float, verbose: bool) -> ModuleResult:
     path = copy_src / PACKAGE / target.module
     target = replace(target, tests=_existing_tests(target))
     pristine = path.read_text(encoding="utf-8")
     mutants = generate(target.module, pristine)
+    spans = _spans(target.module, pristine, mutants)
     result = ModuleResult(target=target.module, goal=target.goal, focus=target.focus)
     try:
         _write(path, baseline(pristine))
-        log = copy_src.parent / "baseline.log"
-        status, took = run_forked(target.tests, timeout=600, log=log)
+        log, map_file = copy_src.parent / "baseline.log", copy_src.parent / "lines.json"
+        status, _, took = run_forked(target.tests, 900, log=log, trace=(str(path), map_file))
         if status != "passed":
             tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
             raise SystemExit(f"{tail}\n{target.module}: the tests fail on the unmutated module")
-        timeout = max(floor, 5 * took)
-        print(f"{target.module}: {len(mutants)} mutants, baseline {took:.1f}s", flush=True)
+        lines: LineMap | None = load(map_file) if spans is not None else None
+        timeout = max(floor, 3 * took)
+        print(f"{target.module}: {len(mutants)} mutants, traced baseline {took:.1f}s", flush=True)
         started = time.monotonic()
-        for mutant in mutants:
+        for i, mutant in enumerate(mutants):
+            selected = lines.tests_for(*spans[i]) if lines is not None and spans else None
             _write(path, mutant.source)
-            status, _ = run_forked(target.tests, timeout)
+            status, _ = _run_mutant(target, selected, timeout)
             result.add(mutant, status, EQUIVALENT.get(mutant.key))
-            if verbose or status == "passed":
+            if verbose or status in ("passed", "uncovered"):
                 mark = "SURVIVED" if status == "passed" else status
-                print(f"  {mark:8} {mutant.module}:{mutant.line} {mutant.key}", flush=True)
+                print(f"  {mark:9} {mutant.module}:{mutant.line} {mutant.key}", flush=True)
         result.seconds = time.monotonic() - started
     finally:
         _write(path, pristine)
@@ -308,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{mutant.module}:{mutant.index} line {mutant.line} {mutant.key}")
         return 0
     _preload()
+    # SIGTERM unwinds like Ctrl-C: the temporary copy is removed, nothing else was touched
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="image-skill-mutation-") as tmp:
         copy_src = _setup_copy(Path(tmp))

@@ -60,6 +60,7 @@ class Mutant:
     module: str
     index: int
     line: int
+    end_line: int
     scope: str
     kind: str
     before: str
@@ -241,6 +242,7 @@ def generate(module: str, source: str) -> list[Mutant]:
                     module=module,
                     index=len(mutants) + 1,
                     line=node.lineno,
+                    end_line=getattr(node, "end_lineno", None) or node.lineno,
                     scope=scope,
                     kind=kind,
                     before=before,

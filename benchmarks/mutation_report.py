@@ -128,6 +128,8 @@ def write_report(path: Path, results: list[ModuleResult], *, elapsed: float, con
         for e in r.survivors:
             m = e.mutant
             why = e.judgment or "**NOT JUDGED: add a test, or a reason if it is equivalent**"
+            if e.status == "uncovered":
+                why += " (no test runs this line)"
             lines.append(
                 f"- `src/image_skill/{m.module}:{m.line}` ({m.scope}) {_code(m.change)}: {why}"
             )
