@@ -456,9 +456,9 @@ def test_models_routes(local_client: httpx.Client) -> None:
         local_client.get("/v1/models", params={"available": "true", "operation": "image.generate"})
     )
     assert data["models"] and "summary" in data
-    for row in data["models"]:
+    for row in data["models"]:  # compact rows by default (contract 0.1.70 §3.3)
         assert row["status"] == "available"
-        assert row["execution"]["model_execution_status"] == "executable"
+        assert row["model_execution_status"] == "executable"
         assert "image.generate" in row["operations"]
     default = local_client.get("/v1/models")
     rows = ok(default)["models"]
@@ -467,9 +467,7 @@ def test_models_routes(local_client: httpx.Client) -> None:
     assert shown["id"] == next(row["id"] for row in rows if row.get("default") is True)
     assert shown["model"]["id"] == shown["id"]
     catalog = ok(local_client.get("/v1/models", params={"catalog_only": "true"}))["models"]
-    assert catalog and all(
-        row["execution"]["model_execution_status"] != "executable" for row in catalog
-    )
+    assert catalog and all(row["model_execution_status"] != "executable" for row in catalog)
     failed(local_client.get("/v1/models/nope"), 404, "MODEL_NOT_FOUND", "2")
     failed(
         local_client.get("/v1/models", params={"operation": "image.nope"}),

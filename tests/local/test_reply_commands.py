@@ -72,15 +72,20 @@ def full_flow(client: httpx.Client) -> list[dict[str, Any]]:
         return data if isinstance(data, dict) else {}
 
     send(client.get("/v1/whoami"), 401)  # AUTH_REQUIRED: the signup command
-    send(client.post("/v1/agent-signups", json={"agent_name": "x", "runtime": "y"}), 400)
+    bad_signup = {"agent_name": "x", "runtime": "y", "discovery_source": "Not A Slug"}
+    send(client.post("/v1/agent-signups", json=bad_signup), 400)
     signup_body = {"agent_contact": "a@example.com", "agent_name": "a", "runtime": "pytest"}
     token = send(client.post("/v1/agent-signups", json=signup_body), 200)["token"]
     headers = {"authorization": f"Bearer {token}"}
     other_body = {"agent_contact": "b@example.com", "agent_name": "b", "runtime": "pytest"}
     other = send(client.post("/v1/agent-signups", json=other_body), 200)["token"]
     foreign = send(create(client, {"authorization": f"Bearer {other}"}), 200)["assets"][0]
+    send(client.post("/v1/agent-claims", json={"contact": "nope"}, headers=headers), 400)
 
     send(client.get("/v1/models"), 200)
+    send(client.get("/v1/models", params={"details": "true"}), 200)
+    send(client.get("/v1/models", params={"query": "nano banana"}), 200)
+    send(client.get("/v1/models/nano-banana"), 200)
     send(client.get("/v1/models", params={"provider": "fal", "operation": "image.generate"}), 200)
     send(client.get("/v1/capabilities"), 200)
     send(client.get("/v1/payment-methods"), 200)
@@ -170,6 +175,10 @@ def assert_flow_targets(client: httpx.Client, base: str) -> None:
         "activity list",
         "capabilities show",
         "models list --available",
+        "claim request --contact",
+        "models list --details",
+        "models list --catalog-only --query 'nano banana'",
+        "models show nano-banana",
     ):
         assert needle in joined, needle
     assert len(commands) > 60

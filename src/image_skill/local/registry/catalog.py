@@ -62,6 +62,7 @@ def _create(
     props: dict[str, dict[str, Any]],
     *,
     confidence: str = "known",
+    fallback: float | None = None,
     max_outputs: int = 1,
     transparent: bool = False,
     tiers: tuple[str, dict[str, float]] | None = None,
@@ -76,7 +77,7 @@ def _create(
         media_=media(
             output_mime=_PNG, ratios=IMAGE_RATIOS, max_outputs=max_outputs, transparent=transparent
         ),
-        economics_=economics(usd, confidence=confidence, tiers=tiers),
+        economics_=economics(usd, confidence=confidence, fallback=fallback, tiers=tiers),
         parameters_=parameters(props),
     )
 
@@ -185,6 +186,29 @@ def _catalog_rows() -> list[Row]:
                     executable=False,
                 ),
             },
+        ),
+        # ``fal.nano-banana-2`` is where the ``nano-banana`` alias leads (0.1.70 §3.6); the
+        # docs give no price for it, so it is unknown-cost like its edit sibling.
+        _create(
+            "fal.nano-banana-2",
+            "Fal Nano Banana 2",
+            None,
+            {"resolution": banana_res, "seed": seed()},
+            confidence=UNKNOWN,
+            fallback=0.15,
+        ),
+        _create(
+            "fal.nano-banana-pro",
+            "Fal Nano Banana Pro",
+            0.15,
+            {"resolution": gemini_res, "seed": seed()},
+            tiers=("resolution", {"1K": 0.15, "2K": 0.15, "4K": 0.30}),
+        ),
+        _edit(
+            "fal.nano-banana-pro-edit",
+            "Fal Nano Banana Pro Edit",
+            0.15,
+            {"resolution": gemini_res, "seed": seed()},
         ),
         _edit(
             "fal.nano-banana-2-edit",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from image_skill.local.registry.lookup import aliases_of
 from image_skill.local.registry.pricing import KNOWN, UNKNOWN, credit_pricing_block
 
 Row = dict[str, Any]
@@ -251,7 +252,7 @@ def model(
         "parameters": parameters_,
         "latency_class": "instant" if local else "provider_dependent",
         "safety": {"prompt_policy": "blocklist", "output_review": "none"},
-        "migration": {"deprecated": False, "replacement": None, "aliases": []},
+        "migration": {"deprecated": False, "replacement": None, "aliases": aliases_of(model_id)},
     }
 
 

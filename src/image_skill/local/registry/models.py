@@ -14,10 +14,16 @@ Runnable means ``status == "available"`` and
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from typing import Any
 
+from image_skill.local.cli_commands import cli_command
 from image_skill.local.registry.catalog import CATALOG_ROWS
+from image_skill.local.registry.compact import (
+    FULL_LIST_COMMAND,
+    RESULT_SHAPE,
+    compact_row,
+    task_tags,
+)
 from image_skill.local.registry.data import (
     AVAILABLE,
     CATALOGED_NOT_WIRED,
@@ -26,12 +32,15 @@ from image_skill.local.registry.data import (
     PROVIDERS,
     Row,
 )
-from image_skill.local.registry.errors import (
-    INVALID_ARGUMENTS,
-    MODEL_PARAMETERS_INVALID,
-    RegistryError,
-)
+from image_skill.local.registry.errors import INVALID_ARGUMENTS, RegistryError
 from image_skill.local.registry.frozen import freeze
+from image_skill.local.registry.lookup import matches, resolve, searchable
+from image_skill.local.registry.params import (
+    ParamsCheck,
+    expected_output,
+    validate_aspect_ratio,
+    validate_model_parameters,
+)
 from image_skill.local.registry.pricing import check_budget, credit_quote_for, validate_output_count
 from image_skill.local.registry.summary import build_summary
 
@@ -49,6 +58,7 @@ __all__ = [
     "is_catalog_only",
     "is_runnable",
     "list_models",
+    "resolve_model",
     "validate_aspect_ratio",
     "validate_model_parameters",
     "validate_output_count",
@@ -67,29 +77,10 @@ OPERATIONS = (
 )
 MODALITIES = ("image", "video", "audio", "3d")
 
-#: Provider-native fields that never pass through ``model_parameters``.
-FORBIDDEN_FIELDS = frozenset(
-    {
-        "n",
-        "mask_url",
-        "image_url",
-        "image_urls",
-        "elements",
-        "frontal_image_url",
-        "reference_image_urls",
-        "first_image_url",
-        "second_image_url",
-        "images",
-    }
-)
-_FORBIDDEN_HINT = (
-    "pass masks as mask_asset_id (--mask), reference images as references[] "
-    "(--reference-image, --element-frontal, --element-reference) and the number of outputs "
-    "as output_count (--output-count)"
-)
-
 _ROWS: tuple[Row, ...] = tuple(freeze(row) for row in (*LOCAL_ROWS, *CATALOG_ROWS))
 _BY_ID: dict[str, Row] = {row["id"]: row for row in _ROWS}
+#: What ``query`` is matched against, per row (same order as ``_ROWS``).
+_TEXTS: tuple[str, ...] = tuple(searchable(row, task_tags(row)) for row in _ROWS)
 
 
 def _check_registry() -> None:
@@ -131,6 +122,19 @@ def get_model(model_id: str) -> Row | None:
     return _BY_ID.get(model_id)
 
 
+def resolve_model(requested: str) -> tuple[Row, str] | None:
+    """``models show`` lookup: ``(row, how)`` for an id, ``default``, an alias such as
+    ``nano-banana`` or a name that matches exactly one row (see :mod:`.lookup`)."""
+    return resolve(requested, _ROWS, _TEXTS)
+
+
+def _execution_rank(row: Row) -> int:
+    """Sort key putting runnable rows first, then the other wired ones (stable otherwise)."""
+    if is_runnable(row):
+        return 0
+    return 1 if row["execution"]["model_execution_status"] == EXECUTABLE else 2
+
+
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
@@ -165,17 +169,23 @@ def list_models(
     operation: str | None = None,
     modality: str | None = None,
     provider: str | None = None,
+    query: str | None = None,
+    compact: bool = False,
     base: str,
 ) -> dict[str, Any]:
     """``GET /v1/models`` data: ``{"models": [...], "summary": {...}}``.
 
-    ``base`` aims the summary's commands at the backend that answered (see
-    :mod:`.cli_commands`).
+    ``base`` aims the commands at the backend that answered (see :mod:`.cli_commands`).
 
     No inclusion flag: every row except catalog-only ones. ``available``: runnable rows.
     ``executable``: runtime-wired rows whatever their status. ``catalog_only``: only the
-    inspect-only rows (cannot be combined with the other two). Unknown filter values
-    raise ``RegistryError("INVALID_ARGUMENTS")``.
+    inspect-only rows (cannot be combined with the other two). ``query`` keeps the rows it
+    fuzzily matches (names, tags, aliases; see :mod:`.lookup`). Runnable rows come first.
+    Unknown filter values raise ``RegistryError("INVALID_ARGUMENTS")``.
+
+    ``compact`` gives the rows of :mod:`.compact` and marks the summary with
+    ``result_shape`` (the HTTP default since 0.1.41); otherwise the rows are the full,
+    read-only registry rows (``details=true``, the 0.1.30 shape).
     """
     if catalog_only and (available or executable):
         raise RegistryError(
@@ -186,9 +196,17 @@ def list_models(
     modality = _check_choice("modality", modality, MODALITIES)
     provider = _check_choice("provider", provider, tuple(PROVIDERS))
     rows, summary = _listing(
-        available, executable, catalog_only, operation, modality, provider, base
+        available, executable, catalog_only, operation, modality, provider, _clean(query), base
     )
-    return {"models": list(rows), "summary": summary}
+    if compact:
+        return {"models": [_compact(row["id"], base) for row in rows], "summary": summary[1]}
+    return {"models": list(rows), "summary": summary[0]}
+
+
+@functools.lru_cache(maxsize=1024)
+def _compact(model_id: str, base: str) -> Row:
+    """The read-only compact row of one model for one backend (built once)."""
+    return freeze(compact_row(_BY_ID[model_id], base))  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=256)
@@ -199,11 +217,16 @@ def _listing(
     operation: str | None,
     modality: str | None,
     provider: str | None,
+    query: str | None,
     base: str,
-) -> tuple[tuple[Row, ...], dict[str, Any]]:
-    """The rows and the read-only summary of one checked filter set (the registry never
-    changes, so each combination is worked out once)."""
-    scope = [row for row in _ROWS if _matches(row, operation, modality, provider)]
+) -> tuple[tuple[Row, ...], tuple[dict[str, Any], dict[str, Any]]]:
+    """The rows and the read-only summaries (full rows, compact rows) of one checked filter
+    set (the registry never changes, so each combination is worked out once)."""
+    scope = [
+        row
+        for row, text in zip(_ROWS, _TEXTS, strict=True)
+        if _matches(row, operation, modality, provider) and (query is None or matches(text, query))
+    ]
     if catalog_only:
         chosen = [row for row in scope if is_catalog_only(row)]
     elif available:
@@ -212,6 +235,7 @@ def _listing(
         chosen = [row for row in scope if row["execution"]["model_execution_status"] == EXECUTABLE]
     else:
         chosen = [row for row in scope if not is_catalog_only(row)]
+    chosen.sort(key=_execution_rank)
     filters = {
         "available": available,
         "executable": executable,
@@ -219,6 +243,7 @@ def _listing(
         "operation": operation,
         "modality": modality,
         "provider": provider,
+        "query": query,
     }
     unfiltered = [row for row in _ROWS if _matches(row, operation, modality, None)]
     summary = build_summary(
@@ -227,171 +252,12 @@ def _listing(
         fallback_actionable=[row["id"] for row in unfiltered if is_runnable(row)],
         filters=filters,
         default_model_id=_DEFAULT["id"],
+        known_ids=frozenset(_BY_ID),
         base=base,
     )
-    return tuple(chosen), freeze(summary)
-
-
-# ---------------------------------------------------------------- model_parameters
-
-
-@dataclass(frozen=True)
-class ParamsCheck:
-    """Accepted ``model_parameters`` (defaults applied) and their provenance."""
-
-    accepted: dict[str, Any]
-    keys: list[str]
-    defaults_applied: list[str] = field(default_factory=list)
-    source: str = "request"
-
-    def receipt(self) -> dict[str, Any]:
-        """The ``request.selection.model_parameters`` block of a receipt."""
-        return {
-            "keys": list(self.keys),
-            "defaults_applied": list(self.defaults_applied),
-            "source": self.source,
-        }
-
-
-def _type_ok(expected: str, value: Any) -> bool:
-    if expected == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if expected == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if expected == "string":
-        return isinstance(value, str)
-    if expected == "boolean":
-        return isinstance(value, bool)
-    return True
-
-
-def _problem(key: str, spec: dict[str, Any] | None, value: Any, row: Row) -> tuple[str, str] | None:
-    """``(reason, message)`` for a rejected key, or ``None`` when it is fine."""
-    properties = row["parameters"]["properties"]
-    fixed = row["parameters"].get("fixed") or {}
-    forbidden = key in FORBIDDEN_FIELDS and key not in properties
-    if forbidden or key.endswith("reference_task"):
-        return "forbidden_provider_field", f"{key!r} is a provider-native field; {_FORBIDDEN_HINT}"
-    if key in fixed:
-        if value == fixed[key]:
-            return None
-        return "fixed_control", f"{key!r} is fixed to {fixed[key]!r} for this model"
-    if spec is None:
-        return "unknown_parameter", f"{key!r} is not a parameter of this model"
-    if spec.get("executable") is not True:
-        return "not_executable", f"{key!r} is cataloged for inspection but not executable"
-    if not _type_ok(spec["type"], value):
-        return "wrong_type", f"{key!r} must be of type {spec['type']}"
-    if "enum" in spec and value not in spec["enum"]:
-        allowed = ", ".join(str(item) for item in spec["enum"])
-        return "not_in_enum", f"{key!r} must be one of: {allowed}"
-    if "minimum" in spec and value < spec["minimum"]:
-        return "below_minimum", f"{key!r} must be at least {spec['minimum']}"
-    if "maximum" in spec and value > spec["maximum"]:
-        return "above_maximum", f"{key!r} must be at most {spec['maximum']}"
-    return None
-
-
-def validate_model_parameters(
-    row: Row, params: dict[str, Any] | None, *, source: str | None = None
-) -> ParamsCheck:
-    """Validate ``params`` against ``row``'s schema, fail closed, and apply defaults.
-
-    Raises ``RegistryError("MODEL_PARAMETERS_INVALID")`` listing every offending key.
-    ``source`` overrides the provenance label (e.g. ``"default_policy"`` when the model was
-    chosen by the default selection policy).
-    """
-    model_id = row.get("id")
-    show = {"suggested_command": f"image-skill models show {model_id} --json"}
-    if params is None:
-        params = {}
-    if not isinstance(params, dict):
-        raise RegistryError(
-            MODEL_PARAMETERS_INVALID,
-            "model_parameters must be a JSON object.",
-            details={"model_id": model_id, "offending_keys": []},
-            recovery=show,
-        )
-    properties: dict[str, dict[str, Any]] = row["parameters"]["properties"]
-    problems = []
-    for key, value in params.items():
-        found = _problem(str(key), properties.get(str(key)), value, row)
-        if found is not None:
-            problems.append({"key": str(key), "reason": found[0], "message": found[1]})
-    if problems:
-        offending = [item["key"] for item in problems]
-        reasons = "; ".join(item["message"] for item in problems)
-        raise RegistryError(
-            MODEL_PARAMETERS_INVALID,
-            f"model_parameters rejected for {model_id} ({', '.join(offending)}): {reasons}.",
-            details={"model_id": model_id, "offending_keys": offending, "problems": problems},
-            recovery=show,
-        )
-    accepted = dict(params)
-    defaults_applied = []
-    for name, spec in properties.items():
-        if name not in accepted and spec.get("executable") is True and "default" in spec:
-            accepted[name] = spec["default"]
-            defaults_applied.append(f"{name}={spec['default']}")
-    if source is None:
-        if not params:
-            source = "model_defaults"
-        else:
-            source = "request_and_model_defaults" if defaults_applied else "request"
-    return ParamsCheck(accepted, list(accepted), defaults_applied, source)
-
-
-# ---------------------------------------------------------------- media helpers
-
-_LONG_EDGE = {"0.5K": 512, "1k": 1024, "1K": 1024, "2k": 2048, "2K": 2048, "4K": 4096}
-
-
-def validate_aspect_ratio(row: Row, aspect_ratio: str | None) -> str | None:
-    """The aspect ratio to use, or ``None`` for models without one (audio, 3D).
-
-    Models without advertised ratios ignore whatever the client sent (the 0.1.30 client
-    always sends one). Others must get an advertised value; ``None`` means the default.
-    """
-    ratios = row["media"]["input"]["aspect_ratios"]
-    values: list[str] = ratios["values"]
-    if not values:
-        return None
-    if aspect_ratio is None:
-        return str(ratios["default"])
-    if aspect_ratio not in values:
-        raise RegistryError(
-            INVALID_ARGUMENTS,
-            f"aspect_ratio {aspect_ratio!r} is not supported by {row['id']}; "
-            f"use one of: {', '.join(values)}.",
-            details={"aspect_ratio": aspect_ratio, "allowed": list(values)},
-            recovery={"suggested_command": f"image-skill models show {row['id']} --json"},
-        )
-    return aspect_ratio
-
-
-def expected_output(row: Row, params: dict[str, Any], aspect_ratio: str | None) -> dict[str, Any]:
-    """``request.selection.output``: size class and expected pixel size of each output.
-
-    Width/height are ``None`` when they depend on the input (``auto``) or do not apply.
-    """
-    out: dict[str, Any] = {
-        "resolution_class": None,
-        "expected_width": None,
-        "expected_height": None,
-        "expected_min_short_edge": None,
+    compact = {
+        **summary,
+        "result_shape": RESULT_SHAPE,
+        "full_list_command": cli_command(base, FULL_LIST_COMMAND),
     }
-    if row["modality"] not in ("image", "video"):
-        return out
-    resolution = params.get("resolution")
-    if row["modality"] == "video":
-        long_edge, out["resolution_class"] = 640, "640p"
-    else:
-        cls = resolution if isinstance(resolution, str) and resolution in _LONG_EDGE else "1k"
-        long_edge, out["resolution_class"] = _LONG_EDGE[cls], cls
-    if aspect_ratio is None or ":" not in aspect_ratio:
-        return out
-    a, b = (int(part) for part in aspect_ratio.split(":", 1))
-    short = int(round(long_edge * min(a, b) / max(a, b) / 8)) * 8
-    width, height = (long_edge, short) if a >= b else (short, long_edge)
-    out.update(expected_width=width, expected_height=height, expected_min_short_edge=short)
-    return out
+    return tuple(chosen), (freeze(summary), freeze(compact))

@@ -1,4 +1,5 @@
-"""The ``summary`` object of ``GET /v1/models`` (server.md §1.12).
+"""The ``summary`` object of ``GET /v1/models`` (server.md §1.12; alias hints and discovery
+groups from contract 0.1.70 §3.4, whose key names the public docs leave open).
 
 Counting rules: ``total`` and the four status counters cover the *scope*, i.e. every
 registry row matching the operation/modality/provider filters, catalog-only rows
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from image_skill.local.cli_commands import cli_command
+from image_skill.local.registry.lookup import MODEL_ALIASES
 
 Row = dict[str, Any]
 
@@ -86,6 +88,7 @@ def _execution_availability(
             f"operation {operation}" if operation else "",
             f"modality {modality}" if modality else "",
             f"provider {filters['provider']}" if filters.get("provider") else "",
+            f"query {filters['query']!r}" if filters.get("query") else "",
         )
         if part
     )
@@ -121,6 +124,49 @@ def _execution_availability(
     }
 
 
+def _catalog_only_argv(query: str | None) -> list[str]:
+    """``models list --catalog-only [--query Q] --json``: the rows the default view left out."""
+    return ["models", "list", "--catalog-only", *(["--query", query] if query else []), "--json"]
+
+
+def _alias_hints(known_ids: frozenset[str], base: str) -> list[dict[str, Any]]:
+    """Old or family names ``models show`` resolves, for the models this registry lists."""
+    return [
+        {
+            "alias": alias,
+            "model_id": target,
+            "synonyms": list(synonyms),
+            "show_command": cli_command(base, ["models", "show", alias, "--json"]),
+        }
+        for alias, target, synonyms in MODEL_ALIASES
+        if target in known_ids
+    ]
+
+
+def _discovery_groups(scope: list[Row], base: str) -> dict[str, Any]:
+    """The rows in scope grouped by provider and by modality, each with its list command."""
+    groups: dict[str, Any] = {"providers": [], "modalities": []}
+    for key, flag, name in (
+        ("provider_id", "--provider", "providers"),
+        ("modality", "--modality", "modalities"),
+    ):
+        order: list[str] = []
+        for row in scope:
+            if row[key] not in order:
+                order.append(row[key])
+        for value in order:
+            mine = [row for row in scope if row[key] == value]
+            groups[name].append(
+                {
+                    key: value,
+                    "total": len(mine),
+                    "available": sum(1 for row in mine if _runnable(row)),
+                    "list_command": cli_command(base, [*_LIST.split()[1:], flag, value, "--json"]),
+                }
+            )
+    return groups
+
+
 def build_summary(
     *,
     scope: list[Row],
@@ -128,6 +174,7 @@ def build_summary(
     fallback_actionable: list[str],
     filters: dict[str, Any],
     default_model_id: str,
+    known_ids: frozenset[str],
     base: str,
 ) -> dict[str, Any]:
     """Build ``data.summary`` for one list request (see the module docstring)."""
@@ -148,8 +195,10 @@ def build_summary(
         "includes_catalog_only": catalog_returned > 0,
         "catalog_only_requested": bool(filters.get("catalog_only")),
         "excluded_catalog_only_count": catalog_in_scope - catalog_returned,
-        "catalog_only_command": cli_command(base, f"{_LIST} --catalog-only --json"),
+        "catalog_only_command": cli_command(base, _catalog_only_argv(filters.get("query"))),
     }
+    summary["alias_hints"] = _alias_hints(known_ids, base)
+    summary["discovery_groups"] = _discovery_groups(scope, base)
     summary["filters"] = dict(filters)
     summary["backend"] = "local_offline"
     return summary

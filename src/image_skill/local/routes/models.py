@@ -1,4 +1,11 @@
-"""Model registry and capability catalog routes (no auth)."""
+"""Model registry and capability catalog routes (no auth).
+
+``GET /v1/models`` answers with compact rows unless ``details=true`` asks for the full ones
+(contract 0.1.70 §3: the 0.1.30 client sends no ``details`` and so gets compact rows too,
+as from the hosted service); ``query=`` filters by name, tag or alias.
+``GET /v1/models/{id}`` also takes ``default``, aliases such as ``nano-banana`` and a name
+that matches exactly one model.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from image_skill.local.cli_commands import cli_command, render_recovery
 from image_skill.local.deps import cli_base_of, command
 from image_skill.local.errors import ApiError, envelope_doc, envelope_response
 from image_skill.local.registry.capabilities import get_capability, list_capabilities
-from image_skill.local.registry.models import RegistryError, get_model, list_models
+from image_skill.local.registry.models import RegistryError, list_models, resolve_model
 
 router = APIRouter()
 
@@ -61,6 +68,8 @@ def models_list(
     operation: str | None = None,
     modality: str | None = None,
     provider: str | None = None,
+    query: str | None = None,
+    details: str | None = None,
 ) -> JSONResponse:
     try:
         data = list_models(
@@ -70,6 +79,8 @@ def models_list(
             operation=operation,
             modality=modality,
             provider=provider,
+            query=query,
+            compact=not _flag(details),
             base=cli_base_of(request),
         )
     except RegistryError as exc:
@@ -83,15 +94,16 @@ def models_list(
     responses=envelope_doc("One model's full schema", errors={404: "MODEL_NOT_FOUND"}),
 )
 def models_show(request: Request, model_id: str) -> JSONResponse:
-    row = get_model(model_id)
-    if row is None:
+    found = resolve_model(model_id)
+    if found is None:
         raise _not_found(
             "MODEL_NOT_FOUND",
             f"no model with id {model_id!r}; list the ids with models list",
             "models",
             cli_base_of(request),
         )
-    data = {"id": row["id"], "requested_id": model_id, "model": row}
+    row, how = found
+    data = {"id": row["id"], "requested_id": model_id, "resolved_by": how, "model": row}
     return envelope_response(request, data)
 
 
