@@ -23,11 +23,12 @@ import datetime as _dt
 import json
 import os
 import secrets
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from image_skill._atomic import write_atomic
 
 CONFIG_ENV = "IMAGE_SKILL_CONFIG_PATH"
 TOKEN_ENV = "IMAGE_SKILL_TOKEN"
@@ -149,22 +150,9 @@ def write_config(path: Path, data: Mapping[str, Any]) -> None:
     text = json.dumps(dict(data), indent=2, ensure_ascii=False) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ConfigWriteError(path, exc.strerror or str(exc)) from None
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        write_atomic(path, text.encode("utf-8"), mode=0o600)
         os.chmod(path, 0o600)
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise ConfigWriteError(path, exc.strerror or str(exc)) from None
 
 

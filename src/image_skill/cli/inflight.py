@@ -43,12 +43,10 @@ the spend still proceeds and the envelope carries a warning naming the key.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from image_skill import envelope as E
+from image_skill._atomic import write_atomic
 from image_skill.envelope import Result
 
 __all__ = [
@@ -154,18 +153,7 @@ def write(
         "request": _summary(request_summary),
     }
     text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, text.encode("utf-8"), prefix=".tmp-", suffix=".json", mode=0o600)
     return path
 
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from image_skill._atomic import open_temp, sync
 from image_skill.files.download_errors import (
     DownloadError,
     exists_error,
@@ -169,8 +169,8 @@ def download(
             sha_header = response.headers.get(SHA256_HEADER)
             content_type = response.headers.get("content-type")
             try:
-                fd, tmp_name = tempfile.mkstemp(
-                    dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+                handle, tmp_name = open_temp(
+                    target.parent, prefix=f".{target.name}.", suffix=".part"
                 )
             except OSError as exc:
                 raise failed(
@@ -182,15 +182,14 @@ def download(
             size = 0
             total = expected_length if expected_length is not None else length_header
             try:
-                with os.fdopen(fd, "wb") as handle:
+                with handle:
                     for chunk in response.iter_bytes(_CHUNK):
                         handle.write(chunk)
                         digest.update(chunk)
                         size += len(chunk)
                         if progress is not None:
                             progress(size, total)
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                    sync(handle)
             except httpx.TimeoutException as exc:
                 raise timed_out(
                     f"asset download timed out after {response.num_bytes_downloaded} bytes: "

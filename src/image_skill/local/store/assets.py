@@ -11,12 +11,11 @@ row must exist first (``assets.job_id`` references ``jobs``).
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from image_skill._atomic import write_atomic
 from image_skill.files.sniff import extension_for_mime
 from image_skill.local.errors import ApiError
 from image_skill.local.settings import LocalSettings
@@ -79,16 +78,7 @@ def artifact_storage_error() -> ApiError:
 def _write_atomically(directory: Path, name: str, data: bytes) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / name
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_atomic(target, data, prefix=".tmp-", suffix=".part")
     return target
 
 
