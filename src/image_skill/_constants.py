@@ -38,8 +38,17 @@ INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 
-# Uploads and downloads.
+# Uploads and downloads. One definition for the client's checks and the local backend's.
+#: Largest upload (decoded bytes), checked by the client before sending and by the backend.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: The image types ``POST /v1/assets/upload`` accepts.
+UPLOAD_MIME_TYPES: tuple[str, ...] = (
+    "image/png",
+    "image/jpeg",
+    "image/webp",
+    "image/gif",
+    "image/avif",
+)
 REMOTE_FETCH_TIMEOUT = 30.0
 REMOTE_FETCH_MAX_REDIRECTS = 5
 

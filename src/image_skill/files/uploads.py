@@ -68,13 +68,7 @@ __all__ = [
 ]
 
 UPLOAD_LABEL = "image-skill upload"
-ALLOWED_UPLOAD_MIME: tuple[str, ...] = (
-    "image/png",
-    "image/jpeg",
-    "image/webp",
-    "image/gif",
-    "image/avif",
-)
+ALLOWED_UPLOAD_MIME: tuple[str, ...] = C.UPLOAD_MIME_TYPES
 UNKNOWN_BYTES_MIME = "application/octet-stream"
 MIME_UNKNOWN_MESSAGE = "could not infer MIME type; use png, jpg, jpeg, webp, gif, or avif"
 _REMOTE = re.compile(r"^https?://", re.IGNORECASE)

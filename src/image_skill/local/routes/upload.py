@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
+from image_skill import _constants as C
 from image_skill.local.activity import record_activity
 from image_skill.local.deps import Conn, CurrentActor, Settings, command, media_base_url
 from image_skill.local.errors import (
@@ -48,17 +49,12 @@ from image_skill.local.store.db import Actor, dumps, new_id, now_iso, sha256_hex
 
 router = APIRouter()
 
-ALLOWED_UPLOAD_MIME: tuple[str, ...] = (
-    "image/png",
-    "image/jpeg",
-    "image/webp",
-    "image/gif",
-    "image/avif",
-)
+#: The client checks the same types and size before sending (one definition).
+ALLOWED_UPLOAD_MIME: tuple[str, ...] = C.UPLOAD_MIME_TYPES
 SOURCE_KINDS: tuple[str, ...] = ("local_path", "remote_url")
 #: Largest accepted upload (decoded bytes). References for create/edit have their own,
 #: smaller limit (10 MB), checked where they are used.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = C.MAX_UPLOAD_BYTES
 _MAX_FILENAME = 255
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 #: Upper bound on the base64 text for MAX_UPLOAD_BYTES (checked before decoding).
