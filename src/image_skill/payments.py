@@ -197,7 +197,10 @@ def js_number(text: str) -> int | float | None:
         return 0
     number: float
     if _PREFIXED.match(value):
-        number = float(int(value, 0))
+        try:
+            number = float(int(value, 0))
+        except OverflowError:  # more than a double holds: JavaScript says Infinity
+            return None
     elif _DECIMAL.match(value):
         number = float(value)
     else:

@@ -18,7 +18,7 @@ import click
 
 from image_skill import _constants as C
 from image_skill import envelope as E
-from image_skill.cli import interrupts
+from image_skill.cli import argcheck, interrupts
 from image_skill.cli._app import AppState, CommandFailed, common_options
 from image_skill.cli.output import choose_format, emit
 from image_skill.envelope import Result
@@ -100,6 +100,7 @@ def _register() -> None:
             root.add_command(command)
 
 
+    argcheck.install(root)
 def _mark_outcome_on_return(command: click.Command) -> None:
     """Wrap every leaf command so that its outcome counts as known the moment it returns.
 

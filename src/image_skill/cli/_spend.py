@@ -12,14 +12,12 @@ Standard library only at import time (the CLI imports this module at start-up).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -140,36 +138,16 @@ def positive_int(label: str, flag: str, value: str | None) -> int | None:
 
 
 def json_object(label: str, flag: str, value: str | None) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        parsed = None
-    if not isinstance(parsed, dict):
-        raise CommandFailed(E.invalid(label, f"--{flag} must be a JSON object"))
-    return parsed
+    from image_skill.cli.inputs import json_object as parse
+
+    return parse(label, flag, value)
 
 
 def read_prompt_file(label: str, path: str) -> str:
-    """The UTF-8 text of ``--prompt-file`` (relative to the working directory)."""
-    target = Path(os.path.abspath(path))
-    try:
-        return target.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = (
-            "not valid UTF-8"
-            if isinstance(exc, UnicodeDecodeError)
-            else (exc.strerror or exc.__class__.__name__)
-        )
-        raise CommandFailed(
-            E.error_result(
-                label,
-                E.INPUT_FILE_UNREADABLE,
-                f"could not read --prompt-file {target}: {reason}",
-                recovery={"path": str(target), "docs_url": f"{C.DOCS_URL}#image-skill-create"},
-            )
-        ) from None
+    """The UTF-8 text of ``--prompt-file`` (see :mod:`image_skill.cli.inputs`)."""
+    from image_skill.cli.inputs import read_prompt_file as read
+
+    return read(label, path)
 
 
 def reference_plan(

@@ -96,6 +96,17 @@ class ReferencePlan:
         return item
 
 
+#: Indexes longer than this are out of range whatever their value (and ``int()`` of a
+#: 5,000-digit string would raise instead of giving the range error).
+_MAX_INDEX_DIGITS = 6
+
+
+def _index(digits: str) -> int:
+    """The value of an ASCII digit string, capped so that a huge one is just out of range."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= _MAX_INDEX_DIGITS else 10**_MAX_INDEX_DIGITS
+
+
 def parse_value(flag: str, value: str) -> ReferencePlan:
     """Split one value at its last ``@``; no range checks (see :func:`build_plan`)."""
     if flag not in _ROLES:
@@ -106,11 +117,11 @@ def parse_value(flag: str, value: str) -> ReferencePlan:
         pattern = _REFERENCE_IMAGE_SUFFIX if flag == REFERENCE_IMAGE else _ELEMENT_SUFFIX
         match = pattern.fullmatch(value[at + 1 :])
         if match is not None:
-            image, index, second = value[:at], int(match.group(1)), match.group(2)
+            image, index, second = value[:at], _index(match.group(1)), match.group(2)
     if flag == REFERENCE_IMAGE:
         return ReferencePlan(flag, image, index, reference_task=second)
     return ReferencePlan(
-        flag, image, index, reference_index=int(second) if second is not None else None
+        flag, image, index, reference_index=_index(second) if second is not None else None
     )
 
 
