@@ -1,7 +1,7 @@
 """I/O side of ``create --guide`` and ``edit --guide``: gather the snapshots, build the guide.
 
 The algorithm itself is the pure :func:`image_skill.guide.build.build_guide`. This module does,
-in the contract's order (digest /work/shared/digests/guide.md §2.2 and §8.6):
+in the contract's order (the guide contract digest, guide.md §2.2 and §8.6):
 
 1. ``GET /healthz``, ``GET /v1/models`` and ``GET /v1/payment-methods``, all without auth;
 2. token resolution with a missing token allowed (a ``--token-stdin`` or config failure

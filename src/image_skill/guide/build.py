@@ -20,8 +20,8 @@ idempotency key, the signup identity and the carried environment are supplied by
 Model rows may be compact (the 0.1.41+ default of ``GET /v1/models``) or full; both select
 alike (:mod:`image_skill.guide.rows`).
 
-Deliberate differences from the npm guide (digests: /work/shared/digests/guide.md for the
-0.1.30 base, contract-0.1.70.md §4-§5 for what changed since):
+Deliberate differences from the npm guide (the contract digests: guide.md for the 0.1.30
+base, contract-0.1.70.md §4-§5 for what changed since):
 
 * commands are rendered by :func:`image_skill.commands.render` with our program prefix
   (``image-skill`` or ``python -m image_skill``) instead of
