@@ -38,6 +38,25 @@ INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 
+# Environment variables: every module reads the names from here.
+TOKEN_ENV = "IMAGE_SKILL_TOKEN"
+#: Read only when ``IMAGE_SKILL_TOKEN`` is unset.
+HOSTED_TOKEN_ENV = "IMAGE_SKILL_HOSTED_TOKEN"
+CONFIG_PATH_ENV = "IMAGE_SKILL_CONFIG_PATH"
+BASE_URL_ENV = "IMAGE_SKILL_API_BASE_URL"
+DISCOVERY_SOURCE_ENV = "IMAGE_SKILL_DISCOVERY_SOURCE"
+#: ``human`` selects human-readable output (``--json``/``--human`` win over it).
+FORMAT_ENV = "IMAGE_SKILL_FORMAT"
+#: The program prefix of the commands we print (split like a shell would).
+COMMAND_PREFIX_ENV = "IMAGE_SKILL_COMMAND_PREFIX"
+ALLOW_PRIVATE_NETWORK_ENV = "IMAGE_SKILL_ALLOW_PRIVATE_NETWORK"
+#: Overrides the local backend's data directory.
+LOCAL_DIR_ENV = "IMAGE_SKILL_LOCAL_DIR"
+#: Overrides the base URL of the local backend's owned media links.
+LOCAL_MEDIA_BASE_URL_ENV = "IMAGE_SKILL_LOCAL_MEDIA_BASE_URL"
+#: Comma-separated fault names the local backend switches on (tests).
+LOCAL_FAULTS_ENV = "IMAGE_SKILL_LOCAL_FAULTS"
+
 # Uploads and downloads. One definition for the client's checks and the local backend's.
 #: Largest upload (decoded bytes), checked by the client before sending and by the backend.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

@@ -26,13 +26,12 @@ import shlex
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from image_skill._constants import CONFIG_PATH_ENV, DISCOVERY_SOURCE_ENV, TOKEN_ENV
+
 #: The word the npm contract uses as its program name in server-provided commands.
 PROGRAM_NAME = "image-skill"
 API_BASE_URL_FLAG = "--api-base-url"
 JSON_FLAG = "--json"
-TOKEN_ENV = "IMAGE_SKILL_TOKEN"
-CONFIG_PATH_ENV = "IMAGE_SKILL_CONFIG_PATH"
-DISCOVERY_SOURCE_ENV = "IMAGE_SKILL_DISCOVERY_SOURCE"
 SUGGESTED_CONFIG_PATH = "$PWD/.image-skill/config.json"
 #: Env values that we build ourselves and that must expand in the shell. They contain no
 #: double quote, backslash or backtick, so double quotes are safe for them.

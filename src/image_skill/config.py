@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from image_skill._atomic import write_atomic
+from image_skill._constants import CONFIG_PATH_ENV as CONFIG_ENV
+from image_skill._constants import HOSTED_TOKEN_ENV, TOKEN_ENV
 
-CONFIG_ENV = "IMAGE_SKILL_CONFIG_PATH"
-TOKEN_ENV = "IMAGE_SKILL_TOKEN"
-HOSTED_TOKEN_ENV = "IMAGE_SKILL_HOSTED_TOKEN"
 SUGGESTED_CONFIG_PATH = "$PWD/.image-skill/config.json"
 
 

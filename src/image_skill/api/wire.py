@@ -15,8 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from image_skill import _constants as C
-
-BASE_URL_ENV = "IMAGE_SKILL_API_BASE_URL"
+from image_skill._constants import BASE_URL_ENV
 
 
 class InvalidBaseUrl(ValueError):

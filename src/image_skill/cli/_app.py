@@ -63,7 +63,7 @@ class AppState:
 
     def private_network_allowed(self) -> bool:
         """``--allow-private-network`` or ``IMAGE_SKILL_ALLOW_PRIVATE_NETWORK=1``."""
-        return self.allow_private_network or env_flag("IMAGE_SKILL_ALLOW_PRIVATE_NETWORK")
+        return self.allow_private_network or env_flag(C.ALLOW_PRIVATE_NETWORK_ENV)
 
     def command_ctx(self) -> CommandContext:
         from image_skill.cli.prefix import detect_prefix
@@ -305,7 +305,7 @@ def config_invalid(label_: str, path: Path, reason: str) -> Result:
         f"the config file at {path} cannot be read ({reason}); it was left untouched",
         recovery={
             "config_path": str(path),
-            "config_path_env": "IMAGE_SKILL_CONFIG_PATH",
+            "config_path_env": C.CONFIG_PATH_ENV,
             "fix": "repair or move the file aside, or point IMAGE_SKILL_CONFIG_PATH elsewhere",
             "suggested_command": f"mv {_q(str(path))} {_q(str(path) + '.corrupt')}",
             "docs_url": f"{C.DOCS_URL}#local-config-and-install",

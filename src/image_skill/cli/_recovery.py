@@ -25,12 +25,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
+from image_skill._constants import HOSTED_TOKEN_ENV, TOKEN_ENV
 from image_skill.cli._app import AppState
 from image_skill.envelope import Result
 
 TOKEN_STDIN_FLAG = "--token-stdin"
-TOKEN_ENV = "IMAGE_SKILL_TOKEN"
-HOSTED_TOKEN_ENV = "IMAGE_SKILL_HOSTED_TOKEN"
 
 
 def token_env_name(env: Mapping[str, str] | None = None) -> str:

@@ -27,9 +27,9 @@ def doctor() -> Result:
     except ConfigError as exc:
         auth["saved_token"] = False
         auth["config_error"] = {"code": "PUBLIC_CLI_CONFIG_INVALID", "message": str(exc)}
-    env_value = os.environ.get("IMAGE_SKILL_TOKEN")
+    env_value = os.environ.get(C.TOKEN_ENV)
     if env_value is None:
-        env_value = os.environ.get("IMAGE_SKILL_HOSTED_TOKEN")
+        env_value = os.environ.get(C.HOSTED_TOKEN_ENV)
     auth["env_token"] = bool(env_value)
 
     client = app.client()

@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
+from image_skill._constants import FORMAT_ENV
 from image_skill.envelope import Envelope, Result
-
-FORMAT_ENV = "IMAGE_SKILL_FORMAT"
 
 
 def _js_numbers(value: Any) -> Any:

@@ -28,7 +28,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-PREFIX_ENV = "IMAGE_SKILL_COMMAND_PREFIX"
+from image_skill._constants import COMMAND_PREFIX_ENV as PREFIX_ENV
+
 SCRIPT_NAME = "image-skill"
 #: The requirement a runner should fetch again: the local backend comes with it, so every
 #: suggested command (``--api-base-url local`` included) works from the same environment.

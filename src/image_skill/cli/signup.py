@@ -45,9 +45,9 @@ def refuse_corrupt_config(label: str, path: Path) -> Result | None:
 
 def config_write_failed(label: str, app: AppState, path: str, reason: str) -> Result:
     """PUBLIC_CLI_CONFIG_WRITE_FAILED with the writable fallback path as recovery."""
-    env = [("IMAGE_SKILL_CONFIG_PATH", "$PWD/.image-skill/config.json")]
+    env = [(C.CONFIG_PATH_ENV, "$PWD/.image-skill/config.json")]
     recovery: dict[str, Any] = {
-        "config_path_env": "IMAGE_SKILL_CONFIG_PATH",
+        "config_path_env": C.CONFIG_PATH_ENV,
         "suggested_config_path": "$PWD/.image-skill/config.json",
     }
     if label == "image-skill auth save":

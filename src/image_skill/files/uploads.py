@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from image_skill import _constants as C
 from image_skill import envelope as E
+from image_skill._constants import ALLOW_PRIVATE_NETWORK_ENV
 from image_skill.envelope import Result
 from image_skill.files.netpolicy import DestinationRefused, NetworkPolicy
 from image_skill.files.sniff import mime_for_extension, sniff_mime
@@ -73,7 +74,6 @@ UNKNOWN_BYTES_MIME = "application/octet-stream"
 MIME_UNKNOWN_MESSAGE = "could not infer MIME type; use png, jpg, jpeg, webp, gif, or avif"
 _REMOTE = re.compile(r"^https?://", re.IGNORECASE)
 ALLOW_PRIVATE_NETWORK_FLAG = "--allow-private-network"
-ALLOW_PRIVATE_NETWORK_ENV = "IMAGE_SKILL_ALLOW_PRIVATE_NETWORK"
 
 
 class UploadError(Exception):

@@ -6,12 +6,9 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-#: Environment variable that overrides the local backend's data directory.
-LOCAL_DIR_ENV = "IMAGE_SKILL_LOCAL_DIR"
-#: Environment variable that overrides the base URL used for owned media links.
-MEDIA_BASE_URL_ENV = "IMAGE_SKILL_LOCAL_MEDIA_BASE_URL"
-#: Comma-separated fault names (see :data:`FAULTS`) switched on from the environment.
-FAULTS_ENV = "IMAGE_SKILL_LOCAL_FAULTS"
+from image_skill._constants import LOCAL_DIR_ENV
+from image_skill._constants import LOCAL_FAULTS_ENV as FAULTS_ENV
+from image_skill._constants import LOCAL_MEDIA_BASE_URL_ENV as MEDIA_BASE_URL_ENV
 
 #: Fault-injection switches understood by the backend. Domain modules check
 #: ``settings.fault(name)`` at the point where the real failure would happen.
