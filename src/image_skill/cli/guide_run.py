@@ -57,7 +57,8 @@ def _command_ctx(app: AppState) -> CommandContext:
     same config) and ``IMAGE_SKILL_DISCOVERY_SOURCE`` (0.1.70 §0.1). A config path that is
     the ``$PWD/.image-skill/config.json`` fallback the guide suggests for an unwritable
     config directory is written in that ``$PWD`` form, as the guide wrote it."""
-    from image_skill.commands import CONFIG_PATH_ENV, SUGGESTED_CONFIG_PATH, carried_env
+    from image_skill._constants import CONFIG_PATH_ENV
+    from image_skill.commands import SUGGESTED_CONFIG_PATH, carried_env
 
     ctx = app.command_ctx()
     fallback = os.path.realpath(os.path.join(os.getcwd(), ".image-skill", "config.json"))

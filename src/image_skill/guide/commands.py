@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from image_skill._constants import CONFIG_PATH_ENV
 from image_skill.commands import (
-    CONFIG_PATH_ENV,
     SUGGESTED_CONFIG_PATH,
     localize,
     render,
