@@ -15,6 +15,12 @@ Token order (first hit wins): ``--token-stdin`` > ``--token`` > ``IMAGE_SKILL_TO
 Writes are atomic (a temporary file in the same folder, created with mode 0600, then
 ``os.replace``). A config file that exists but is not valid JSON is reported as an error
 instead of being read as "no token", and it is never overwritten silently.
+
+Folders: the config folder, and any missing folder above it, are created with mode 0700
+(the XDG base-directory rule), so nobody else can list the in-flight breadcrumbs or see
+that a config exists. An existing config folder that holds nothing but this CLI's own files
+(an older version created it 0755) is tightened to 0700; a folder with anything else in it
+(a project directory named by ``IMAGE_SKILL_CONFIG_PATH``) is left as it is.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ import datetime as _dt
 import json
 import os
 import secrets
-from collections.abc import Mapping
+import stat
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,11 +104,65 @@ def saved_token(path: Path) -> str | None:
     return None
 
 
+PRIVATE_DIR_MODE = 0o700
+#: Entries that this CLI itself puts into the config folder.
+IN_FLIGHT_DIRNAME = "in-flight"
+
+
+def _config_entry(config_name: str) -> Callable[[str], bool]:
+    def ours(name: str) -> bool:
+        return name in (
+            config_name,
+            IN_FLIGHT_DIRNAME,
+            f"{config_name}.corrupt",
+        ) or name.startswith((f".{config_name}.", f"{config_name}.write-test-"))
+
+    return ours
+
+
+def ensure_private_dir(folder: Path, ours: Callable[[str], bool] | None = None) -> None:
+    """Create ``folder`` and its missing parents with mode 0700; when it already exists and
+    every entry in it passes ``ours``, tighten it to 0700. Raises OSError on failure."""
+    missing: list[Path] = []
+    current = folder
+    while not os.path.lexists(current):
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(path, PRIVATE_DIR_MODE)  # exactly 0700, whatever the umask
+    if not missing and ours is not None:
+        _tighten(folder, ours)
+
+
+def _tighten(folder: Path, ours: Callable[[str], bool]) -> None:
+    getuid = getattr(os, "getuid", None)
+    try:
+        info = os.lstat(folder)
+        if getuid is None or not stat.S_ISDIR(info.st_mode) or info.st_uid != getuid():
+            return
+        if not info.st_mode & 0o077 or not all(ours(name) for name in os.listdir(folder)):
+            return
+        os.chmod(folder, PRIVATE_DIR_MODE)
+    except OSError:
+        return
+
+
+def ensure_config_dir(path: Path) -> None:
+    """The folder of the config file ``path``, private (see the module docstring)."""
+    ensure_private_dir(path.parent, _config_entry(path.name))
+
+
 def probe_writable(path: Path) -> None:
     """Check that a file can be created next to ``path``; leave nothing behind."""
     probe = path.with_name(f"{path.name}.write-test-{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_config_dir(path)
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
     except OSError as exc:
@@ -148,7 +209,7 @@ def write_config(path: Path, data: Mapping[str, Any]) -> None:
     """Atomically write ``data`` as the config file with mode 0600 from creation."""
     text = json.dumps(dict(data), indent=2, ensure_ascii=False) + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_config_dir(path)
         write_atomic(path, text.encode("utf-8"), mode=0o600)
         os.chmod(path, 0o600)
     except OSError as exc:

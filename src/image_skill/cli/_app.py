@@ -42,6 +42,8 @@ class AppState:
     token: str | None = None
     token_stdin: bool = False
     timeout: float | None = None
+    #: Whether the one-time "--token is visible to others" notice was printed.
+    token_warned: bool = False
     #: ``--allow-private-network``: URL inputs may come from loopback and private addresses.
     allow_private_network: bool = False
     fmt: str = "json"
@@ -220,6 +222,11 @@ def common_options(func: F) -> F:
             "--json",
             "json_",
             is_flag=True,
+        if name == "token" and value and not root.obj.token_warned:
+            root.obj.token_warned = True
+            from image_skill.cli.output import notice, token_flag_notice
+
+            notice(token_flag_notice())
             expose_value=False,
             help="Print the JSON envelope (the default).",
         ),

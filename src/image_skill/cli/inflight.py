@@ -30,7 +30,11 @@ saved config's) and the breadcrumb adds ``"token_source"`` (``flag``, ``stdin``,
 and ``"token_hint"`` saying which token to pipe in (see :mod:`image_skill.cli._recovery`).
 
 The token is never stored. The prompt appears only inside ``recovery_command`` (which must
-repeat it to replay the same request); ``request`` is a summary without it.
+repeat it to replay the same request); ``request`` is a summary without it. Anything
+token-shaped (a token pasted into the prompt, say) is replaced by ``[REDACTED]`` before the
+file is written, and the breadcrumb then says ``"redacted": true``: its recovery command
+needs the original text put back before it replays the same request. The folder and the
+config folder above it are created with mode 0700.
 
 When a live spend starts, the CLI prints exactly one line on **stderr** (stdout keeps its one
 JSON envelope)::
@@ -56,6 +60,7 @@ from typing import Any
 from image_skill import envelope as E
 from image_skill._atomic import write_atomic
 from image_skill.envelope import Result
+from image_skill.redaction import redact_tree
 
 __all__ = [
     "IN_FLIGHT_DIRNAME",
@@ -140,7 +145,7 @@ def write(
     command when that command needs the request's own token piped in.
     """
     path = breadcrumb_path(key, directory)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _ensure_folder(path.parent)
     record = {
         "schema": SCHEMA,
         "idempotency_key": key,
@@ -152,9 +157,27 @@ def write(
         **dict(token_note or {}),
         "request": _summary(request_summary),
     }
+    if redact_tree(record):
+        # A token pasted into the prompt (or a key) is not stored; the recovery command then
+        # needs the original value put back by hand, and says so.
+        record["redacted"] = True
     text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
     write_atomic(path, text.encode("utf-8"), prefix=".tmp-", suffix=".json", mode=0o600)
     return path
+
+
+def _is_breadcrumb_entry(name: str) -> bool:
+    return name.endswith(".json") or name.startswith(".tmp-")
+
+
+def _ensure_folder(folder: Path) -> None:
+    """The in-flight folder and the config folder above it, both private (0700)."""
+    from image_skill.config import config_path, ensure_config_dir, ensure_private_dir
+
+    config = config_path()
+    if folder.parent == config.parent:
+        ensure_config_dir(config)
+    ensure_private_dir(folder, _is_breadcrumb_entry)
 
 
 def remove(key: str, directory: Path | None = None) -> bool:
@@ -269,4 +292,5 @@ def start(
 def notice_line(key: str, path: Path | None) -> str:
     """The one-line stderr notice printed when a live spend starts."""
     payload = {"in_flight": {"idempotency_key": key, "breadcrumb": str(path) if path else None}}
+    redact_tree(payload)
     return json.dumps(payload, ensure_ascii=False, separators=(", ", ": "))

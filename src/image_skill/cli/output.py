@@ -86,6 +86,31 @@ def emit(result: Result, fmt: str = "json", *, stdout: IO[str] | None = None) ->
     _write(stream, dumps(result.envelope))
 
 
+#: The notice printed once when a token is given with --token (see token_flag_notice).
+TOKEN_FLAG_NOTICE_KEY = "token_on_command_line"
+
+
+def token_flag_notice() -> str:
+    """The one-line stderr notice (JSON, like the ``in_flight`` one) printed once per run
+    when ``--token`` is given on the command line::
+
+        {"token_on_command_line": {"flag": "--token", "use_instead": "--token-stdin",
+                                   "message": "..."}}
+    """
+    payload = {
+        TOKEN_FLAG_NOTICE_KEY: {
+            "flag": "--token",
+            "use_instead": "--token-stdin",
+            "message": (
+                "a token given with --token can be read by other users of this machine "
+                "(process list) and stays in shell history; pipe it with --token-stdin or "
+                "set IMAGE_SKILL_TOKEN instead"
+            ),
+        }
+    }
+    return json.dumps(payload, ensure_ascii=False, separators=(", ", ": "))
+
+
 def notice(message: str) -> None:
     """A one-line notice on stderr (documented notices only in JSON mode)."""
     try:
