@@ -7,7 +7,8 @@ Standard library only, no I/O:
 * :func:`with_checkout_compact_url` (contract §10.6): adds the copy-safe
   ``checkout_compact_url`` next to Checkout URLs without ever rewriting them (a ``#``
   fragment survives untouched);
-* status-reference validation and the JavaScript ``Number()`` reading of ``--credits``.
+* status-reference validation and the JavaScript ``Number()`` reading of ``--credits``;
+* :func:`new_idempotency_key`, the one minting of idempotency keys (also used outside credits).
 """
 
 from __future__ import annotations
@@ -212,6 +213,10 @@ def js_number(text: str) -> int | float | None:
     return number
 
 
-def new_key(kind: str) -> str:
-    """A generated idempotency key: ``<kind>-<epoch ms>-<8 hex>``."""
+def new_idempotency_key(kind: str) -> str:
+    """A fresh idempotency key: ``<kind>-<epoch ms>-<8 hex>`` (``create-1763776000000-1a2b3c4d``).
+
+    The one place keys are minted: the client and the CLI for creates, edits and credit
+    requests, the guide's commands (``create-guide``), the local backend for server-made keys.
+    """
     return f"{kind}-{int(time.time() * 1000)}-{secrets.token_hex(4)}"

@@ -45,7 +45,6 @@ from image_skill.guide.build import (
     ConfigWriteStatus,
     GuideInputs,
     build_guide,
-    guide_idempotency_key,
     guide_stage,
     needs_config_probe,
 )
@@ -1466,8 +1465,6 @@ def test_stage_matrix_quick_reference() -> None:
 def test_idempotency_key_is_required_and_caller_made() -> None:
     with pytest.raises(TypeError):
         GuideInputs(saved_config_path=CONFIG_PATH)  # type: ignore[call-arg]
-    key = guide_idempotency_key(1780000000000, "1a2b3c4d")
-    assert key == KEY
     out = build(token_source="env", quota=QUOTA_RICH, idempotency_key="my-own-key")
     assert out.data["next_command"].endswith(" --idempotency-key my-own-key --output . --json")
     out3d = build(

@@ -13,7 +13,7 @@ from image_skill.payments import (
     credential_fields_in,
     credential_flag_in,
     js_number,
-    new_key,
+    new_idempotency_key,
     status_params,
     with_checkout_compact_url,
 )
@@ -140,9 +140,11 @@ def test_js_number(text: str, expected: int | float | None) -> None:
 
 
 def test_generated_keys_have_the_contract_shape() -> None:
-    key = new_key("quote")
+    key = new_idempotency_key("quote")
     assert re.fullmatch(r"quote-\d{13}-[0-9a-f]{8}", key)
-    assert new_key("quote") != key
+    assert new_idempotency_key("quote") != key
+    # The guide's commands carry a create-guide key (the edit command swaps the prefix).
+    assert re.fullmatch(r"create-guide-\d{13}-[0-9a-f]{8}", new_idempotency_key("create-guide"))
 
 
 def test_models_query_order_trimming_and_blanks() -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -113,10 +111,6 @@ def header_exit_code(value: str) -> int | None:
     except (ValueError, OverflowError):  # "abc", "nan"; "inf", "1e400"
         return None
     return code if code in SERVER_EXIT_CODES else None
-
-
-def new_idempotency_key(kind: str) -> str:
-    return f"{kind}-{int(time.time() * 1000)}-{secrets.token_hex(4)}"
 
 
 def json_body(payload: Any) -> bytes:

@@ -214,7 +214,7 @@ def live_key(command: str, key: str | None, dry_run: bool, warnings: list[str]) 
     warning so that a retry can reuse it."""
     if key is not None or dry_run:
         return key
-    from image_skill.api.wire import new_idempotency_key
+    from image_skill.payments import new_idempotency_key
 
     key = new_idempotency_key(command)
     warnings.append(

@@ -31,7 +31,7 @@ from image_skill.payments import (
     credential_flag_in,
     credential_message,
     js_number,
-    new_key,
+    new_idempotency_key,
     status_params,
     with_checkout_compact_url,
 )
@@ -176,7 +176,7 @@ def credits_quote(
         )
     token = _token()
     generated = idempotency_key is None
-    key = idempotency_key if idempotency_key is not None else new_key("quote")
+    key = idempotency_key if idempotency_key is not None else new_idempotency_key("quote")
     body: dict[str, Any] = {}
     if amount is not None:
         body["credits"] = amount

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import secrets
-import time
 from typing import TYPE_CHECKING, Any
 
 from image_skill import envelope as E
@@ -156,10 +154,10 @@ def run_guide(
     from image_skill.guide.build import (
         GuideInputs,
         build_guide,
-        guide_idempotency_key,
         needs_config_probe,
     )
     from image_skill.guide.recovery import detect_runtime
+    from image_skill.payments import new_idempotency_key
 
     if prompt is None:
         prompt = positional[0] if positional else ""
@@ -195,7 +193,7 @@ def run_guide(
         quota=quota,
         saved_config_path=config_path,
         command_ctx=_command_ctx(app),
-        idempotency_key=guide_idempotency_key(int(time.time() * 1000), secrets.token_hex(4)),
+        idempotency_key=new_idempotency_key("create-guide"),
         operation=operation,
         input_reference=input_reference,
         model_parameters=model_parameters,

@@ -73,7 +73,6 @@ from image_skill.guide.state import (
     GuideInputs,
     GuideOutput,
     compute_state,
-    guide_idempotency_key,
     guide_stage,
     needs_config_probe,
     remaining_credits,
@@ -85,7 +84,6 @@ __all__ = [
     "GuideInputs",
     "GuideOutput",
     "build_guide",
-    "guide_idempotency_key",
     "guide_stage",
     "needs_config_probe",
 ]

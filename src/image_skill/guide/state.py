@@ -103,11 +103,6 @@ class GuideInputs:
         return self.operation == EDIT
 
 
-def guide_idempotency_key(now_ms: int, random_hex: str) -> str:
-    """``create-guide-<ms>-<8 hex>``; the caller supplies the clock and the randomness."""
-    return f"create-guide-{now_ms}-{random_hex}"
-
-
 @dataclass(frozen=True)
 class GuideOutput:
     data: dict[str, Any]

@@ -34,7 +34,7 @@ from image_skill.local.billing.views import QUOTE_HELP_COMMAND, buy_view, quote_
 from image_skill.local.cli_commands import cli_command
 from image_skill.local.errors import invalid_arguments
 from image_skill.local.store.db import Actor, dumps, new_id, now_iso, transaction
-from image_skill.payments import new_key
+from image_skill.payments import new_idempotency_key
 
 # ------------------------------------------------------------------------ attempts
 
@@ -152,7 +152,7 @@ def open_attempt(
                     409,
                     "IDEMPOTENCY_KEY_CONFLICT",
                     "this idempotency key already names a purchase of another quote; use a new key",
-                    idempotency_key=new_key("buy"),
+                    idempotency_key=new_idempotency_key("buy"),
                 )
             return same_key, _quote_row(conn, quote_id, actor.organization_id, base), True
         quote = _quote_row(conn, quote_id, actor.organization_id, base)

@@ -25,7 +25,7 @@ from image_skill.local.billing.views import quote_public
 from image_skill.local.cli_commands import cli_command
 from image_skill.local.errors import ApiError, invalid_arguments
 from image_skill.local.store.db import Actor, iso, new_id, transaction, utc_now
-from image_skill.payments import credential_fields_in, new_key
+from image_skill.payments import credential_fields_in, new_idempotency_key
 
 DOCS = "https://image-skill.com/cli.md#image-skill-credits"
 PROVIDER_FOR_METHOD = {CHECKOUT: "stripe", X402: "stripe_x402"}
@@ -114,7 +114,7 @@ def create_quote(
     """
     reject_credentials(body)
     credits, pack_id, method = _quote_terms(body, base)
-    key = text_field(body, "idempotency_key") or new_key("quote")
+    key = text_field(body, "idempotency_key") or new_idempotency_key("quote")
     with transaction(conn):
         row = conn.execute(
             "SELECT * FROM quotes WHERE actor_id = ? AND idempotency_key = ?",
@@ -127,7 +127,7 @@ def create_quote(
                 method,
             ):
                 return quote_public(row), True
-            fresh = new_key("quote")
+            fresh = new_idempotency_key("quote")
             raise api_error(
                 409,
                 "CREDIT_QUOTE_CONFLICT",
