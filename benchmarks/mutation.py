@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import difflib
 import importlib
 import os
+import pickle
 import platform
 import shutil
 import signal
@@ -33,13 +35,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from mutation_coverage import LineMap, Recorder, load
 from mutation_equivalents import EQUIVALENT
 from mutation_ops import Mutant, baseline, generate
 from mutation_report import ModuleResult, write_report
+from mutation_targets import TARGETS, Target
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "image_skill"
@@ -67,72 +70,6 @@ PYTEST_ARGS = (
     *PLUGINS,
     "-W",
     "ignore::pytest.PytestAssertRewriteWarning",
-)
-
-
-@dataclass(frozen=True)
-class Target:
-    """One module to mutate, the tests that should catch its mutants and the goal."""
-
-    module: str
-    tests: tuple[str, ...]
-    goal: float = 0.90
-    #: Named parts of the module (sets of scopes) with their own, stricter goal.
-    focus: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
-
-
-_GUIDE_TESTS = (
-    "tests/unit/test_guide_pricing.py",
-    "tests/unit/test_guide_selection_mutants.py",
-    "tests/unit/test_guide_selection.py",
-    "tests/unit/test_guide_commands.py",
-    "tests/unit/test_guide_stages.py",
-)
-#: Modules, their test subsets (fast and targeted first: ``-x`` stops at the first failure)
-#: and goals. A module missing from the tree is skipped and said so.
-TARGETS: tuple[Target, ...] = (
-    Target(
-        "commands.py",
-        (
-            "tests/unit/test_commands_mutants.py",
-            "tests/unit/test_commands.py",
-            "tests/unit/test_server_text_rules.py",
-            "tests/unit/test_guide_keys.py",
-            "tests/unit/test_guide_commands.py",
-        ),
-    ),
-    Target(
-        "cli/references.py",
-        (
-            "tests/unit/test_references_limits.py",
-            "tests/unit/test_references.py",
-            "tests/unit/test_references_completeness.py",
-            "tests/fuzz/test_parser_properties.py::test_build_plan_either_validates_or_raises_its_own_error",
-        ),
-        goal=0.95,
-    ),
-    Target(
-        "guide/selection.py",
-        _GUIDE_TESTS,
-        focus={
-            "pricing and budget": (("budget_usd", "within_budget", "Pricing", "pricing_of"), 0.95)
-        },
-    ),
-    Target("guide/pricing.py", _GUIDE_TESTS, goal=0.95),
-    Target("guide/rows.py", _GUIDE_TESTS),
-    Target("guide/payments.py", ("tests/unit/test_guide_payments.py", *_GUIDE_TESTS), goal=0.95),
-    Target("cli/summary.py", ("tests/unit/test_summary.py",)),
-    Target("files/sniff.py", ("tests/unit/test_sniff.py",)),
-    Target(
-        "local/registry/pricing.py",
-        ("tests/local/test_pricing_mutants.py", "tests/local/test_registry.py"),
-        goal=0.95,
-    ),
-    Target(
-        "local/billing/ledger.py",
-        ("tests/local/test_ledger_mutants.py", "tests/local/test_store.py"),
-        goal=0.95,
-    ),
 )
 
 
@@ -325,6 +262,54 @@ def _show(spec: str) -> None:
     sys.stdout.writelines(difflib.unified_diff(old, new, f"a/{module}", f"b/{module}"))
 
 
+def _run_group(targets: Sequence[Target], floor: float, verbose: bool) -> list[ModuleResult]:
+    with tempfile.TemporaryDirectory(prefix="image-skill-mutation-") as tmp:
+        copy_src = _setup_copy(Path(tmp))
+        _import_path_check(copy_src)
+        return [run_target(t, copy_src, floor=floor, verbose=verbose) for t in targets]
+
+
+def _run_parallel(
+    targets: Sequence[Target], jobs: int, floor: float, verbose: bool
+) -> list[ModuleResult]:
+    """Modules shared out to ``jobs`` forked workers (largest first), results in target order."""
+    groups: list[list[Target]] = [[] for _ in range(jobs)]
+    loads = [0] * jobs
+    for target in sorted(targets, key=lambda t: -len(generate(t.module, _source(t.module)))):
+        i = loads.index(min(loads))
+        groups[i].append(target)
+        loads[i] += len(generate(target.module, _source(target.module)))
+    with tempfile.TemporaryDirectory(prefix="image-skill-mutation-results-") as tmp:
+        workers: dict[int, Path] = {}
+        running: set[int] = set()
+        for i, group in enumerate(g for g in groups if g):
+            out = Path(tmp) / f"worker{i}.pickle"
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    out.write_bytes(pickle.dumps(_run_group(group, floor, verbose)))
+                    code = 0
+                finally:
+                    os._exit(code)
+            workers[pid] = out
+            running.add(pid)
+        try:
+            for pid in workers:
+                _, status = os.waitpid(pid, 0)
+                running.discard(pid)
+                if os.waitstatus_to_exitcode(status) != 0:
+                    raise SystemExit("a mutation worker failed; see its output above")
+        finally:
+            for pid in running:  # only our own workers that have not been reaped
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+        by_module = {
+            r.target: r for out in workers.values() for r in pickle.loads(out.read_bytes())
+        }
+    return [by_module[t.module] for t in targets]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--module", action="append", default=[], help="a module of TARGETS")
@@ -335,6 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--report", type=Path, help=f"write the report (default {REPORT} when every module runs)"
     )
     parser.add_argument("--verbose", action="store_true", help="print every mutant's outcome")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="modules run side by side (each its own copy)"
+    )
     args = parser.parse_args(argv)
     targets = _select(args.module)
     if args.show:
@@ -349,12 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C: the temporary copy is removed, nothing else was touched
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="image-skill-mutation-") as tmp:
-        copy_src = _setup_copy(Path(tmp))
-        _import_path_check(copy_src)
-        results = [
-            run_target(t, copy_src, floor=args.timeout_floor, verbose=args.verbose) for t in targets
-        ]
+    if args.jobs > 1:
+        results = _run_parallel(targets, args.jobs, args.timeout_floor, args.verbose)
+    else:
+        results = _run_group(targets, args.timeout_floor, args.verbose)
     elapsed = time.monotonic() - started
     report = args.report or (REPORT if not args.module else None)
     if report is not None:
