@@ -91,8 +91,14 @@ def full_flow(client: httpx.Client) -> list[dict[str, Any]]:
     send(client.get("/v1/payment-methods"), 200)
 
     # spend the free credits, then a create the balance cannot cover
-    send(create(client, headers, output_count=3), 200)
+    made = send(create(client, headers, output_count=3), 200)
     send(create(client, headers), 402)  # QUOTA_EXCEEDED
+    send(client.get("/v1/quota", headers=headers), 200)
+    send(client.get("/v1/credit-purchases/status", headers=headers), 200)
+    send(client.get(f"/v1/jobs/{made['job_id']}", headers=headers), 200)
+    send(client.get("/v1/activity", headers=headers), 200)
+    send(client.get(f"/v1/activity/{made['job_id']}", headers=headers), 200)
+    send(client.get(f"/v1/assets/{made['assets'][0]['asset_id']}", headers=headers), 200)
 
     for rail, path, key in (
         ("stripe_checkout", "stripe-checkout-sessions", "c"),
@@ -179,6 +185,12 @@ def assert_flow_targets(client: httpx.Client, base: str) -> None:
         "models list --details",
         "models list --catalog-only --query 'nano banana'",
         "models show nano-banana",
+        "credits buy --provider stripe_x402 --quote-id quote_",
+        "credits status --quote-id quote_",
+        "jobs show job_",
+        "assets show image_",
+        "edit --input image_",
+        "local settle --payment-attempt-id payatt_",
     ):
         assert needle in joined, needle
     assert len(commands) > 60

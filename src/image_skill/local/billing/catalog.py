@@ -98,9 +98,10 @@ def credit_packs() -> dict[str, Any]:
 def _recovery(method_id: str, provider: str, base: str) -> dict[str, str]:
     templates = {
         "methods_command": "image-skill credits methods --json",
+        # no key placeholder: the CLI generates one, so the command runs as printed
         "quote_command": (
             f"image-skill credits quote --pack {DEFAULT_PACK_ID} --payment-method {method_id}"
-            " --idempotency-key KEY --json"
+            " --json"
         ),
         "purchase_command": (
             f"image-skill credits buy --provider {provider} --quote-id QUOTE_ID"

@@ -21,6 +21,7 @@ from image_skill.local.billing.catalog import (
     get_pack,
     pack_ids,
 )
+from image_skill.local.billing.next_actions import recommended_buy
 from image_skill.local.billing.views import quote_public
 from image_skill.local.cli_commands import cli_command
 from image_skill.local.errors import ApiError, invalid_arguments
@@ -29,6 +30,8 @@ from image_skill.payments import credential_fields_in, new_idempotency_key
 
 DOCS = "https://image-skill.com/cli.md#image-skill-credits"
 PROVIDER_FOR_METHOD = {CHECKOUT: "stripe", X402: "stripe_x402"}
+#: Quote states in which the quote can still be bought.
+OPEN_STATES = ("created", "action_required")
 
 
 def api_error(status: int, code: str, message: str, **recovery: Any) -> ApiError:
@@ -126,7 +129,7 @@ def create_quote(
                 pack_id,
                 method,
             ):
-                return quote_public(row), True
+                return _with_buy(row, base), True
             fresh = new_idempotency_key("quote")
             raise api_error(
                 409,
@@ -159,4 +162,12 @@ def create_quote(
             ),
         )
         row = conn.execute("SELECT * FROM quotes WHERE quote_id = ?", (quote_id,)).fetchone()
-    return quote_public(row), False
+    return _with_buy(row, base), False
+
+
+def _with_buy(row: sqlite3.Row, base: str) -> dict[str, Any]:
+    """The quote plus, while it can still be bought, its ``recommended_buy`` (0.1.70 §7.6)."""
+    data = quote_public(row)
+    if data["state"] in OPEN_STATES:
+        data["next_actions"] = {"recommended_buy": recommended_buy(row, base)}
+    return data

@@ -28,6 +28,7 @@ from typing import Any
 
 from image_skill.local.billing import ledger, owner
 from image_skill.local.billing.ledger import Bucket, CreditEvent
+from image_skill.local.billing.top_up import top_up_for_quota
 from image_skill.local.cli_commands import cli_command
 from image_skill.local.errors import ApiError
 from image_skill.local.settings import LocalSettings
@@ -252,6 +253,9 @@ def quota_exceeded(
     }
     if daily_cap:
         recovery["retry_after_seconds"] = _seconds_until(daily["resets_at"])
+    # 0.1.70 §7.4: the whole self-fund path, with the wall as the reason to act now
+    wall = "daily_job_cap_reached" if daily_cap else "credits_depleted"
+    recovery["top_up"] = top_up_for_quota(snapshot, base, wall=wall)
     return ApiError(402, "QUOTA_EXCEEDED", message, recovery=recovery)
 
 

@@ -6,7 +6,10 @@ import sqlite3
 from typing import Any
 
 from image_skill.local.billing import ledger
-from image_skill.local.billing.quotes import DOCS, api_error
+from image_skill.local.billing.catalog import X402
+from image_skill.local.billing.next_actions import recommended_buy, recommended_settlement
+from image_skill.local.billing.quotes import DOCS, OPEN_STATES, api_error
+from image_skill.local.billing.top_up import with_top_up
 from image_skill.local.billing.views import (
     attempt_brief,
     credit_event_public,
@@ -33,7 +36,7 @@ def status(
     """``GET /v1/credit-purchases/status`` data for at most one reference."""
     given = [name for name in _REFERENCE_ORDER if name in references]
     if not given:
-        return ledger.quota_snapshot(conn, actor, settings)
+        return with_top_up(ledger.quota_snapshot(conn, actor, settings), base_url)
     if len(given) > 1:
         raise invalid_arguments(
             "pass at most one of quote_id, payment_attempt_id, checkout_session_id, receipt_id",
@@ -94,7 +97,7 @@ def status(
     else:
         state = quote_state(quote)
         state = "created" if state == "action_required" else state
-    return {
+    data: dict[str, Any] = {
         "state": state,
         "reference": {"type": name, "id": references[name]},
         "quote": quote_brief(quote),
@@ -116,3 +119,25 @@ def status(
         "simulated": True,
         "next": next_block(state, attempt, base_url),
     }
+    actions = _next_actions(name, state, quote, attempt, base_url)
+    if actions:
+        data["next_actions"] = actions
+    return data
+
+
+def _next_actions(
+    reference: str,
+    state: str,
+    quote: sqlite3.Row,
+    attempt: sqlite3.Row | None,
+    base_url: str,
+) -> dict[str, Any]:
+    """0.1.70 §7.7: the buy step again for an open quote looked up by ``quote_id``, and the
+    settlement step for an x402 attempt that still needs it."""
+    actions: dict[str, Any] = {}
+    if reference == "quote_id" and state in OPEN_STATES:
+        actions["recommended_buy"] = recommended_buy(quote, base_url)
+    if state == "action_required" and attempt is not None and attempt["payment_method"] == X402:
+        path = "data.payment_attempt.stripe_x402.payable_instructions"
+        actions["recommended_settlement"] = recommended_settlement(attempt, quote, base_url, path)
+    return actions

@@ -13,6 +13,7 @@ import sqlite3
 from typing import Any
 
 from image_skill.local.billing.catalog import CHECKOUT, CURRENCY, SETTLEMENT, X402, get_pack, usd
+from image_skill.local.billing.next_actions import recommended_settlement
 from image_skill.local.cli_commands import cli_command
 from image_skill.local.store.db import loads, now_iso
 
@@ -185,6 +186,11 @@ def buy_view(attempt: Row, quote: Row, base_url: str) -> dict[str, Any]:
     data.update(_money(quote))
     data["attempt_status"] = attempt["status"]
     data["stripe_x402"] = x402_block(attempt, quote, base_url)
+    if state == "action_required":
+        path = "data.stripe_x402.payable_instructions"
+        data["next_actions"] = {
+            "recommended_settlement": recommended_settlement(attempt, quote, base_url, path)
+        }
     data["next"] = {
         "agent_action": "pay_stripe_crypto_deposit",
         "suggested_commands": [

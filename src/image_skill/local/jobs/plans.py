@@ -12,8 +12,10 @@ from typing import Any
 
 from image_skill.local.activity import record_activity
 from image_skill.local.billing import spend
+from image_skill.local.billing.top_up import top_up_for_quota
 from image_skill.local.errors import ApiError
 from image_skill.local.jobs import rows as jobs
+from image_skill.local.jobs.actions import reply_actions
 from image_skill.local.jobs.validation import Plan
 from image_skill.local.settings import LocalSettings
 from image_skill.local.store.db import Actor, loads, now_iso, transaction
@@ -91,6 +93,7 @@ def dry_run(ctx: Context, plan: Plan) -> Outcome:
                 details={"plan_receipt": receipt},
             )
         quota = spend.quota_block(ctx.conn, ctx.actor, ctx.settings, 0, plan.credits_required)
+        quota["top_up"] = top_up_for_quota(quota, ctx.cli_base)
         if not quota["sufficient_for_live_run"]:
             warnings.append("a live run of this plan would fail with QUOTA_EXCEEDED")
     else:
@@ -175,6 +178,11 @@ def job_reply(ctx: Context, job: dict[str, Any], *, replayed: bool) -> dict[str,
             "mask_asset_id": facts.get("mask_asset_id"),
         }
         data["request"]["references"] = facts.get("references") or []
+    # 0.1.70 §7.9: the self-fund path in the quota block, and what to do next
+    top_up = top_up_for_quota(data["quota"], ctx.cli_base)
+    data["quota"]["top_up"] = top_up
+    if job["status"] == "completed":
+        data.update(reply_actions(job["job_id"], data["assets"], top_up, ctx.cli_base))
     return data
 
 

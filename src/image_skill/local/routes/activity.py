@@ -16,9 +16,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from image_skill.local.activity import event_public
+from image_skill.local.billing.self_fund import self_fund_actions
 from image_skill.local.cli_commands import cli_command
-from image_skill.local.deps import Conn, CurrentActor, cli_base_of, command
+from image_skill.local.deps import Conn, CurrentActor, Settings, cli_base_of, command
 from image_skill.local.errors import ApiError, envelope_doc, envelope_response, invalid_arguments
+from image_skill.local.settings import LocalSettings
+from image_skill.local.store.db import Actor
 
 router = APIRouter()
 
@@ -100,6 +103,24 @@ def get_event(
     return None if row is None else event_public(row)
 
 
+#: Events that prove generated work (contract 0.1.70 §8: only then is the top-up path shown).
+GENERATED_WORK = frozenset({"job.completed", "asset.created"})
+
+
+def _add_self_fund(
+    data: dict[str, Any],
+    events: list[dict[str, Any]],
+    conn: sqlite3.Connection,
+    actor: Actor,
+    settings: LocalSettings,
+    base: str,
+) -> None:
+    if any(event["type"] in GENERATED_WORK for event in events):
+        next_actions = self_fund_actions(conn, actor, settings, base)
+        if next_actions:
+            data["next_actions"] = next_actions
+
+
 def _subject(raw: str | None) -> str | None:
     if raw is None:
         return None
@@ -119,6 +140,7 @@ def _subject(raw: str | None) -> str | None:
 def activity_list(
     request: Request,
     conn: Conn,
+    settings: Settings,
     actor: CurrentActor,
     limit: str | None = None,
     subject: str | None = None,
@@ -131,6 +153,7 @@ def activity_list(
         "events": events,
         "source": SOURCE,
     }
+    _add_self_fund(data, events, conn, actor, settings, cli_base_of(request))
     return envelope_response(request, data, actor=actor)
 
 
@@ -147,6 +170,7 @@ def activity_show(
     request: Request,
     reference: str,
     conn: Conn,
+    settings: Settings,
     actor: CurrentActor,
     limit: str | None = None,
 ) -> JSONResponse:
@@ -178,4 +202,5 @@ def activity_show(
         "events": events,
         "source": SOURCE,
     }
+    _add_self_fund(data, events, conn, actor, settings, cli_base_of(request))
     return envelope_response(request, data, actor=actor)

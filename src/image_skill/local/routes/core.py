@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from image_skill._constants import CONTRACT_VERSION, __version__
 from image_skill.local.agents import signup_agent
 from image_skill.local.billing.ledger import quota_snapshot
+from image_skill.local.billing.top_up import with_top_up
 from image_skill.local.deps import Conn, CurrentActor, Settings, cli_base_of, command
 from image_skill.local.errors import (
     SIGNUP_DOCS_URL,
@@ -253,4 +254,5 @@ def whoami(request: Request, actor: CurrentActor) -> JSONResponse:
     responses=envelope_doc("Balances and limits", auth=True),
 )
 def quota(request: Request, conn: Conn, settings: Settings, actor: CurrentActor) -> JSONResponse:
-    return envelope_response(request, quota_snapshot(conn, actor, settings), actor=actor)
+    data = with_top_up(quota_snapshot(conn, actor, settings), cli_base_of(request))
+    return envelope_response(request, data, actor=actor)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from image_skill.local.billing.catalog import credit_packs, offline_warning, payment_methods
+from image_skill.local.billing.next_actions import with_recommended_quote
 from image_skill.local.billing.quotes import create_quote
 from image_skill.local.deps import Conn, CurrentActor, cli_base_of, command
 from image_skill.local.errors import envelope_doc, envelope_response, trace_id_of
@@ -24,7 +25,8 @@ JsonBody = Annotated[dict[str, Any], Body()]
 )
 def methods(request: Request) -> JSONResponse:
     base = cli_base_of(request)
-    return envelope_response(request, payment_methods(base), warnings=[offline_warning(base)])
+    data = with_recommended_quote(payment_methods(base), base)
+    return envelope_response(request, data, warnings=[offline_warning(base)])
 
 
 @router.get(
