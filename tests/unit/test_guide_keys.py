@@ -19,10 +19,10 @@ from guide_fixtures import (
     quota_envelope,
 )
 
+from image_skill._js import js_stringify
 from image_skill.commands import CommandContext, carried_env
 from image_skill.guide import text as T
 from image_skill.guide.build import ConfigWriteStatus
-from image_skill.guide.js import js_stringify
 from image_skill.guide.placeholders import copy_runnable, missing_inputs
 from image_skill.guide.recovery import detect_runtime
 from image_skill.guide.topup import urgency_fields

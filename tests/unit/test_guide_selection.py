@@ -21,8 +21,8 @@ from guide_fixtures import (
     simulated,
 )
 
+from image_skill._js import flag_number, format_usd, js_trim, number_to_string, truthy
 from image_skill.guide import text as T
-from image_skill.guide.js import flag_number, format_usd, js_trim, number_to_string, truthy
 from image_skill.guide.payments import payment_summary
 from image_skill.guide.selection import (
     implies_3d,

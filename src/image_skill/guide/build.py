@@ -53,11 +53,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from image_skill._js import get
 from image_skill.commands import with_env_token, with_stdin_token
 from image_skill.guide import checks as c
 from image_skill.guide import fields as f
 from image_skill.guide.commands import GuideCommands
-from image_skill.guide.js import get
 from image_skill.guide.payments import (
     first_payment_action,
     local_settle_command,

@@ -8,9 +8,9 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from image_skill._js import coalesce, display, get, truthy
 from image_skill.guide import fields as f
 from image_skill.guide import text
-from image_skill.guide.js import coalesce, display, get, truthy
 from image_skill.guide.payments import command_by_kind
 from image_skill.guide.state import ConfigWriteStatus, Envelope, GuideInputs, GuideState
 from image_skill.guide.topup import pre_wall_command, pre_wall_label, self_fund_preparation

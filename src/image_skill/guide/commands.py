@@ -27,13 +27,13 @@ from dataclasses import replace
 from typing import Any
 
 from image_skill._constants import CONFIG_PATH_ENV
+from image_skill._js import coalesce, display, format_usd, js_stringify, js_trim
 from image_skill.commands import (
     SUGGESTED_CONFIG_PATH,
     localize,
     render,
 )
 from image_skill.guide import fields as f
-from image_skill.guide.js import coalesce, display, format_usd, js_stringify, js_trim
 from image_skill.guide.rows import needs_input, promptless
 from image_skill.guide.selection import suggested_aspect_ratio
 from image_skill.guide.state import DEFAULT_INTENT, GuideInputs, GuideState

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from image_skill.guide.js import js_trim
+from image_skill._js import js_trim
 
 Model = dict[str, Any]
 

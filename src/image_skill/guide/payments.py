@@ -19,8 +19,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from image_skill._js import WS_CLASS, get, is_number, truthy
 from image_skill.guide import text
-from image_skill.guide.js import WS_CLASS, get, is_number, truthy
 
 DEFAULT_METHODS_COMMAND = "image-skill credits methods --json"
 DEFAULT_PACKS_COMMAND = "image-skill credits packs list --json"

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from image_skill.guide.js import coalesce, get, is_number
+from image_skill._js import coalesce, get, is_number
 from image_skill.guide.rows import credit_pricing, needs_input, row_provider_usd
 
 Model = dict[str, Any]

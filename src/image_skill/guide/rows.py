@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from image_skill.guide.js import get, is_number
+from image_skill._js import get, is_number
 
 Model = dict[str, Any]
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from image_skill._js import WS_CLASS, coalesce, get, js_le, js_trim
 from image_skill.guide import text
-from image_skill.guide.js import WS_CLASS, coalesce, get, js_le, js_trim
 from image_skill.guide.lookup import resolve_lookup
 from image_skill.guide.pricing import Pricing, pricing_of
 from image_skill.guide.rows import (

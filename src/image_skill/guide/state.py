@@ -8,10 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from image_skill.commands import CommandContext
-from image_skill.guide import fields as f
-from image_skill.guide import text
-from image_skill.guide.js import (
+from image_skill._js import (
     coalesce,
     flag_number,
     get,
@@ -21,6 +18,9 @@ from image_skill.guide.js import (
     js_trim,
     truthy,
 )
+from image_skill.commands import CommandContext
+from image_skill.guide import fields as f
+from image_skill.guide import text
 from image_skill.guide.pricing import Pricing, guide_pricing
 from image_skill.guide.recovery import DEFAULT_AGENT_NAME, DEFAULT_RUNTIME
 from image_skill.guide.rows import promptless

@@ -16,8 +16,8 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from image_skill._js import get, is_number
 from image_skill.guide import text
-from image_skill.guide.js import get, is_number
 from image_skill.guide.placeholders import copy_runnable
 
 Render = Callable[[str], str]
