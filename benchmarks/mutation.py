@@ -47,6 +47,8 @@ from mutation_targets import TARGETS, Target
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "image_skill"
 REPORT = ROOT / "docs" / "mutation.md"
+#: Outcomes of the last run, for --rejudge (outside the tree).
+LAST_RUN = Path(tempfile.gettempdir()) / "image-skill-mutation-last-run.pickle"
 PRELOAD = (
     "pytest",
     "pytest_timeout",
@@ -323,7 +325,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--jobs", type=int, default=1, help="modules run side by side (each its own copy)"
     )
+    parser.add_argument(
+        "--rejudge",
+        action="store_true",
+        help="rewrite the report of the last run with the "
+        "current judgments (after adding a reason to mutation_equivalents.py)",
+    )
     args = parser.parse_args(argv)
+    if args.rejudge:
+        return _rejudge(args.report)
     targets = _select(args.module)
     if args.show:
         _show(args.show)
@@ -342,9 +352,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         results = _run_group(targets, args.timeout_floor, args.verbose)
     elapsed = time.monotonic() - started
-    report = args.report or (REPORT if not args.module else None)
+    context = f"Python {platform.python_version()}, {os.cpu_count()} CPUs, --jobs {args.jobs}"
+    LAST_RUN.write_bytes(pickle.dumps((results, elapsed, context, not args.module)))
+    return _finish(results, elapsed, context, args.report or (REPORT if not args.module else None))
+
+
+def _rejudge(report: Path | None) -> int:
+    """The last run's outcomes with the judgments as they are now (no mutant is rerun)."""
+    results, elapsed, context, full = pickle.loads(LAST_RUN.read_bytes())
+    if report is None and not full:
+        raise SystemExit("the last run covered only some modules: pass --report PATH")
+    for result in results:
+        for entry in result.entries:
+            entry.judgment = EQUIVALENT.get(entry.mutant.key)
+    return _finish(results, elapsed, context, report or REPORT)
+
+
+def _finish(results: list[ModuleResult], elapsed: float, context: str, report: Path | None) -> int:
     if report is not None:
-        context = f"Python {platform.python_version()}, {os.cpu_count()} CPUs"
         write_report(report, results, elapsed=elapsed, context=context)
         print(f"report written to {report}")
     failing = [r.target for r in results if not r.meets_goals() or r.unjudged]

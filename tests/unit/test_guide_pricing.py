@@ -8,6 +8,7 @@ let an agent spend more than it meant to.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -238,3 +239,35 @@ def test_the_3d_filter_gets_the_budget() -> None:
     assert out.data["selection"]["model_id"] == "fal.mesh-lite"
     assert out.data["next_command"].startswith("image-skill edit --input image_... ")
     assert guard_in(out.data["next_command"]) == "0.05"
+
+
+# --- the Pricing value and compact rows (0.1.70) -----------------------------------------
+
+
+def test_pricing_is_an_immutable_value_with_no_defaults_applied_by_default() -> None:
+    from image_skill.guide.pricing import Pricing
+
+    pricing = Pricing(23, 0.11, 0.05, 0.02, "estimated")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pricing.debit_usd = 1.0  # type: ignore[misc]
+    assert pricing.cost()["model_parameter_defaults_applied"] == []
+    assert pricing.cost()["pricing_source"] is None
+    assert pricing.budget_guard(None) == 0.11
+
+
+def test_a_compact_row_prices_from_its_flat_keys() -> None:
+    compact = {
+        "id": "fal.compact",
+        "status": "available",
+        "model_execution_status": "executable",
+        "modality": "image",
+        "supports": ["create"],
+        "credits_required": 6,
+        "estimated_usd_per_image": 0.035,
+        "pricing_confidence": "known",
+    }
+    cost = cost_of(guide([compact]))
+    assert cost["estimated_credits"] == 6
+    assert cost["estimated_debit_usd_per_image"] == 0.06
+    assert cost["estimated_provider_usd_per_image"] == 0.035
+    assert cost["credit_unit_usd"] == 0.01
