@@ -1,15 +1,18 @@
-"""What the `models --summary` tests share: the contract's key order of a summary row (§10.7)."""
+"""What the `models` summary tests share: the key order of a compact row (contract §10.7,
+with ``default`` and ``modality`` added in 0.1.70 §3.3)."""
 
 from __future__ import annotations
 
 #: Every key of a full summary row, in the contract's order.
 SUMMARY_ROW_KEYS = [
     "id",
+    "default",
     "display_name",
     "provider_id",
     "mode",
     "status",
     "availability_reason",
+    "modality",
     "supports",
     "operations",
     "task_tags",

@@ -1,4 +1,5 @@
-"""`models --summary` rows (contract §10.7): key order, omission rules and task tags."""
+"""Compact `models` rows (contract §10.7, 0.1.70 §3.2/§3.3): key order, omission rules,
+task tags, and the pass-through of lists the server compacted."""
 
 from __future__ import annotations
 
@@ -53,7 +54,9 @@ def test_row_keys_in_contract_order_and_values() -> None:
 
 def test_missing_raw_keys_are_omitted_and_defaults_filled() -> None:
     row = summary_row({"operations": "not-a-list", "economics": "nope"})
-    assert list(row) == SUMMARY_ROW_KEYS[5:]
+    # without raw keys: `default` (always a bool) and everything derived
+    assert list(row) == ["default", *SUMMARY_ROW_KEYS[6:]]
+    assert row["default"] is False and row["modality"] == "image"
     assert row["availability_reason"] is None
     assert row["supports"] == [] and row["operations"] == []
     assert row["estimated_usd_per_image"] is None
@@ -62,6 +65,28 @@ def test_missing_raw_keys_are_omitted_and_defaults_filled() -> None:
     assert row["budget_required_for_live"] is False
     assert row["grants_required"] == []
     assert row["show_command"] == "image-skill models show MODEL_ID --json"
+
+
+@pytest.mark.parametrize(
+    ("given", "default"), [(True, True), (False, False), ("true", False), (1, False), (None, False)]
+)
+def test_default_is_true_only_for_true(given: Any, default: bool) -> None:
+    assert summary_row({**full_row(), "default": given})["default"] is default
+
+
+@pytest.mark.parametrize(("given", "modality"), [("video", "video"), (None, "image"), ("", "")])
+def test_modality_falls_back_to_image_only_when_missing(given: Any, modality: str) -> None:
+    model = full_row()
+    if given is not None:
+        model["modality"] = given
+    assert summary_row(model)["modality"] == modality
+
+
+def test_server_compacted_lists_pass_through() -> None:
+    data = {"models": [{"id": "a"}], "summary": {"result_shape": "compact_model_summary"}}
+    assert summarize_models(data) is data
+    other = {"models": [full_row()], "summary": {"result_shape": "something_else"}}
+    assert summarize_models(other)["models"][0]["task_tags"]
 
 
 def test_raw_null_is_kept_but_absent_is_dropped() -> None:
@@ -195,7 +220,7 @@ def test_summarize_keeps_key_positions_and_merges_summary() -> None:
     assert out["summary"] == {
         "total": 1,
         "result_shape": "compact_model_summary",
-        "full_list_command": "image-skill models list --json",
+        "full_list_command": "image-skill models list --details --json",
     }
     assert list(out["models"][0]) == SUMMARY_ROW_KEYS
     assert data["models"][0]["parameters"]  # input untouched
@@ -219,7 +244,9 @@ def test_custom_renderer_is_used_for_commands() -> None:
     assert out["models"][0]["show_command"] == (
         "python -m image_skill models show fal.some-model --json"
     )
-    assert out["summary"]["full_list_command"] == "python -m image_skill models list --json"
+    assert out["summary"]["full_list_command"] == (
+        "python -m image_skill models list --details --json"
+    )
 
 
 def test_summary_of_the_local_registry() -> None:

@@ -1,9 +1,12 @@
-"""Client-side compact model menu for ``models list --summary`` (contract §10.7).
+"""Client-side compact model menu: the default ``models list`` output (contract §10.7,
+0.1.70 §3.2/§3.3).
 
 Pure and stdlib-only: the CLI imports it lazily after a successful ``GET /v1/models``.
 :func:`summarize_models` turns full capability-preserving rows into short, sortable rows
 that keep prices, limits, storage, lightweight ``task_tags`` and a ``show_command`` while
-dropping the parameter schemas.
+dropping the parameter schemas. A list the server already compacted
+(``summary.result_shape == "compact_model_summary"``, every 0.1.70 server by default) is
+passed through unchanged; a 0.1.30 server's full rows are compacted here.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from typing import Any
 Renderer = Callable[[list[str]], str]
 
 RESULT_SHAPE = "compact_model_summary"
-FULL_LIST_ARGV = ["models", "list", "--json"]
+FULL_LIST_ARGV = ["models", "list", "--details", "--json"]
 
 # Keys copied verbatim from the row, and left out when the row lacks them.
-_RAW_KEYS = ("id", "display_name", "provider_id", "mode", "status")
+_RAW_KEYS = ("display_name", "provider_id", "mode", "status")
 
 _OPERATION_TAGS = {
     "image.generate": "generate",
@@ -109,9 +112,12 @@ def summary_row(model: Any, render: Renderer | None = None) -> dict[str, Any]:
     """One compact row, keys in the contract order."""
     render_fn = render or _default_render
     source: dict[str, Any] = model if isinstance(model, dict) else {}
-    row: dict[str, Any] = {key: source[key] for key in _RAW_KEYS if key in source}
+    row: dict[str, Any] = {"id": source["id"]} if "id" in source else {}
+    row["default"] = source.get("default") is True
+    row.update((key, source[key]) for key in _RAW_KEYS if key in source)
     pricing = _dig(source, "economics", "credit_pricing")
     row["availability_reason"] = _or(source.get("availability_reason"), None)
+    row["modality"] = _or(source.get("modality"), "image")
     row["supports"] = _list_copy(source.get("supports"))
     row["operations"] = _list_copy(source.get("operations"))
     row["task_tags"] = task_tags(source)
@@ -135,13 +141,22 @@ def summary_row(model: Any, render: Renderer | None = None) -> dict[str, Any]:
     return row
 
 
+def is_compact(data: Any) -> bool:
+    """True when the server already sent compact rows (``summary.result_shape``)."""
+    summary = data.get("summary") if isinstance(data, dict) else None
+    return isinstance(summary, dict) and summary.get("result_shape") == RESULT_SHAPE
+
+
 def summarize_models(data: Any, render: Renderer | None = None) -> Any:
     """Rewrite a ``/v1/models`` ``data`` object into the compact summary shape.
 
-    Anything that is not an object with a ``models`` array is returned unchanged.
-    Existing keys keep their position; ``summary`` is added after them when missing.
+    Anything that is not an object with a ``models`` array, and a list the server already
+    compacted, is returned unchanged. Existing keys keep their position; ``summary`` is
+    added after them when missing.
     """
     if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+        return data
+    if is_compact(data):
         return data
     render_fn = render or _default_render
     previous = data.get("summary")
