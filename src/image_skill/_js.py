@@ -1,16 +1,17 @@
-"""Small helpers that reproduce the JavaScript semantics the guide contract relies on.
+"""The JavaScript rules the npm contract's outputs depend on, in one place.
 
-The npm guide is written in JavaScript and its outputs depend on JS rules: ``??`` only falls
-through on null/missing, empty arrays and objects are truthy, ``trim()`` strips a specific
-whitespace set, ``Number("")`` is 0, ``toFixed(2)`` breaks exact ties away from zero, and so
-on. These helpers keep those rules in one place. Pure, standard library only.
+The npm CLI and its guide are written in JavaScript, so matching them means following JS
+rules: ``??`` only falls through on null/missing, empty arrays and objects are truthy,
+``trim()`` strips a specific whitespace set, ``Number("")`` is 0 and ``Number("0x1F")`` is 31,
+``Math.round`` sends ties up, ``toFixed(2)`` breaks exact ties away from zero, and so on. The
+guide, the numeric flags (``--credits``, ``--limit``, ...) and the trust packet all use these
+helpers. Pure, standard library only (``decimal`` loads only when ``format_usd`` runs).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 JS_WS = (
@@ -25,6 +26,8 @@ _HEX = re.compile(r"0[xX][0-9a-fA-F]+")
 _OCT = re.compile(r"0[oO][0-7]+")
 _BIN = re.compile(r"0[bB][01]+")
 _REPR = re.compile(r"(\d+)(?:\.(\d+))?(?:e([+-]\d+))?")
+#: 2**53: integers below it are exact in a double (``Number.MAX_SAFE_INTEGER`` + 1).
+_MAX_SAFE_INTEGER = 2**53
 
 
 def js_trim(value: str) -> str:
@@ -77,7 +80,10 @@ def string_to_number(raw: str) -> float:
         return float(text.replace("Infinity", "inf"))
     for pattern, base in ((_HEX, 16), (_OCT, 8), (_BIN, 2)):
         if pattern.fullmatch(text):
-            return float(int(text[2:], base))
+            try:
+                return float(int(text[2:], base))
+            except OverflowError:  # more digits than a double holds: JavaScript says Infinity
+                return math.inf
     return math.nan
 
 
@@ -100,6 +106,29 @@ def flag_number(raw: str | float | None) -> float | None:
         return None
     value = string_to_number(raw) if isinstance(raw, str) else to_number(raw)
     return value if math.isfinite(value) else None
+
+
+def js_number(text: str) -> int | float | None:
+    """``Number(text)`` when finite, else None; integral values come back as ``int``.
+
+    So a flag given as ``10``, ``10.0``, ``1e1`` or ``0xA`` goes out as the JSON number ``10``.
+    JavaScript's whitespace is trimmed, ``""`` is 0, ``0x``/``0o``/``0b`` are unsigned;
+    ``Infinity``, ``NaN``, ``1_0``, ``12abc`` and non-ASCII digits give None.
+    """
+    value = flag_number(text)
+    if value is not None and value.is_integer() and abs(value) < _MAX_SAFE_INTEGER:
+        return int(value)
+    return value
+
+
+def js_round(value: float, digits: int) -> float:
+    """``Math.round(value * 10**digits) / 10**digits`` (ties go up, towards +infinity)."""
+    scale = 10.0**digits
+    scaled = value * scale
+    whole = math.floor(scaled)
+    if scaled - whole >= 0.5:
+        whole += 1
+    return whole / scale
 
 
 def number_to_string(value: float) -> str:
@@ -159,6 +188,8 @@ def format_usd(value: object) -> str:
         return number_to_string(x)
     if abs(x) >= 1e21:
         return number_to_string(x)
+    from decimal import ROUND_HALF_UP, Decimal
+
     return str(Decimal(x).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
@@ -174,7 +205,6 @@ def js_lt(left: object, right: object) -> bool:
     return not (math.isnan(a) or math.isnan(b)) and a < b
 
 
-_MAX_SAFE_INTEGER = 2**53
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 

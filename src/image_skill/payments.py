@@ -7,14 +7,12 @@ Standard library only, no I/O:
 * :func:`with_checkout_compact_url` (contract §10.6): adds the copy-safe
   ``checkout_compact_url`` next to Checkout URLs without ever rewriting them (a ``#``
   fragment survives untouched);
-* status-reference validation and the JavaScript ``Number()`` reading of ``--credits``;
+* status-reference validation;
 * :func:`new_idempotency_key`, the one minting of idempotency keys (also used outside credits).
 """
 
 from __future__ import annotations
 
-import math
-import re
 import secrets
 import time
 from collections.abc import Iterable, Mapping
@@ -179,38 +177,6 @@ def status_params(references: Mapping[str, str | None]) -> list[tuple[str, str]]
         given = [flag for flag, _ in STATUS_REFERENCES if references.get(flag) is not None]
         raise ValueError("credits status takes at most one reference flag, got " + ", ".join(given))
     return params
-
-
-# ------------------------------------------------------------------ numbers
-
-_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_PREFIXED = re.compile(r"^0([xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)$")
-
-
-def js_number(text: str) -> int | float | None:
-    """JavaScript ``Number(text)`` when finite, else None. Integral values come back as int.
-
-    Surrounding whitespace is ignored, an empty string is 0, ``0x``/``0o``/``0b`` are read
-    unsigned; ``Infinity``, ``NaN``, ``1_0`` and ``12abc`` give None.
-    """
-    value = text.strip()
-    if value == "":
-        return 0
-    number: float
-    if _PREFIXED.match(value):
-        try:
-            number = float(int(value, 0))
-        except OverflowError:  # more than a double holds: JavaScript says Infinity
-            return None
-    elif _DECIMAL.match(value):
-        number = float(value)
-    else:
-        return None
-    if not math.isfinite(number):
-        return None
-    if number.is_integer() and abs(number) < 2**53:
-        return int(number)
-    return number
 
 
 def new_idempotency_key(kind: str) -> str:

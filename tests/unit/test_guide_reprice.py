@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from guide_fixtures import HOSTED_ROWS, QUOTA_RICH, build, hosted_row, models_envelope
 
+from image_skill._js import js_round
 from image_skill.guide.lookup import fuzzy_match, norm, resolve_lookup
 from image_skill.guide.pricing import (
     default_model_parameters,
     guide_pricing,
-    js_round,
     xai_credit_pricing,
     xai_provider_cost,
 )

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
+from image_skill._js import js_number, string_to_number
 from image_skill.cli.models import models_query
 from image_skill.payments import (
     CREDENTIAL_FIELDS,
     CREDENTIAL_FLAGS,
     credential_fields_in,
     credential_flag_in,
-    js_number,
     new_idempotency_key,
     status_params,
     with_checkout_compact_url,
@@ -130,6 +130,12 @@ def test_status_params_order_and_validation() -> None:
         ("1_0", None),
         ("12abc", None),
         ("-0x10", None),
+        # JavaScript's Number(): its own whitespace set, ASCII digits only, huge hex is Infinity.
+        ("\ufeff7\u3000", 7),
+        ("\x1c7", None),
+        ("\u0661\u0662", None),
+        ("\uff11", None),
+        ("0x" + "f" * 300, None),
     ],
 )
 def test_js_number(text: str, expected: int | float | None) -> None:
@@ -137,6 +143,11 @@ def test_js_number(text: str, expected: int | float | None) -> None:
     assert value == expected
     if expected is not None:
         assert type(value) is type(expected)
+
+
+def test_a_hex_literal_past_the_double_range_is_infinity() -> None:
+    assert string_to_number("0x" + "f" * 300) == float("inf")
+    assert string_to_number("-0x1") != string_to_number("-0x1")  # NaN, as in JavaScript
 
 
 def test_generated_keys_have_the_contract_shape() -> None:

@@ -20,6 +20,7 @@ import click
 
 from image_skill import _constants as C
 from image_skill import envelope as E
+from image_skill._js import js_number
 from image_skill.cli._app import CommandFailed, common_options, group_label, state
 from image_skill.cli.models import StrictGroup
 from image_skill.envelope import Result
@@ -30,7 +31,6 @@ from image_skill.payments import (
     QUOTE_PAYMENT_METHODS,
     credential_flag_in,
     credential_message,
-    js_number,
     new_idempotency_key,
     status_params,
     with_checkout_compact_url,

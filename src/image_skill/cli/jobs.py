@@ -16,10 +16,10 @@ from typing import Any
 import click
 
 from image_skill import envelope as E
+from image_skill._js import js_number
 from image_skill.cli._app import CommandFailed, common_options, state
 from image_skill.cli._token_first import TokenFirstGroup, require_subcommand
 from image_skill.envelope import Result
-from image_skill.payments import js_number
 
 GROUP_LABEL = "image-skill jobs"
 TERMINAL_STATUSES = frozenset({"completed", "failed", "canceled"})

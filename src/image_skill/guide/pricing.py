@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from image_skill._js import coalesce, get, is_number
+from image_skill._js import coalesce, get, is_number, js_round
 from image_skill.guide.rows import credit_pricing, needs_input, row_provider_usd
 
 Model = dict[str, Any]
@@ -35,16 +35,6 @@ FLUX_IMAGE_SIZES = {
     "16:9": "landscape_16_9",
     "9:16": "portrait_16_9",
 }
-
-
-def js_round(value: float, digits: int) -> float:
-    """``Math.round(value * 10**digits) / 10**digits`` (ties go up, towards +infinity)."""
-    scale = 10.0**digits
-    scaled = value * scale
-    whole = math.floor(scaled)
-    if scaled - whole >= 0.5:
-        whole += 1
-    return whole / scale
 
 
 @dataclass(frozen=True)

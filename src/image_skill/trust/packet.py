@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from image_skill import _constants as C
+from image_skill._js import truthy
 from image_skill.api.endpoints import PublicFetch
-from image_skill.trust.registry import model_registry_block, record, truthy
+from image_skill.trust.registry import model_registry_block, record
 
 SCHEMA = "image-skill.trust-packet.v0"
 NPM_REGISTRY_URL = "https://registry.npmjs.org"

@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from image_skill._js import truthy
+
 MODEL_RULES = [
     "Only a model whose status is executable or available can run a job; pick from those.",
     "A cataloged_not_wired model is listed for reference and cannot be run yet.",
@@ -90,15 +92,6 @@ def model_registry_block(envelope: Mapping[str, Any], url: str, now: str) -> dic
 
 def record(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def truthy(value: Any) -> bool:
-    """JavaScript truthiness (an empty list or object is true there)."""
-    if isinstance(value, list | dict):
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return bool(value)
 
 
 def _finite_number(value: Any) -> bool:
