@@ -41,9 +41,9 @@ class AppState:
     api_base_url: str | None = None
     token: str | None = None
     token_stdin: bool = False
-    timeout: float | None = None
     #: Whether the one-time "--token is visible to others" notice was printed.
     token_warned: bool = False
+    timeout: float | None = None
     #: ``--allow-private-network``: URL inputs may come from loopback and private addresses.
     allow_private_network: bool = False
     fmt: str = "json"
@@ -187,6 +187,11 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
         if root.obj is None:
             root.obj = AppState()
         setattr(root.obj, name, value)
+        if name == "token" and value and not root.obj.token_warned:
+            root.obj.token_warned = True
+            from image_skill.cli.output import notice, token_flag_notice
+
+            notice(token_flag_notice())
 
     return callback
 
@@ -222,11 +227,6 @@ def common_options(func: F) -> F:
             "--json",
             "json_",
             is_flag=True,
-        if name == "token" and value and not root.obj.token_warned:
-            root.obj.token_warned = True
-            from image_skill.cli.output import notice, token_flag_notice
-
-            notice(token_flag_notice())
             expose_value=False,
             help="Print the JSON envelope (the default).",
         ),
