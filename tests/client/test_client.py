@@ -1,4 +1,5 @@
-"""ImageSkillClient: error mapping, exit codes, retries and headers (fault injection)."""
+"""ImageSkillClient: replies, retries and headers (fault injection), and the exit codes the
+CLI maps those replies to (:func:`calltools.as_cli`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 import httpx
 import pytest
 
+from calltools import as_cli
 from image_skill.api.client import ImageSkillClient, encode_path_id, resolve_base_url
 
 
@@ -42,9 +44,14 @@ def test_server_envelope_is_relayed_losslessly_with_unknown_keys():
         return httpx.Response(200, json=body)
 
     client, _ = make(handler)
-    result = client.request("GET", "/v1/whoami", label="image-skill whoami")
-    assert result.envelope == body
-    assert list(result.envelope) == list(body)
+    reply = client.request("GET", "/v1/whoami")
+    assert reply.envelope == body
+    assert list(reply.envelope) == list(body)
+    assert reply.status == 200 and reply.ok and not reply.client_built
+    assert not reply.outcome_unknown and reply.sent
+    result = as_cli(reply, "image-skill whoami")
+    assert result.envelope is body or result.envelope == body
+    assert result.envelope["command"] == "srv"
     assert result.exit_code == 0
 
 
@@ -57,7 +64,10 @@ def test_exit_code_header_wins_over_status():
         )
 
     client, _ = make(handler)
-    assert client.request("POST", "/v1/create", label="l", json={}).exit_code == 6
+    reply = client.request("POST", "/v1/create", json={})
+    assert reply.headers["x-image-skill-exit-code"] == "6" and reply.status == 400
+    assert reply.error is not None and reply.error.code == "X"
+    assert as_cli(reply).exit_code == 6
 
 
 @pytest.mark.parametrize(
@@ -69,7 +79,7 @@ def test_status_map_when_no_header(status, expected):
         return httpx.Response(status, json=envelope(ok=False, error=err))
 
     client, _ = make(handler, max_retries=0)
-    assert client.request("POST", "/v1/x", label="l", json={}).exit_code == expected
+    assert as_cli(client.request("POST", "/v1/x", json={})).exit_code == expected
 
 
 def test_non_json_5xx_on_create_carries_the_same_idempotency_key():
@@ -77,10 +87,17 @@ def test_non_json_5xx_on_create_carries_the_same_idempotency_key():
         return httpx.Response(502, text="<html>Bad gateway</html>")
 
     client, _ = make(handler, max_retries=0)
-    result = client.create(
-        {"prompt": "p", "idempotency_key": "key-123"},
-        recovery_command="image-skill create --prompt p --idempotency-key key-123 --json",
+    reply = client.create({"prompt": "p", "idempotency_key": "key-123"})
+    assert reply.client_built and reply.outcome_unknown and reply.status == 502
+    assert reply.envelope["command"] == "POST /v1/create"
+    assert "suggested_command" not in reply.envelope["error"]["recovery"]
+    assert reply.idempotency_key == "key-123"
+    result = as_cli(
+        reply,
+        "image-skill create",
+        "image-skill create --prompt p --idempotency-key key-123 --json",
     )
+    assert result.envelope["command"] == "image-skill create"
     err = result.error
     assert err is not None
     assert err["code"] == "HOSTED_API_NON_JSON_RESPONSE"
@@ -97,7 +114,7 @@ def test_non_json_4xx_is_not_retryable():
         return httpx.Response(404, text="nope")
 
     client, _ = make(handler)
-    result = client.request("GET", "/v1/x", label="l")
+    result = as_cli(client.request("GET", "/v1/x"))
     assert result.error["code"] == "HOSTED_API_NON_JSON_RESPONSE"
     assert result.error["retryable"] is False
     assert result.exit_code == 1
@@ -113,7 +130,7 @@ def test_get_is_retried_on_503_then_succeeds_without_real_sleep():
         return httpx.Response(200, json=envelope())
 
     client, sleeps = make(handler)
-    result = client.request("GET", "/healthz", label="l", auth=False)
+    result = client.request("GET", "/healthz", auth=False)
     assert result.ok and len(calls) == 3 and len(sleeps) == 2
 
 
@@ -152,10 +169,16 @@ def test_connect_error_retries_then_fails_with_request_failed():
         raise httpx.ConnectError("refused", request=request)
 
     client, sleeps = make(handler)
-    result = client.whoami()
+    reply = client.whoami()
+    assert reply.status is None and reply.client_built
+    assert reply.sent is False and reply.outcome_unknown is False  # the connect failed
+    assert reply.envelope["command"] == "GET /v1/whoami"
+    result = as_cli(reply, "image-skill whoami")
     assert result.error["code"] == "HOSTED_API_REQUEST_FAILED"
     assert result.exit_code == 7 and result.error["retryable"] is True
     assert result.error["recovery"]["retry_after_seconds"] == 30
+    assert result.error["recovery"]["suggested_command"] == "image-skill doctor --json"
+    assert result.envelope["command"] == "image-skill whoami"
     assert len(calls) == 3 and len(sleeps) == 2
 
 
@@ -167,10 +190,15 @@ def test_read_timeout_on_post_is_not_retried_and_keeps_key():
         raise httpx.ReadTimeout("slow", request=request)
 
     client, _ = make(handler)
-    result = client.create({"prompt": "p", "idempotency_key": "k9"}, recovery_command="cmd")
+    reply = client.create({"prompt": "p", "idempotency_key": "k9"})
     assert len(calls) == 1
+    assert reply.sent and reply.outcome_unknown and reply.status is None
+    assert reply.error is not None and reply.error.code == "TIMEOUT"
+    result = as_cli(reply, "image-skill create", "cmd")
     assert result.exit_code == 8
     assert result.error["recovery"]["idempotency_key"] == "k9"
+    assert list(result.error["recovery"])[:2] == ["suggested_command", "idempotency_key"]
+    assert result.error["recovery"]["suggested_command"] == "cmd"
 
 
 def test_headers_auth_only_with_token_and_json_body():
@@ -222,7 +250,7 @@ def test_closed_port_fails_fast():
     sock.close()
     client = ImageSkillClient(base_url=f"http://127.0.0.1:{port}", sleep=lambda s: None)
     start = time.monotonic()
-    result = client.whoami()
+    result = as_cli(client.whoami())
     assert time.monotonic() - start < 5
     assert result.error["code"] == "HOSTED_API_REQUEST_FAILED"
     assert result.exit_code == 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from image_skill.api.client import ImageSkillClient
-from image_skill.files.netpolicy import DestinationRefused
+from image_skill.api.netpolicy import DestinationRefused
 
 
 def test_the_api_origin_is_the_one_allowed_exception() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 
+from calltools import as_cli
 from image_skill.api.client import ImageSkillClient
 from image_skill.api.wire import MAX_REPLY_BYTES
 
@@ -25,18 +26,18 @@ class _Counting(httpx.SyncByteStream):
             yield b"\x00" * CHUNK
 
 
-def _request(stream: _Counting, **kwargs: object) -> tuple[dict, int]:
+def _request(stream: _Counting, recovery: str | None = None, **kwargs: object) -> tuple[dict, int]:
     http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, stream=stream)))
     with ImageSkillClient(base_url="http://api.test", max_retries=0, http_client=http) as client:
-        result = client.request("POST", "/v1/create", label="image-skill create", **kwargs)
+        reply = client.request("POST", "/v1/create", **kwargs)
+    assert reply.outcome_unknown and reply.client_built
+    result = as_cli(reply, "image-skill create", recovery)
     return result.envelope, result.exit_code
 
 
 def test_a_huge_spend_reply_is_cut_at_the_cap_and_is_an_unknown_outcome() -> None:
     stream = _Counting()
-    envelope, _ = _request(
-        stream, json={"idempotency_key": "k-1"}, idempotency_key="k-1", recovery_command="cmd"
-    )
+    envelope, _ = _request(stream, "cmd", json={"idempotency_key": "k-1"}, idempotency_key="k-1")
     assert stream.pulled * CHUNK <= MAX_REPLY_BYTES + CHUNK
     error = envelope["error"]
     assert error["code"] == "HOSTED_API_NON_JSON_RESPONSE" and error["retryable"] is True

@@ -19,9 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calltools import as_cli
 from clitools import invoke
 from image_skill.api.client import ImageSkillClient
-from image_skill.api.wire import status_exit_code
+from image_skill.cli.calls import status_exit_code
 from image_skill.cli.output import dumps
 
 EXIT_HEADER = "x-image-skill-exit-code"
@@ -131,7 +132,7 @@ def test_any_reply_maps_to_a_consistent_result(
     with ImageSkillClient(
         base_url="http://api.test", token="t", max_retries=0, http_client=http, sleep=_never_sleep
     ) as client:
-        result = client.request(method, "/v1/whoami", label="image-skill whoami", json=None)
+        result = as_cli(client.request(method, "/v1/whoami", json=None), "image-skill whoami")
     http.close()
     _check_result(result.envelope, result.exit_code)
     if result.envelope["ok"] is not True:
@@ -155,7 +156,7 @@ def test_the_rules_the_properties_rest_on() -> None:
             )
         )
         with ImageSkillClient(base_url="http://api.test", max_retries=0, http_client=http) as c:
-            result = c.request("GET", "/v1/whoami", label="image-skill whoami")
+            result = as_cli(c.request("GET", "/v1/whoami"), "image-skill whoami")
         return result.envelope, result.exit_code
 
     # ok:true is success whatever the header says; a bogus header never crashes.

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from image_skill.api.wire import envelope_problem, header_exit_code, read_capped
+from image_skill.api.wire import envelope_problem, read_capped
+from image_skill.cli.calls import header_exit_code
 from image_skill.commands import (
     CommandContext,
     _plain_shell_words,

@@ -16,12 +16,16 @@ import httpx
 import pytest
 from PIL import Image
 
+from calltools import as_cli
 from image_skill import _constants as C
 from image_skill import envelope as E
 from image_skill.api.client import ImageSkillClient
-from image_skill.files.netpolicy import NetworkPolicy
+from image_skill.api.netpolicy import NetworkPolicy
+from image_skill.api.reply import Reply
+from image_skill.envelope import Result
 from image_skill.files.uploads import (
     UNKNOWN_BYTES_MIME,
+    UPLOAD_LABEL,
     PreparedUpload,
     UploadError,
     build_payload,
@@ -294,6 +298,10 @@ def test_invalid_url_is_an_argument_error() -> None:
 # -- resolve_input_asset -------------------------------------------------------------
 
 
+def _finish(reply: Reply) -> Result:
+    return as_cli(reply, UPLOAD_LABEL)
+
+
 def _client(handler: Any, base_url: str = "http://127.0.0.1:9") -> ImageSkillClient:
     http = httpx.Client(transport=httpx.MockTransport(handler))
     return ImageSkillClient(base_url=base_url, token="tok", http_client=http, max_retries=0)
@@ -312,7 +320,7 @@ def _no_request(request: httpx.Request) -> httpx.Response:
     ],
 )
 def test_owned_references_need_no_upload(value: str, expected: str) -> None:
-    assert resolve_input_asset(_client(_no_request), value) == expected
+    assert resolve_input_asset(_client(_no_request), value, finish=_finish) == expected
 
 
 def test_other_urls_and_paths_are_uploaded(tmp_path: Path) -> None:
@@ -329,7 +337,10 @@ def test_other_urls_and_paths_are_uploaded(tmp_path: Path) -> None:
     path = tmp_path / "in.jpg"
     path.write_bytes(png_bytes())
     warnings: list[str] = []
-    assert resolve_input_asset(_client(handler), str(path), warnings=warnings) == "image_new"
+    assert (
+        resolve_input_asset(_client(handler), str(path), finish=_finish, warnings=warnings)
+        == "image_new"
+    )
     assert sent[0]["mime_type"] == "image/png" and sent[0]["filename"] == "in.jpg"
     assert len(warnings) == 1
 
@@ -341,7 +352,7 @@ def test_upload_reply_without_asset_id(tmp_path: Path) -> None:
     path = tmp_path / "in.png"
     path.write_bytes(png_bytes())
     with pytest.raises(UploadError) as info:
-        resolve_input_asset(_client(handler), str(path))
+        resolve_input_asset(_client(handler), str(path), finish=_finish)
     exit_code, code, error = failure_of(info)
     assert (exit_code, code) == (9, E.UPLOAD_ASSET_ID_MISSING)
     assert error["retryable"] is True
@@ -360,6 +371,6 @@ def test_failed_upload_envelope_is_returned_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "in.png"
     path.write_text("text")
     with pytest.raises(UploadError) as info:
-        resolve_input_asset(_client(handler), str(path))
+        resolve_input_asset(_client(handler), str(path), finish=_finish)
     assert info.value.result.exit_code == 6
     assert info.value.result.envelope == denied

@@ -1,20 +1,21 @@
 """`ImageSkillClient`: the one HTTP client for the Image Skill API.
 
 Every request goes through :meth:`ImageSkillClient.request`, which returns a
-:class:`~image_skill.envelope.Result` (the envelope to print and the exit code it maps to).
-API errors are data, not exceptions: a well-formed envelope the server sent is relayed
-unchanged. Transport failures, non-JSON replies, replies over ``MAX_REPLY_BYTES`` and
-malformed envelopes (``ok`` not a boolean, a failure without an ``error`` object holding a
-string ``code``) become client-built ``HOSTED_API_NON_JSON_RESPONSE`` failures; a malformed
-envelope is kept under ``error.raw_reply``. For a request that may spend (one sent with an
-idempotency key) any such reply is an unknown outcome: retryable, with the same-key recovery.
+:class:`~image_skill.api.reply.Reply`: the envelope, the HTTP status and headers, and what
+is known about the request's outcome. API errors are data, not exceptions: a well-formed
+envelope the server sent is relayed unchanged. Transport failures, non-JSON replies,
+replies over ``MAX_REPLY_BYTES`` and malformed envelopes (``ok`` not a boolean, a failure
+without an ``error`` object holding a string ``code``) become client-built
+``HOSTED_API_NON_JSON_RESPONSE`` failures; a malformed envelope is kept under
+``error.raw_reply``. For a request that may spend (one sent with an idempotency key) any
+such reply is an unknown outcome: retryable, with the same key in its recovery.
 
 Retries happen only where nothing can have been spent: GET requests, a connection that
 was refused before anything was sent, and 429/503 replies that carry ``Retry-After``.
 ``timeout`` is a total limit per attempt (connect and the whole reply,
 :mod:`~image_skill.api.deadline`); an attempt that runs out of it is not retried. Redirects
 are followed only within the request's origin (:mod:`~image_skill.api.redirects`).
-The client never prints.
+The client never prints and knows nothing of any command line.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
@@ -37,36 +38,32 @@ from image_skill.api.endpoints import (
     public_fetch_reply,
 )
 from image_skill.api.exchange import send_within_origin
+from image_skill.api.netpolicy import DEFAULT_PORTS, NetworkPolicy, Origin
 from image_skill.api.redirects import RedirectRefused, redirect_refused
 from image_skill.api.replies import non_envelope_failure
+from image_skill.api.reply import Reply
+from image_skill.api.transports import registered_transport
 from image_skill.api.wire import (
     MAX_REPLY_BYTES,
     encode_path_id,
     envelope_problem,
-    header_exit_code,
     json_body,
     parse_envelope_body,
     parse_retry_after,
     read_capped,
     resolve_base_url,
-    status_exit_code,
 )
-from image_skill.envelope import Result
-from image_skill.files.netpolicy import DEFAULT_PORTS, NetworkPolicy, Origin
-
-if TYPE_CHECKING:
-    from image_skill.commands import CommandContext
 
 Params = Sequence[tuple[str, str]]
 
 __all__ = [
     "ImageSkillClient",
     "LocalBackendUnavailable",
+    "Reply",
     "encode_path_id",
     "json_body",
     "parse_envelope_body",
     "resolve_base_url",
-    "status_exit_code",
 ]
 
 
@@ -75,7 +72,13 @@ class LocalBackendUnavailable(RuntimeError):
 
 
 class ImageSkillClient(EndpointsMixin):
-    """Synchronous client. Use as a context manager or call :meth:`close`."""
+    """Synchronous client. Use as a context manager or call :meth:`close`.
+
+    ``base_url`` is an http(s) URL or a registered transport alias (``"local"``: the
+    offline backend, in-process; see :mod:`image_skill.api.transports`). ``transport``
+    replaces the network for this client (an :class:`httpx.BaseTransport`);
+    ``http_client`` replaces the whole :class:`httpx.Client`.
+    """
 
     def __init__(
         self,
@@ -88,8 +91,8 @@ class ImageSkillClient(EndpointsMixin):
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         user_agent: str | None = None,
-        command_context: CommandContext | None = None,
         allow_private_network: bool = False,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.configured_base_url = resolve_base_url(base_url)
         #: ``timeout`` is a total limit per attempt (connect and the whole reply), not only
@@ -100,17 +103,13 @@ class ImageSkillClient(EndpointsMixin):
         self.token = token
         self.max_retries = max(0, max_retries)
         self._sleep = sleep
-        #: How commands suggested in recoveries are rendered (prefix, --api-base-url).
-        self.command_context = command_context
-        self.in_process = self.configured_base_url == C.LOCAL_BASE_URL_ALIAS
+        factory = registered_transport(self.configured_base_url)
+        self.in_process = factory is not None
         self.base_url = C.IN_PROCESS_ORIGIN if self.in_process else self.configured_base_url
         self._owns_client = http_client is None
         if http_client is None:
-            transport: httpx.BaseTransport
-            if self.in_process:
-                transport = _in_process_transport()
-            else:
-                transport = deadline_transport()
+            if transport is None:
+                transport = deadline_transport() if factory is None else _named(factory)
             http_client = httpx.Client(
                 transport=transport,
                 timeout=httpx.Timeout(
@@ -123,6 +122,11 @@ class ImageSkillClient(EndpointsMixin):
                 headers={"user-agent": user_agent or f"image-skill-python/{C.__version__}"},
             )
         self._http = http_client
+
+    @classmethod
+    def local(cls, **kwargs: Any) -> ImageSkillClient:
+        """A client of the offline local backend, in-process (needs the ``local`` extra)."""
+        return cls(base_url=C.LOCAL_BASE_URL_ALIAS, **kwargs)
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
@@ -173,19 +177,17 @@ class ImageSkillClient(EndpointsMixin):
         method: str,
         path: str,
         *,
-        label: str,
         json: Any = None,
         params: Params | None = None,
         auth: bool = True,
         token: str | None = None,
         idempotency_key: str | None = None,
-        recovery_command: str | None = None,
-    ) -> Result:
-        """Send one API request and map the outcome to a :class:`Result`.
+    ) -> Reply:
+        """Send one API request; the :class:`Reply` (never raises for API or network errors).
 
         ``auth`` sends the bearer token (``token`` overrides the client's) when one exists.
         ``idempotency_key`` marks a request that may spend: failures whose outcome is
-        unknown then carry that same key, and ``recovery_command`` in their recovery.
+        unknown then carry that same key in their recovery.
         """
         headers = {"accept": "application/json"}
         bearer = token if token is not None else self.token
@@ -197,13 +199,19 @@ class ImageSkillClient(EndpointsMixin):
             content = json_body(json)
         url = self.url(path, params)
         method = method.upper()
+        what = f"{method} {path}"
         attempt = 0
         while True:
             try:
                 response, body = self._exchange(method, url, headers, content)
             except RedirectRefused as exc:
-                return redirect_refused(
-                    label, exc, self.configured_base_url, idempotency_key, recovery_command
+                refused = redirect_refused(what, exc, self.configured_base_url, idempotency_key)
+                return Reply(
+                    refused,
+                    exc.status,
+                    outcome_unknown=True,
+                    client_built=True,
+                    idempotency_key=idempotency_key,
                 )
             except httpx.HTTPError as exc:
                 # A failed connect sent nothing: safe to retry whatever the method. Any other
@@ -218,13 +226,13 @@ class ImageSkillClient(EndpointsMixin):
                     attempt += 1
                     self._sleep(self._backoff(attempt))
                     continue
-                return self._transport_failure(label, exc, idempotency_key, recovery_command)
+                return self._transport_failure(what, exc, idempotency_key)
             delay = self._retry_delay(method, response, attempt)
             if delay is not None:
                 attempt += 1
                 self._sleep(delay)
                 continue
-            return self._to_result(response, body, label, idempotency_key, recovery_command)
+            return self._to_reply(response, body, what, idempotency_key)
 
     def _exchange(
         self, method: str, url: httpx.URL, headers: dict[str, str], content: bytes | None
@@ -305,58 +313,26 @@ class ImageSkillClient(EndpointsMixin):
         return None
 
     # -- response mapping -------------------------------------------------------------
-    def _to_result(
-        self,
-        response: httpx.Response,
-        body: bytes | None,
-        label: str,
-        idempotency_key: str | None,
-        recovery_command: str | None,
-    ) -> Result:
+    def _to_reply(
+        self, response: httpx.Response, body: bytes | None, what: str, key: str | None
+    ) -> Reply:
         envelope = parse_envelope_body(body) if body is not None else None
         status = response.status_code
-        if envelope is None:
-            envelope = non_envelope_failure(status, label, idempotency_key, recovery_command)
-        else:
-            problem = envelope_problem(envelope)
-            if problem is not None:
-                envelope = non_envelope_failure(
-                    status, label, idempotency_key, recovery_command, malformed=(problem, envelope)
-                )
-        if envelope.get("ok") is True:
-            # The printed envelope decides success: exit 0 iff it says ``"ok": true``. A
-            # non-zero header on an ok envelope breaks the server contract and is ignored.
-            return Result(envelope, 0)
-        header = response.headers.get("x-image-skill-exit-code")
-        exit_code = header_exit_code(header) if header is not None else None
-        if not exit_code:
-            # A failure must never look like success, and a header outside the contract's
-            # codes 0-9 (``42``) is not taken: the HTTP status decides instead.
-            exit_code = status_exit_code(status)
-        return Result(envelope, exit_code)
+        problem = envelope_problem(envelope) if envelope is not None else None
+        if envelope is not None and problem is None:
+            return Reply(envelope, status, response.headers, idempotency_key=key)
+        malformed = (problem, envelope) if envelope is not None and problem else None
+        built = non_envelope_failure(status, what, key, malformed=malformed)
+        return Reply(
+            built,
+            status,
+            response.headers,
+            outcome_unknown=True,
+            client_built=True,
+            idempotency_key=key,
+        )
 
-    def _unknown_outcome_recovery(
-        self, idempotency_key: str | None, recovery_command: str | None, retry_after: int
-    ) -> dict[str, Any]:
-        recovery: dict[str, Any] = {}
-        if idempotency_key is not None:
-            recovery["suggested_command"] = recovery_command
-            recovery["idempotency_key"] = idempotency_key
-        else:
-            from image_skill.commands import render
-
-            recovery["suggested_command"] = render(["doctor", "--json"], self.command_context)
-        recovery["docs_url"] = C.DOCS_URL
-        recovery["retry_after_seconds"] = retry_after
-        return recovery
-
-    def _transport_failure(
-        self,
-        label: str,
-        exc: Exception,
-        idempotency_key: str | None,
-        recovery_command: str | None,
-    ) -> Result:
+    def _transport_failure(self, what: str, exc: Exception, key: str | None) -> Reply:
         """No reply: ``TIMEOUT`` for a timeout, else ``HOSTED_API_REQUEST_FAILED``."""
         name = exc.__class__.__name__
         if isinstance(exc, httpx.TimeoutException):
@@ -372,23 +348,26 @@ class ImageSkillClient(EndpointsMixin):
             detail = str(exc).strip()
             if detail:
                 message += f": {detail}"
-        return E.error_result(
-            label,
-            code,
-            message,
-            retryable=True,
-            recovery=self._unknown_outcome_recovery(idempotency_key, recovery_command, retry_after),
+        recovery: dict[str, Any] = {} if key is None else {"idempotency_key": key}
+        recovery.update(docs_url=C.DOCS_URL, retry_after_seconds=retry_after)
+        envelope = E.failure(what, code, message, retryable=True, recovery=recovery)
+        # Nothing left the machine when the connection itself failed.
+        sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+        return Reply(
+            envelope,
+            None,
+            sent=sent,
+            outcome_unknown=sent,
+            client_built=True,
+            idempotency_key=key,
         )
 
 
-def _in_process_transport() -> httpx.BaseTransport:
+def _named(factory: Callable[[], httpx.BaseTransport]) -> httpx.BaseTransport:
+    """The transport of a registered alias; a missing backend is LocalBackendUnavailable."""
     try:
-        from image_skill.local import make_in_process_transport, require_extra
-
-        require_extra()
+        return factory()
     except ImportError as exc:
         raise LocalBackendUnavailable(
             "the local backend needs the 'local' extra: pip install 'image-skill[local]'"
         ) from exc
-    transport: httpx.BaseTransport = make_in_process_transport()
-    return transport

@@ -1,7 +1,7 @@
 """Typed endpoint methods of :class:`~image_skill.api.client.ImageSkillClient`.
 
-Each method is a thin, named wrapper over ``request()`` with the contract's path, method,
-auth rule and default command label. They return :class:`~image_skill.envelope.Result`.
+Each method is a thin, named wrapper over ``request()`` with the contract's path, method
+and auth rule. They return :class:`~image_skill.api.reply.Reply`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from image_skill.envelope import Result
+from image_skill.api.reply import Reply
 
 Params = Sequence[tuple[str, str]]
 
@@ -69,136 +69,95 @@ class EndpointsMixin:
     """Mixed into ImageSkillClient; relies on its ``request`` method."""
 
     #: Provided by ImageSkillClient (the one request path); declared here for type checking.
-    request: Callable[..., Result]
+    request: Callable[..., Reply]
 
     # identity and quota
-    def health(self, *, label: str = "image-skill doctor") -> Result:
-        return self.request("GET", "/healthz", label=label, auth=False)
+    def health(self) -> Reply:
+        return self.request("GET", "/healthz", auth=False)
 
-    def signup(self, body: dict[str, Any], *, label: str = "image-skill signup") -> Result:
-        return self.request("POST", "/v1/agent-signups", label=label, json=body, auth=False)
+    def signup(self, body: dict[str, Any]) -> Reply:
+        return self.request("POST", "/v1/agent-signups", json=body, auth=False)
 
-    def whoami(self, *, label: str = "image-skill whoami") -> Result:
-        return self.request("GET", "/v1/whoami", label=label)
+    def claim(self, body: dict[str, Any]) -> Reply:
+        """Attach a contact inbox to the authenticated agent (``{"contact": ...}``)."""
+        return self.request("POST", "/v1/agent-claims", json=body)
 
-    def quota(self, *, label: str = "image-skill quota") -> Result:
-        return self.request("GET", "/v1/quota", label=label)
+    def whoami(self) -> Reply:
+        return self.request("GET", "/v1/whoami")
+
+    def quota(self) -> Reply:
+        return self.request("GET", "/v1/quota")
 
     # discovery
-    def models(self, params: Params = (), *, label: str = "image-skill models list") -> Result:
-        return self.request("GET", "/v1/models", label=label, params=params, auth=False)
+    def models(self, params: Params = ()) -> Reply:
+        return self.request("GET", "/v1/models", params=params, auth=False)
 
-    def model(self, model_id: str, *, label: str = "image-skill models show") -> Result:
-        return self.request("GET", f"/v1/models/{_enc(model_id)}", label=label, auth=False)
+    def model(self, model_id: str) -> Reply:
+        return self.request("GET", f"/v1/models/{_enc(model_id)}", auth=False)
 
-    def capabilities(self, *, label: str = "image-skill capabilities list") -> Result:
-        return self.request("GET", "/v1/capabilities", label=label, auth=False)
+    def capabilities(self) -> Reply:
+        return self.request("GET", "/v1/capabilities", auth=False)
 
-    def capability(self, cap_id: str, *, label: str = "image-skill capabilities show") -> Result:
-        return self.request("GET", f"/v1/capabilities/{_enc(cap_id)}", label=label, auth=False)
+    def capability(self, cap_id: str) -> Reply:
+        return self.request("GET", f"/v1/capabilities/{_enc(cap_id)}", auth=False)
 
     # credits
-    def payment_methods(self, *, label: str = "image-skill credits methods") -> Result:
-        return self.request("GET", "/v1/payment-methods", label=label, auth=False)
+    def payment_methods(self) -> Reply:
+        return self.request("GET", "/v1/payment-methods", auth=False)
 
-    def credit_packs(self, *, label: str = "image-skill credits packs list") -> Result:
-        return self.request("GET", "/v1/credit-packs", label=label, auth=False)
+    def credit_packs(self) -> Reply:
+        return self.request("GET", "/v1/credit-packs", auth=False)
 
-    def credit_quote(
-        self, body: dict[str, Any], *, label: str = "image-skill credits quote"
-    ) -> Result:
-        return self.request("POST", "/v1/credit-quotes", label=label, json=body)
+    def credit_quote(self, body: dict[str, Any]) -> Reply:
+        return self.request("POST", "/v1/credit-quotes", json=body)
 
-    def credit_buy(
-        self,
-        provider: str,
-        body: dict[str, Any],
-        *,
-        label: str = "image-skill credits buy",
-        recovery_command: str | None = None,
-    ) -> Result:
+    def credit_buy(self, provider: str, body: dict[str, Any]) -> Reply:
         path = (
             "/v1/credit-purchases/stripe-x402-deposits"
             if provider == "stripe_x402"
             else "/v1/credit-purchases/stripe-checkout-sessions"
         )
-        return self.request(
-            "POST",
-            path,
-            label=label,
-            json=body,
-            idempotency_key=body.get("idempotency_key"),
-            recovery_command=recovery_command,
-        )
+        return self.request("POST", path, json=body, idempotency_key=body.get("idempotency_key"))
 
-    def credit_status(
-        self, params: Params = (), *, label: str = "image-skill credits status"
-    ) -> Result:
-        return self.request("GET", "/v1/credit-purchases/status", label=label, params=params)
+    def credit_status(self, params: Params = ()) -> Reply:
+        return self.request("GET", "/v1/credit-purchases/status", params=params)
 
-    def credit_fake_purchase(
-        self, body: dict[str, Any], *, label: str = "image-skill credits fake-purchase"
-    ) -> Result:
-        return self.request("POST", "/v1/credit-purchases", label=label, json=body)
-
-    def local_settle(
-        self, payment_attempt_id: str, *, label: str = "image-skill local settle"
-    ) -> Result:
-        """Settle a payment attempt on the offline local backend (a local-only route)."""
-        path = f"/_local/payment-attempts/{_enc(payment_attempt_id)}/settle"
-        return self.request("POST", path, label=label)
+    def credit_fake_purchase(self, body: dict[str, Any]) -> Reply:
+        return self.request("POST", "/v1/credit-purchases", json=body)
 
     # media
-    def create(
-        self,
-        body: dict[str, Any],
-        *,
-        label: str = "image-skill create",
-        auth: bool = True,
-        recovery_command: str | None = None,
-    ) -> Result:
-        return self.request(
-            "POST",
-            "/v1/create",
-            label=label,
-            json=body,
-            auth=auth,
-            idempotency_key=body.get("idempotency_key"),
-            recovery_command=recovery_command,
-        )
+    def create(self, body: dict[str, Any], *, auth: bool = True) -> Reply:
+        key = body.get("idempotency_key")
+        return self.request("POST", "/v1/create", json=body, auth=auth, idempotency_key=key)
 
-    def edit(
-        self,
-        body: dict[str, Any],
-        *,
-        label: str = "image-skill edit",
-        recovery_command: str | None = None,
-    ) -> Result:
-        return self.request(
-            "POST",
-            "/v1/edit",
-            label=label,
-            json=body,
-            idempotency_key=body.get("idempotency_key"),
-            recovery_command=recovery_command,
-        )
+    def edit(self, body: dict[str, Any]) -> Reply:
+        key = body.get("idempotency_key")
+        return self.request("POST", "/v1/edit", json=body, idempotency_key=key)
 
-    def upload(self, payload: dict[str, Any], *, label: str = "image-skill upload") -> Result:
-        return self.request("POST", "/v1/upload", label=label, json=payload)
+    def upload(self, payload: dict[str, Any]) -> Reply:
+        return self.request("POST", "/v1/upload", json=payload)
 
-    def asset(self, asset_id: str, *, label: str = "image-skill assets show") -> Result:
-        return self.request("GET", f"/v1/assets/{_enc(asset_id)}", label=label)
+    def asset(self, asset_id: str) -> Reply:
+        return self.request("GET", f"/v1/assets/{_enc(asset_id)}")
 
-    def job(self, job_id: str, *, label: str = "image-skill jobs show") -> Result:
-        return self.request("GET", f"/v1/jobs/{_enc(job_id)}", label=label)
+    def job(self, job_id: str) -> Reply:
+        return self.request("GET", f"/v1/jobs/{_enc(job_id)}")
 
-    def activity(self, params: Params = (), *, label: str = "image-skill activity list") -> Result:
-        return self.request("GET", "/v1/activity", label=label, params=params)
+    def activity(self, params: Params = ()) -> Reply:
+        return self.request("GET", "/v1/activity", params=params)
 
-    def activity_item(self, reference: str, *, label: str = "image-skill activity show") -> Result:
-        return self.request("GET", f"/v1/activity/{_enc(reference)}", label=label)
+    def activity_item(self, reference: str) -> Reply:
+        return self.request("GET", f"/v1/activity/{_enc(reference)}")
 
-    def feedback(
-        self, body: dict[str, Any], *, label: str = "image-skill feedback create"
-    ) -> Result:
-        return self.request("POST", "/v1/feedback", label=label, json=body)
+    def feedback(self, body: dict[str, Any]) -> Reply:
+        return self.request("POST", "/v1/feedback", json=body)
+
+    # the offline local backend's own routes
+    def local_settle(self, payment_attempt_id: str) -> Reply:
+        """Settle a payment attempt on the offline local backend (simulated)."""
+        path = f"/_local/payment-attempts/{_enc(payment_attempt_id)}/settle"
+        return self.request("POST", path)
+
+    def local_gallery_link(self) -> Reply:
+        """A one-time login link to a served local backend's gallery page."""
+        return self.request("POST", "/v1/local/gallery-links")

@@ -44,13 +44,10 @@ def origin_text(scheme: str, host: str, port: int | None) -> str:
 
 
 def redirect_refused(
-    label: str,
-    exc: RedirectRefused,
-    base_url: str,
-    idempotency_key: str | None,
-    recovery_command: str | None,
-) -> E.Result:
-    """The failure for a refused redirect (see the module docstring)."""
+    command: str, exc: RedirectRefused, base_url: str, idempotency_key: str | None
+) -> dict[str, Any]:
+    """The failure envelope for a refused redirect (see the module docstring); ``command``
+    describes the request (``POST /v1/create``)."""
     if exc.too_many:
         why = f"redirected more than {MAX_API_REDIRECTS} times within {base_url}"
     else:
@@ -65,16 +62,12 @@ def redirect_refused(
             "; the API received this request before redirecting, so its outcome is unknown: "
             "retry only with the same idempotency key"
         )
-        recovery.update(
-            suggested_command=recovery_command,
-            idempotency_key=idempotency_key,
-            retry_after_seconds=30,
-        )
+        recovery.update(idempotency_key=idempotency_key, retry_after_seconds=30)
     else:
         message += "; check the API base URL"
     recovery["docs_url"] = C.DOCS_URL
-    return E.error_result(
-        label,
+    return E.failure(
+        command,
         E.HOSTED_API_REDIRECT_REFUSED,
         message,
         retryable=idempotency_key is not None,

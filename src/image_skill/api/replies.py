@@ -14,7 +14,6 @@ from typing import Any
 
 from image_skill import _constants as C
 from image_skill import envelope as E
-from image_skill.api.wire import SPEND_DOCS
 
 #: Key under ``error`` holding a malformed reply as the server sent it (parsed JSON).
 RAW_REPLY_KEY = "raw_reply"
@@ -27,9 +26,8 @@ NON_JSON_5XX_WARNING = (
 
 def non_envelope_failure(
     status: int,
-    label: str,
+    command: str,
     idempotency_key: str | None,
-    recovery_command: str | None,
     *,
     malformed: tuple[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
@@ -45,9 +43,8 @@ def non_envelope_failure(
     recovery: dict[str, Any] | None = None
     if retryable and idempotency_key is not None:
         recovery = {
-            "suggested_command": recovery_command,
             "idempotency_key": idempotency_key,
-            "docs_url": SPEND_DOCS.get(label, C.DOCS_URL),
+            "docs_url": C.DOCS_URL,
             "retry_after_seconds": 5,
         }
     elif retryable:
@@ -56,7 +53,7 @@ def non_envelope_failure(
     if malformed is not None:
         message = f"hosted API returned HTTP {status} with a malformed envelope ({malformed[0]})"
     envelope = E.failure(
-        label,
+        command,
         E.HOSTED_API_NON_JSON_RESPONSE,
         message,
         retryable=retryable,

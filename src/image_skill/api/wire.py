@@ -1,5 +1,5 @@
 """Wire-format helpers of the API client: base URL, path encoding, request bodies,
-envelope detection in reply bodies, exit-code mapping and Retry-After parsing.
+envelope detection in reply bodies and Retry-After parsing.
 
 Pure functions with no I/O, shared by :mod:`image_skill.api.client` and its tests.
 """
@@ -82,46 +82,8 @@ def encode_path_id(value: str) -> str:
     return encoded
 
 
-def status_exit_code(status: int) -> int:
-    if status in (401, 403):
-        return 3
-    if status in (402, 429):
-        return 5
-    if status >= 500:
-        return 7
-    return 1
-
-
-#: The exit codes a server may name (contract: 0 ok, 1 generic ... 9 filesystem).
-SERVER_EXIT_CODES = range(0, 10)
-
-
-def header_exit_code(value: str) -> int | None:
-    """The exit code an ``x-image-skill-exit-code`` header names, or None.
-
-    Only the contract's codes 0-9 are taken (``""`` reads as 0, like the npm client). Any
-    other value (``42``, ``-1``, ``130``, ``abc``, ``inf``) is None, so the caller maps the
-    HTTP status instead: a server cannot make the CLI exit with a code outside the contract.
-    """
-    text = value.strip()
-    if text == "":
-        return 0
-    try:
-        code = int(float(text))
-    except (ValueError, OverflowError):  # "abc", "nan"; "inf", "1e400"
-        return None
-    return code if code in SERVER_EXIT_CODES else None
-
-
 def json_body(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-#: Docs anchors for the spend commands' non-JSON recovery (contract §4.1).
-SPEND_DOCS = {
-    "image-skill create": f"{C.DOCS_URL}#image-skill-create",
-    "image-skill edit": f"{C.DOCS_URL}#image-skill-edit",
-}
 
 
 #: The most reply bytes read for one envelope; a longer reply is treated as no envelope.

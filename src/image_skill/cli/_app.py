@@ -22,6 +22,7 @@ from image_skill.envelope import Result
 
 if TYPE_CHECKING:
     from image_skill.api.client import ImageSkillClient
+    from image_skill.api.reply import Reply
     from image_skill.commands import CommandContext
     from image_skill.config import TokenResolution
 
@@ -50,6 +51,12 @@ class AppState:
     #: Where the last resolved token came from ("stdin", "flag", "env", "config" or None);
     #: spend recovery commands use it to reach the same account (see cli/_recovery.py).
     token_source: str | None = None
+    #: The modality alias word the command line started with (``video`` for
+    #: ``video create ...``), or None; see :meth:`argv_label`.
+    alias_word: str | None = None
+    #: The command line after the alias rewrite (``create --intent video ...``): what a
+    #: breadcrumb's ``argv`` records.
+    argv: tuple[str, ...] = ()
     _stdin_token: str | None = None
     _stdin_read: bool = False
     _clients: list[Any] = field(default_factory=list)
@@ -77,6 +84,13 @@ class AppState:
         from image_skill.commands import render
 
         return render(args, self.command_ctx(), env=env or [])
+
+    def argv_label(self, label: str) -> str:
+        """``label``, or ``image-skill <alias word>`` under a modality alias: the npm client
+        labels a token failure or a bad ``--model-parameters-json`` by the first word of the
+        raw command line (0.1.70 §2), so ``video create`` without a token is
+        ``image-skill video``."""
+        return f"image-skill {self.alias_word}" if self.alias_word else label
 
     # -- config and tokens ------------------------------------------------------------
     def config_path(self) -> Path:
@@ -130,7 +144,6 @@ class AppState:
                 base_url=self.api_base_url,
                 token=token,
                 timeout=self.timeout,
-                command_context=self.command_ctx(),
                 allow_private_network=self.private_network_allowed(),
             )
         except LocalBackendUnavailable as exc:
@@ -139,6 +152,24 @@ class AppState:
             raise CommandFailed(E.invalid(label(), str(exc))) from None
         self._clients.append(client)
         return client
+
+    def call(
+        self, reply: Reply, *, recovery_command: str | None = None, label: str | None = None
+    ) -> Result:
+        """The result to print for an API reply (:func:`image_skill.cli.calls.to_result`).
+
+        Failures the client built carry the label of this invocation, taken from the click
+        context (``image-skill credits buy``); ``label`` overrides it where the contract
+        names another (uploads made for create/edit are ``image-skill upload``).
+        """
+        from image_skill.cli.calls import to_result
+
+        return to_result(
+            reply,
+            label=label or _current_label(),
+            recovery_command=recovery_command,
+            doctor_command=lambda: self.render(["doctor", "--json"]),
+        )
 
     def close(self) -> None:
         for client in self._clients:
@@ -157,7 +188,11 @@ def state() -> AppState:
 
 def label() -> str:
     """The command label of the running command: `image-skill <words>`."""
-    ctx = click.get_current_context()
+    return _current_label()
+
+
+def _current_label(ctx: click.Context | None = None) -> str:
+    ctx = ctx if ctx is not None else click.get_current_context()
     words = []
     node: click.Context | None = ctx
     while node is not None and node.parent is not None:

@@ -30,6 +30,7 @@ from image_skill.envelope import Result
 
 if TYPE_CHECKING:
     from image_skill.api.client import ImageSkillClient
+    from image_skill.api.reply import Reply
     from image_skill.cli.references import ReferencePlan
 
 
@@ -164,20 +165,26 @@ def reference_plan(
 # -- uploads ------------------------------------------------------------------------------
 
 
-def resolve_asset(client: ImageSkillClient, value: str, warnings: list[str]) -> str:
+def resolve_asset(app: AppState, client: ImageSkillClient, value: str, warnings: list[str]) -> str:
     """Asset id for an input/mask/reference, uploading paths and URLs first."""
-    from image_skill.files.uploads import UploadError, resolve_input_asset
+    from image_skill.files.uploads import UPLOAD_LABEL, UploadError, resolve_input_asset
+
+    def finish(reply: Reply) -> Result:
+        return app.call(reply, label=UPLOAD_LABEL)
 
     try:
-        return resolve_input_asset(client, value, warnings=warnings)
+        return resolve_input_asset(client, value, finish=finish, warnings=warnings)
     except UploadError as exc:
         raise CommandFailed(exc.result) from None
 
 
 def resolve_references(
-    client: ImageSkillClient, plans: Sequence[ReferencePlan], warnings: list[str]
+    app: AppState,
+    client: ImageSkillClient,
+    plans: Sequence[ReferencePlan],
+    warnings: list[str],
 ) -> list[tuple[ReferencePlan, str]]:
-    return [(plan, resolve_asset(client, plan.image, warnings)) for plan in plans]
+    return [(plan, resolve_asset(app, client, plan.image, warnings)) for plan in plans]
 
 
 def reference_args(resolved: Sequence[tuple[ReferencePlan, str]]) -> list[str]:

@@ -40,7 +40,8 @@ def activity_list(limit: str | None, subject: str | None) -> Result:
         params.append(("limit", str(number) if isinstance(number, int) else repr(number)))
     if subject is not None:
         params.append(("subject", subject))
-    return state().client(token).activity(params, label="image-skill activity list")
+    app = state()
+    return app.call(app.client(token).activity(params))
 
 
 @activity.command("show")
@@ -55,7 +56,8 @@ def activity_show(reference_arg: str | None, reference: str | None) -> Result:
         raise CommandFailed(
             E.invalid("image-skill activity show", "activity show requires REFERENCE")
         )
-    return state().client(token).activity_item(value, label="image-skill activity show")
+    app = state()
+    return app.call(app.client(token).activity_item(value))
 
 
 COMMANDS = [activity]

@@ -73,7 +73,7 @@ def _resolve(
 def assets_show(reference: str | None, id_: str | None) -> Result:
     """Show an asset's metadata (URL, MIME type, size, dimensions, sha256)."""
     client, _, recognized = _resolve(reference, id_)
-    return client.asset(recognized.asset_id, label="image-skill assets show")
+    return state().call(client.asset(recognized.asset_id))
 
 
 @assets.command("get")
@@ -93,7 +93,7 @@ def assets_get(
 
     label = "image-skill assets get"
     client, raw, recognized = _resolve(reference, id_)
-    result = client.asset(recognized.asset_id, label=label)
+    result = state().call(client.asset(recognized.asset_id))
     if not result.ok:
         return result
     data = result.data

@@ -35,7 +35,7 @@ def auth_status() -> Result:
         if error.get("code") == E.PUBLIC_CLI_CONFIG_INVALID:
             status["config_error"] = error
         return ok_result("image-skill auth status", status)
-    result = app.client(resolution.token).whoami(label="image-skill auth status")
+    result = app.call(app.client(resolution.token).whoami())
     data = result.envelope.get("data")
     if isinstance(data, dict):
         data["auth_source"] = resolution.source
@@ -94,7 +94,7 @@ def whoami() -> Result:
     """Show the identity behind the current token."""
     app = state()
     resolution = app.resolve_token(group_label())
-    return app.client(resolution.token).whoami(label="image-skill whoami")
+    return app.call(app.client(resolution.token).whoami())
 
 
 COMMANDS = [auth, whoami]

@@ -10,8 +10,9 @@ from image_skill.cli.models import StrictGroup
 from image_skill.envelope import Result
 
 
-def _list(label: str) -> Result:
-    return state().client().capabilities(label=label)
+def _list() -> Result:
+    app = state()
+    return app.call(app.client().capabilities())
 
 
 @click.group(
@@ -25,7 +26,7 @@ def _list(label: str) -> Result:
 def capabilities(ctx: click.Context) -> Result | None:
     """List capabilities (bare `capabilities` is `capabilities list`) or show one."""
     if ctx.invoked_subcommand is None:
-        return _list("image-skill capabilities")
+        return _list()
     return None
 
 
@@ -33,7 +34,7 @@ def capabilities(ctx: click.Context) -> Result | None:
 @common_options
 def capabilities_list() -> Result:
     """Every capability: normalized controls, parameter schemas, grants, deprecations."""
-    return _list("image-skill capabilities list")
+    return _list()
 
 
 @capabilities.command("show")
@@ -44,7 +45,8 @@ def capabilities_show(capability_id: str | None) -> Result:
     label = "image-skill capabilities show"
     if capability_id is None:
         return E.invalid(label, "capabilities show requires CAPABILITY_ID")
-    return state().client().capability(capability_id, label=label)
+    app = state()
+    return app.call(app.client().capability(capability_id))
 
 
 COMMANDS = [capabilities]

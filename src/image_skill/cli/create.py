@@ -122,7 +122,7 @@ def create(
 
     client = app.client(token)
     warnings: list[str] = []
-    resolved = S.resolve_references(client, plans, warnings) if token is not None else []
+    resolved = S.resolve_references(app, client, plans, warnings) if token is not None else []
 
     key = S.live_key("create", idempotency_key, dry_run, warnings)
     body: dict[str, Any] = {"prompt": text}
@@ -144,7 +144,7 @@ def create(
     body["accept_unknown_cost"] = accept_unknown_cost
 
     if dry_run:
-        result = client.create(body, auth=token is not None)
+        result = app.call(client.create(body, auth=token is not None))
         S.add_warnings(result, warnings)
         return result
 
@@ -193,7 +193,7 @@ def create(
         key=key,
         recovery_command=recovery_command,
         summary=summary,
-        send=lambda: client.create(body, recovery_command=recovery_command),
+        send=lambda: app.call(client.create(body), recovery_command=recovery_command),
         warnings=warnings,
         output=output,
         overwrite=overwrite,

@@ -109,7 +109,8 @@ def credits_methods() -> Result:
     """Payment rails: availability, live money, browser/human needs, next commands."""
     label = f"{GROUP_LABEL} methods"
     _no_auth_handoff(label)
-    return state().client().payment_methods(label=label)
+    app = state()
+    return app.call(app.client().payment_methods())
 
 
 @credits.group(
@@ -134,7 +135,8 @@ def credits_packs_list() -> Result:
     """The recommended packs and the custom-quote range."""
     label = f"{GROUP_LABEL} packs list"
     _no_auth_handoff(label)
-    return state().client().credit_packs(label=label)
+    app = state()
+    return app.call(app.client().credit_packs())
 
 
 @credits.command("quote")
@@ -184,7 +186,8 @@ def credits_quote(
         body["pack_id"] = pack
     body["payment_method"] = payment_method
     body["idempotency_key"] = key
-    result = state().client(token).credit_quote(body, label=label)
+    app = state()
+    result = app.call(app.client(token).credit_quote(body))
     if generated:
         warnings = result.envelope.get("warnings")
         if not isinstance(warnings, list):
@@ -240,7 +243,7 @@ def credits_buy(provider: str | None, quote_id: str | None, idempotency_key: str
         key=idempotency_key,
         recovery_command=retry,
         summary={"endpoint": "credits buy", "provider": provider, "quote_id": quote_id},
-        send=lambda: client.credit_buy(provider, body, label=label, recovery_command=retry),
+        send=lambda: app.call(client.credit_buy(provider, body), recovery_command=retry),
     )
     return _compact(result)
 
@@ -271,7 +274,8 @@ def credits_status(
     except ValueError as exc:
         return E.invalid(label, str(exc))
     token = _token()
-    return _compact(state().client(token).credit_status(params, label=label))
+    app = state()
+    return _compact(app.call(app.client(token).credit_status(params)))
 
 
 @credits.command("fake-purchase")
@@ -289,7 +293,7 @@ def credits_fake_purchase(quote_id: str | None, idempotency_key: str | None) -> 
     token = _token()
     client = app.client(token)
     if not client.in_process:
-        health = client.health(label=label)
+        health = app.call(client.health())
         data = health.envelope.get("data")
         offline = health.ok and isinstance(data, dict) and data.get("offline") is True
         if not offline:
@@ -305,7 +309,7 @@ def credits_fake_purchase(quote_id: str | None, idempotency_key: str | None) -> 
                 },
             )
     body = {"quote_id": quote_id, "idempotency_key": idempotency_key}
-    return client.credit_fake_purchase(body, label=label)
+    return app.call(client.credit_fake_purchase(body))
 
 
 COMMANDS = [credits]

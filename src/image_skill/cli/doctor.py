@@ -33,7 +33,7 @@ def doctor() -> Result:
     auth["env_token"] = bool(env_value)
 
     client = app.client()
-    health = client.health(label="image-skill doctor")
+    health = app.call(client.health())
     env = health.envelope
     data_block = env.get("data") if isinstance(env.get("data"), dict) else {}
     assert isinstance(data_block, dict)

@@ -129,9 +129,9 @@ def edit(
 
     client = app.client(token)
     warnings: list[str] = []
-    input_id = S.resolve_asset(client, source, warnings)
-    mask_id = S.resolve_asset(client, mask, warnings) if mask is not None else None
-    resolved = S.resolve_references(client, plans, warnings)
+    input_id = S.resolve_asset(app, client, source, warnings)
+    mask_id = S.resolve_asset(app, client, mask, warnings) if mask is not None else None
+    resolved = S.resolve_references(app, client, plans, warnings)
 
     key = S.live_key("edit", idempotency_key, dry_run, warnings)
     body: dict[str, Any] = {"input_asset_id": input_id}
@@ -157,7 +157,7 @@ def edit(
     body["accept_unknown_cost"] = accept_unknown_cost
 
     if dry_run:
-        result = client.edit(body)
+        result = app.call(client.edit(body))
         S.add_warnings(result, warnings)
         return result
 
@@ -208,7 +208,7 @@ def edit(
         key=key,
         recovery_command=recovery_command,
         summary=summary,
-        send=lambda: client.edit(body, recovery_command=recovery_command),
+        send=lambda: app.call(client.edit(body), recovery_command=recovery_command),
         warnings=warnings,
         output=output,
         overwrite=overwrite,

@@ -98,7 +98,7 @@ def feedback_create(**flags: Any) -> Result:
     token = app.resolve_token(GROUP_LABEL).token
     if flags.get("title") is None and flags.get("body") is None:
         raise CommandFailed(E.invalid(label, "feedback create requires --title or --body"))
-    return app.client(token).feedback(feedback_body(flags), label=label)
+    return app.call(app.client(token).feedback(feedback_body(flags)))
 
 
 COMMANDS = [feedback]

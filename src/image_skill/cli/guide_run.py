@@ -162,21 +162,21 @@ def run_guide(
     if prompt is None:
         prompt = positional[0] if positional else ""
     client = app.client()
-    health = _envelope(client.health(label=LABEL))
+    health = _envelope(app.call(client.health(), label=LABEL))
     unreachable = _transport_failed(health)
     if unreachable:
         # The server did not answer at all: the next reads are still made (the contract
         # reports each of them), but without waiting through the retry back-off again.
         client.max_retries = 0
-    models = _envelope(client.models(label=LABEL))
-    payments = _envelope(client.payment_methods(label=LABEL))
+    models = _envelope(app.call(client.models(), label=LABEL))
+    payments = _envelope(app.call(client.payment_methods(), label=LABEL))
     resolution = app.resolve_token(LABEL, allow_missing=True)
     quota = None
     if resolution.token is not None:
         quota_client = app.client(resolution.token)
         if unreachable:
             quota_client.max_retries = 0
-        quota = _envelope(quota_client.quota(label=LABEL))
+        quota = _envelope(app.call(quota_client.quota(), label=LABEL))
     config_path = str(app.config_path())
     inputs = GuideInputs(
         prompt=prompt,

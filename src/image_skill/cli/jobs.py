@@ -69,7 +69,7 @@ def jobs_show(job_id_arg: str | None, job_id: str | None) -> Result:
     job = _job_id(job_id_arg, job_id)
     app = state()
     token = app.resolve_token(GROUP_LABEL).token
-    return app.client(token).job(job, label="image-skill jobs show")
+    return app.call(app.client(token).job(job))
 
 
 @jobs.command("wait")
@@ -95,7 +95,7 @@ def jobs_wait(
     status: Any = None
     with _spinner(job):
         while timeout >= 0:
-            result = client.job(job, label=label)
+            result = app.call(client.job(job))
             if not result.ok:
                 return result
             data = result.data

@@ -105,12 +105,11 @@ def local_settle(payment_attempt_id: str) -> Result:
     app = state()
     resolution = app.resolve_token(group_label())
     client = app.client(resolution.token)
-    return client.local_settle(payment_attempt_id, label="image-skill local settle")
+    return app.call(client.local_settle(payment_attempt_id))
 
 
 #: Where `local serve` listens by default (named in the gallery's recovery commands).
 _DEFAULT_SERVED_URL = "http://127.0.0.1:8787"
-GALLERY_LINKS_PATH = "/v1/local/gallery-links"
 
 
 @local.command("gallery")
@@ -142,7 +141,7 @@ def local_gallery() -> Result:
             },
         )
     client.token = app.resolve_token(label).token
-    return client.request("POST", GALLERY_LINKS_PATH, label=label)
+    return app.call(client.local_gallery_link())
 
 
 COMMANDS = [local]

@@ -86,7 +86,7 @@ def _list(label: str, flags: dict[str, Any]) -> Result:
         modality=flags.get("modality"),
         provider=flags.get("provider"),
     )
-    result = app.client().models(params, label=label)
+    result = app.call(app.client().models(params))
     if flags.get("summary") and isinstance(result.envelope.get("data"), dict):
         from image_skill.cli.summary import summarize_models
 
@@ -139,7 +139,8 @@ def models_show(model_id: str | None) -> Result:
     label = "image-skill models show"
     if model_id is None:
         return E.invalid(label, "models show requires MODEL_ID")
-    return state().client().model(model_id, label=label)
+    app = state()
+    return app.call(app.client().model(model_id))
 
 
 COMMANDS = [models]

@@ -148,7 +148,7 @@ def signup(
         "runtime": runtime,
         "return_token": should_save or show_token,
     }
-    result = client.signup(body, label=LABEL)
+    result = app.call(client.signup(body))
     env = E.with_command(result.envelope, LABEL)
     error = env.get("error")
     if isinstance(error, dict) and error.get("message") in LEGACY_CONTACT_MESSAGES:

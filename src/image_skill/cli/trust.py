@@ -15,6 +15,7 @@ from image_skill.envelope import Result
 if TYPE_CHECKING:
     from image_skill.api.client import ImageSkillClient
     from image_skill.api.endpoints import PublicFetch
+    from image_skill.api.reply import Reply
 
 LABEL = "image-skill trust"
 #: Every flag trust accepts (the contract's four plus our --human, --timeout and
@@ -115,7 +116,9 @@ def trust() -> Result:
         app.timeout = C.REMOTE_FETCH_TIMEOUT
     client = app.client()
     urls = T.plan_urls(app.base_url(), client.base_url if client.in_process else None)
-    npm, contracts, health, models = _fetch_all(client, urls, app.timeout)
+    npm, contracts, health_reply, models_reply = _fetch_all(client, urls, app.timeout)
+    health = app.call(health_reply).envelope
+    models = app.call(models_reply).envelope
     inputs = T.TrustInputs(
         urls=urls,
         checked_at=_now(),
@@ -131,7 +134,7 @@ def trust() -> Result:
 
 def _fetch_all(
     client: ImageSkillClient, urls: Any, timeout: float | None
-) -> tuple[PublicFetch, list[PublicFetch], dict[str, Any], dict[str, Any]]:
+) -> tuple[PublicFetch, list[PublicFetch], Reply, Reply]:
     """npm, the three docs (one after another), /healthz and /v1/models, side by side."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -148,14 +151,9 @@ def _fetch_all(
             client.public_get, urls.npm_package_url, accept=T.NPM_ACCEPT, timeout=timeout
         )
         contracts = pool.submit(docs)
-        health = pool.submit(client.health, label=LABEL)
-        models = pool.submit(client.models, label=LABEL)
-        return (
-            npm.result(),
-            contracts.result(),
-            health.result().envelope,
-            models.result().envelope,
-        )
+        health = pool.submit(client.health)
+        models = pool.submit(client.models)
+        return npm.result(), contracts.result(), health.result(), models.result()
 
 
 def _now() -> str:

@@ -30,7 +30,7 @@ def upload(positional: tuple[str, ...], input_: str | None) -> Result:
     if len(positional) > (0 if input_ is not None else 1):
         return E.invalid(LABEL, "upload takes exactly one PATH_OR_URL")
     token = app.resolve_token(LABEL).token
-    return send_upload(app.client(token), value, label=LABEL)
+    return send_upload(app.client(token), value, finish=app.call)
 
 
 COMMANDS = [upload]

@@ -16,7 +16,7 @@ def _quota(label: str) -> Result:
     except CommandFailed as exc:
         E.with_command(exc.result.envelope, label)
         return exc.result
-    result = app.client(resolution.token).quota(label=label)
+    result = app.call(app.client(resolution.token).quota())
     E.with_command(result.envelope, label)
     return result
 

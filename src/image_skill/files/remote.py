@@ -1,4 +1,4 @@
-"""Fetch a user-supplied URL under the network policy (:mod:`image_skill.files.netpolicy`).
+"""Fetch a user-supplied URL under the network policy (:mod:`image_skill.api.netpolicy`).
 
 Used for every URL input the tool downloads itself (uploads of a URL, and through them
 ``edit --input``, ``--mask`` and the reference flags). One :func:`fetch`:
@@ -16,7 +16,7 @@ Used for every URL input the tool downloads itself (uploads of a URL, and throug
 Known limit: when an HTTP(S) proxy is configured in the environment, the proxy makes the
 connection (to the vetted address this module names in the request).
 
-Errors: :class:`~image_skill.files.netpolicy.DestinationRefused` (policy),
+Errors: :class:`~image_skill.api.netpolicy.DestinationRefused` (policy),
 :class:`FetchFailed` (network, HTTP status, redirects) and :class:`FetchTooLarge`.
 """
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from image_skill import _constants as C
-from image_skill.files.netpolicy import Destination, NetworkPolicy, ResolveFailed
+from image_skill.api.netpolicy import Destination, NetworkPolicy, ResolveFailed
 
 if TYPE_CHECKING:
     import httpx

@@ -23,7 +23,7 @@ or the ``content-type`` header alone):
 Limits: local files larger than :data:`~image_skill._constants.MAX_UPLOAD_BYTES` are refused
 with ``UPLOAD_TOO_LARGE`` (exit 2) from their size on disk, before reading. Remote URLs are
 fetched here, client-side, by :mod:`image_skill.files.remote` under the network policy of
-:mod:`image_skill.files.netpolicy`: http/https only, public addresses only (checked after
+:mod:`image_skill.api.netpolicy`: http/https only, public addresses only (checked after
 resolving, on every redirect hop, before connecting; the API's own origin and
 ``--allow-private-network`` are the exceptions), no Authorization header, a total time
 limit, a redirect limit and the same byte cap (checked against ``Content-Length`` and while
@@ -48,14 +48,21 @@ from typing import TYPE_CHECKING, Any
 from image_skill import _constants as C
 from image_skill import envelope as E
 from image_skill._constants import ALLOW_PRIVATE_NETWORK_ENV
+from image_skill.api.netpolicy import DestinationRefused, NetworkPolicy
 from image_skill.envelope import Result
-from image_skill.files.netpolicy import DestinationRefused, NetworkPolicy
 from image_skill.files.sniff import mime_for_extension, sniff_mime
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import httpx
 
     from image_skill.api.client import ImageSkillClient
+    from image_skill.api.reply import Reply
+
+    #: Turns the upload request's reply into the result to report (the caller's labels and
+    #: exit codes: the client knows none).
+    Finish = Callable[[Reply], Result]
 
 __all__ = [
     "ALLOWED_UPLOAD_MIME",
@@ -289,13 +296,13 @@ def build_payload(
     return _read_local(value)
 
 
-def upload(client: ImageSkillClient, value: str, *, label: str = UPLOAD_LABEL) -> Result:
+def upload(client: ImageSkillClient, value: str, *, finish: Finish) -> Result:
     """Prepare and send one upload; payload problems come back as the failure result."""
     try:
         prepared = build_payload(value, policy=client.network_policy())
     except UploadError as exc:
         return exc.result
-    result = client.upload(prepared.payload, label=label)
+    result = finish(client.upload(prepared.payload))
     if prepared.warnings:
         warnings = result.envelope.get("warnings")
         if isinstance(warnings, list):
@@ -306,18 +313,18 @@ def upload(client: ImageSkillClient, value: str, *, label: str = UPLOAD_LABEL) -
 def resolve_input_asset(
     client: ImageSkillClient,
     value: str,
-    label: str = UPLOAD_LABEL,
     *,
+    finish: Finish,
     warnings: list[str] | None = None,
 ) -> str:
     """The asset id for an edit input, mask or reference (contract §10.2).
 
     Asset ids and owned media URLs (hosted ``media.image-skill.com/a/...`` or the configured
     backend's ``/a/<asset id>.<ext>``) are used as they are; anything else is uploaded first.
-    ``label`` is the label of the upload request (the contract keeps ``image-skill upload``
-    for uploads made on behalf of create/edit). Warnings about how the payload was built are
-    appended to ``warnings``. Raises :class:`UploadError` carrying the failed result (the
-    server's envelope unchanged, or ``UPLOAD_ASSET_ID_MISSING``).
+    ``finish`` turns the upload's reply into a result (the contract keeps the label
+    ``image-skill upload`` for uploads made on behalf of create/edit). Warnings about how
+    the payload was built are appended to ``warnings``. Raises :class:`UploadError` carrying
+    the failed result (the server's envelope unchanged, or ``UPLOAD_ASSET_ID_MISSING``).
     """
     from image_skill.files.refs import recognize_asset_reference
 
@@ -325,7 +332,7 @@ def resolve_input_asset(
     if recognised is not None:
         return recognised.asset_id
     prepared = build_payload(value, policy=client.network_policy())
-    result = client.upload(prepared.payload, label=label)
+    result = finish(client.upload(prepared.payload))
     if not result.ok:
         raise UploadError(result)
     data = result.data if isinstance(result.data, dict) else {}

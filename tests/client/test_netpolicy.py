@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from image_skill.files.netpolicy import (
+from image_skill.api.netpolicy import (
     DestinationRefused,
     NetworkPolicy,
     ResolveFailed,
