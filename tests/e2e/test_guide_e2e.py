@@ -191,9 +191,10 @@ def test_signed_up_agent_reaches_an_image_then_self_funds(e2e_env, served, tmp_p
     assert handoff["preferred_method"] == "stripe_x402.exact.usdc"
     commands = handoff["payment_commands"]
 
-    # the local rail's quote names KEY; the guide says so (§0.2) and the agent fills it
-    assert [m["placeholder"] for m in data["next_command_missing_inputs"]] == ["KEY"]
-    code, quote = sh(fill(data["next_command"], KEY="quote-e2e-1"), env, work)
+    # the local rail's quote has no KEY placeholder (the CLI makes the key): as printed
+    assert data["next_command_copy_runnable"] is True
+    assert data["next_command_missing_inputs"] == []
+    code, quote = sh(data["next_command"], env, work)
     assert code == 0 and quote["ok"], quote
     assert quote["data"]["live_money"] is False
     buy = fill(commands["buy"], QUOTE_ID=quote["data"]["quote_id"], KEY="buy-e2e-1")
