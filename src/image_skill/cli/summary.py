@@ -14,6 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from image_skill._js import coalesce as _or
+from image_skill._js import get as _dig
+from image_skill._js import is_number as _is_number
+
 #: Renders an argv (without the program name) into a command string.
 Renderer = Callable[[list[str]], str]
 
@@ -37,26 +41,8 @@ def _default_render(argv: list[str]) -> str:
     return " ".join(["image-skill", *argv])
 
 
-def _dig(value: Any, *path: str) -> Any:
-    """Follow ``path`` through nested dicts; ``None`` as soon as a step is missing."""
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _or(value: Any, fallback: Any) -> Any:
-    """JavaScript ``value ?? fallback``."""
-    return fallback if value is None else value
-
-
 def _list_copy(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def task_tags(model: dict[str, Any]) -> list[str]:

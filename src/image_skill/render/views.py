@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from image_skill._js import get
 from image_skill.envelope import Result
 
 # list key in data -> columns to show (path segments joined by ".")
@@ -35,12 +36,7 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def _get(row: Any, path: str) -> Any:
-    value = row
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+    return get(row, *path.split("."))
 
 
 def _cell(value: Any) -> str:

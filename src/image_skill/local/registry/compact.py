@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from image_skill._js import get, is_number
 from image_skill.local.cli_commands import cli_command
 
 Row = dict[str, Any]
@@ -32,18 +33,6 @@ _OPERATION_TAGS = {
 }
 
 
-def _get(row: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(row, dict):
-            return None
-        row = row.get(key)
-    return row
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def task_tags(row: Row) -> list[str]:
     """Ordered, de-duplicated task tags of a full row (the 0.1.30 client's rule)."""
     tags: list[str] = []
@@ -57,30 +46,30 @@ def task_tags(row: Row) -> list[str]:
     operations = list(row.get("operations") or [])
     for operation in operations:
         add(_OPERATION_TAGS.get(operation, "inspect"))
-    for intent in _get(row, "capability", "intents") or []:
+    for intent in get(row, "capability", "intents") or []:
         add(str(intent))
-    images = _get(row, "media", "input", "images", "required") is True
-    references = _get(row, "media", "input", "references") or {}
+    images = get(row, "media", "input", "images", "required") is True
+    references = get(row, "media", "input", "references") or {}
     if "image.generate" in operations and not images and references.get("required") is not True:
         add("text-to-image")
     if images:
         add("input-image")
         add("image-to-image")
-    mask = _get(row, "media", "input", "mask") or {}
+    mask = get(row, "media", "input", "mask") or {}
     if mask.get("supported") is True:
         add("mask-required" if mask.get("required") is True else "mask")
     if references.get("supported") is True:
         add("reference-image")
-        if _number(references.get("max")) and references["max"] > 1:
+        if is_number(references.get("max")) and references["max"] > 1:
             add("multi-reference")
-    output = _get(row, "media", "output") or {}
+    output = get(row, "media", "output") or {}
     if output.get("transparent_background") is True:
         add("transparent-background")
-    if _number(output.get("max_outputs_per_request")) and output["max_outputs_per_request"] > 1:
+    if is_number(output.get("max_outputs_per_request")) and output["max_outputs_per_request"] > 1:
         add("multi-output")
     if "video" in str(row.get("id")) or "video" in str(row.get("display_name") or "").lower():
         add("video")
-    if _get(row, "execution", "artifact_storage") == "image_skill_owned":
+    if get(row, "execution", "artifact_storage") == "image_skill_owned":
         add("downloadable")
     return tags
 
@@ -88,7 +77,7 @@ def task_tags(row: Row) -> list[str]:
 def needs_input_image(row: Row) -> bool:
     """An edit or variation model that must be given an input image."""
     supports = row.get("supports") or []
-    required = _get(row, "media", "input", "images", "required") is True
+    required = get(row, "media", "input", "images", "required") is True
     return required and ("edit" in supports or "variation" in supports)
 
 
@@ -96,7 +85,7 @@ def compact_row(row: Row, base: str) -> Row:
     """One compact row; its ``show_command`` runs against the backend of ``base``."""
     economics = row.get("economics") or {}
     pricing = economics.get("credit_pricing") or {}
-    output = _get(row, "media", "output") or {}
+    output = get(row, "media", "output") or {}
     out: Row = {
         "id": row["id"],
         "default": row.get("default") is True,
@@ -116,13 +105,13 @@ def compact_row(row: Row, base: str) -> Row:
         "budget_required_for_live": economics.get("budget_required_for_live", False),
         "max_outputs_per_request": output.get("max_outputs_per_request"),
         "max_resolution": output.get("max_resolution"),
-        "artifact_storage": _get(row, "execution", "artifact_storage"),
-        "model_execution_status": _get(row, "execution", "model_execution_status"),
-        "grants_required": list(_get(row, "capability", "grants_required") or []),
+        "artifact_storage": get(row, "execution", "artifact_storage"),
+        "model_execution_status": get(row, "execution", "model_execution_status"),
+        "grants_required": list(get(row, "capability", "grants_required") or []),
         "show_command": cli_command(base, ["models", "show", row["id"], "--json"]),
     }
     if needs_input_image(row):
         out["accepts_input_images"] = True
     if out["modality"] == "video":
-        out["aspect_ratios"] = list(_get(row, "media", "input", "aspect_ratios", "values") or [])
+        out["aspect_ratios"] = list(get(row, "media", "input", "aspect_ratios", "values") or [])
     return out
