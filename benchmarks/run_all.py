@@ -47,6 +47,18 @@ def _range(figure: Figure) -> str:
     return f"{_cell(lo, unit)} / {_cell(mid, unit)} / {_cell(hi, unit)} {unit}"
 
 
+def _commit() -> str:
+    """The measured tree's commit, marked when the tree had uncommitted changes."""
+
+    def git(*args: str) -> str:
+        proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src")
+    return f"`{head}`" + (" with uncommitted changes in src/" if dirty else "")
+
+
 def _test_suite() -> Figure:
     start = time.perf_counter()
     proc = subprocess.run(["bash", "scripts/test.sh"], cwd=ROOT, capture_output=True, check=False)
@@ -92,7 +104,7 @@ def render(
         "docstring for the method.",
         "",
         f"- Run: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, {took:.0f} s "
-        f"(budget {BUDGET_S} s).",
+        f"(budget {BUDGET_S} s), code at commit {_commit()}.",
         f"- Machine: {before['cores']} cores ({before['usable_cores']} usable), "
         f"{before['platform']}, Python {before['python']}.",
         f"- Load average (1/5/15 min) before: {load_before}; after: {load_after}. Other work "
