@@ -1,10 +1,90 @@
 """Judgments for ``benchmarks/mutation.py``: surviving mutants that are equivalent, and the
-mutants of issue 14 the report follows by name."""
+mutants of issue 14 the report follows by name.
+
+A key is ``Mutant.key`` (module | enclosing scope | before -> after [#n]); ``--list`` prints
+them. Only a mutant no test could tell from the real code belongs in ``EQUIVALENT``; any
+other survivor needs a test.
+"""
 
 from __future__ import annotations
 
-#: ``Mutant.key`` -> why no test can tell this mutant from the real code.
-EQUIVALENT: dict[str, str] = {}
+_ALIAS = (
+    "a type alias used only in annotations, which are never evaluated "
+    "(from __future__ import annotations)"
+)
 
-#: (label, ``Mutant.key``) of mutants that once survived every test.
-TRACKED: tuple[tuple[str, str], ...] = ()
+#: ``Mutant.key`` -> why no test can tell this mutant from the real code.
+EQUIVALENT: dict[str, str] = {
+    "guide/selection.py | <module> | dict[str, Any] -> None": _ALIAS,
+    "guide/pricing.py | <module> | dict[str, Any] -> None": _ALIAS,
+    "guide/rows.py | <module> | dict[str, Any] -> None": _ALIAS,
+    "cli/summary.py | <module> | Callable[[list[str]], str] -> None": _ALIAS,
+    "commands.py | swap_prefix | 1 -> 2": (
+        "count=2 for a pattern anchored at ^ (no MULTILINE): it can only match once"
+    ),
+    "commands.py | command_words | 1 -> 2 #3": (
+        "words[-1:-2] = extra: a slice whose stop is before its start is empty at its start, "
+        "so the words are inserted before the last one exactly as words[-1:-1] does"
+    ),
+    "guide/pricing.py | xai_provider_cost | output_usd * 1 -> output_usd / 1": (
+        "x * 1 and x / 1 are the same float"
+    ),
+    "guide/pricing.py | xai_provider_cost | 6 -> 7": (
+        "rounding to 7 places instead of 6: every reachable cost is a sum of two of "
+        "0.002, 0.01, 0.02, 0.05, 0.07, which both roundings bring to the same float"
+    ),
+    "files/sniff.py | _jpeg_size | pos + 4 <= end -> pos + 4 < end": (
+        "with exactly 4 bytes left every branch ends in None (a frame header needs 9 bytes, "
+        "other segments move past the end), so leaving the loop early also gives None"
+    ),
+    "files/sniff.py | <module> | 208 -> 209": (
+        "0xD0 joins the start-of-frame set, but 0xD0 is a standalone marker handled first"
+    ),
+}
+
+#: (label, ``Mutant.key``) of mutants that survived the whole suite when issue 14 was filed.
+TRACKED: tuple[tuple[str, str], ...] = (
+    ("budget guard `credits / 100` -> `credits * 100`",
+     "guide/pricing.py | Pricing.budget_guard | credits / 100 -> credits * 100"),
+    ("budget guard default `0.07` -> `1.07`",
+     "guide/pricing.py | Pricing.budget_guard | 0.07 -> 1.07"),
+    ("`pricing = None` in `budget_usd`",
+     "guide/selection.py | budget_usd | credit_pricing(model) -> None"),
+    ("`credit_unit_usd` default `0.01` -> `1.01`",
+     "guide/pricing.py | <module> | 0.01 -> 1.01"),
+    ("element index `>` -> `>=`",
+     "cli/references.py | _check_value | plan.index > MAX_ELEMENT_INDEX -> "
+     "plan.index >= MAX_ELEMENT_INDEX"),
+    ("references per element `>` -> `>=` (3 rejected)",
+     "cli/references.py | _check_plan | references_per_element[element] > "
+     "MAX_REFERENCES_PER_ELEMENT -> references_per_element[element] >= MAX_REFERENCES_PER_ELEMENT"),
+    ("reference index `>` -> `>=`",
+     "cli/references.py | _check_value | plan.reference_index > MAX_ELEMENT_REFERENCE_INDEX -> "
+     "plan.reference_index >= MAX_ELEMENT_REFERENCE_INDEX"),
+    ("reference-image index `>` -> `>=`",
+     "cli/references.py | _check_value | plan.index > MAX_REFERENCE_IMAGE_INDEX -> "
+     "plan.index >= MAX_REFERENCE_IMAGE_INDEX"),
+    ("per-element count starting at 1",
+     "cli/references.py | _check_plan | 0 -> 1"),
+    ("selection reason `modality == \"audio\" and ...` -> `or`",
+     "guide/selection.py | selection_reason | modality == 'audio' and implies_audio(haystack) -> "
+     "modality == 'audio' or implies_audio(haystack)"),
+    ("selection reason `needs_input and implies_3d` -> `or`",
+     "guide/selection.py | selection_reason | needs_input(model) and implies_3d(haystack) -> "
+     "needs_input(model) or implies_3d(haystack)"),
+    ("`needs_input_image` `and` -> `or` (now `needs_input` in guide/rows.py)",
+     "guide/rows.py | needs_input | required and supports(model, 'edit', 'variation') -> "
+     "required or supports(model, 'edit', 'variation')"),
+    ("image-to-3D check `and` -> `or`",
+     "guide/selection.py | exec_img_to_3d | model.get('modality') == '3d' and "
+     "exec_input_edit(model) -> model.get('modality') == '3d' or exec_input_edit(model)"),
+    ("the 3D branch's budget-filtered list",
+     "guide/selection.py | select_model | within_budget([m for m in rows if exec_img_to_3d(m)], "
+     "max_usd) -> None"),
+    ("audio modality fallback (non-empty rows)",
+     "guide/selection.py | _modality_fallback | ('audio',) -> None"),
+    ("video modality fallback (non-empty rows)",
+     "guide/selection.py | _modality_fallback | ('video',) -> None"),
+    ("3D modality fallback (non-empty rows)",
+     "guide/selection.py | _modality_fallback | ('3d',) -> None"),
+)  # fmt: skip

@@ -247,3 +247,33 @@ def test_an_unknown_cost_needs_acceptance_before_any_cap() -> None:
 def test_a_quote_without_credits_passes_every_cap() -> None:
     quote = pricing.credit_quote_for(row(None, known=True), 1)
     pricing.check_budget(quote, max_usd=0, max_estimated_usd_per_image=0)
+
+
+def test_catalog_rows_use_the_contract_confidence_labels() -> None:
+    from image_skill.local.registry import models as registry
+
+    labels = [m["economics"]["credit_pricing"]["pricing_confidence"] for m in registry.all_models()]
+    assert set(labels) <= {"known", "estimated", "unknown"}
+    assert {"known", "estimated"} <= set(labels)
+
+
+def test_a_quote_is_for_one_output_unless_told_otherwise() -> None:
+    quote = pricing.credit_quote_for(row(0.07))
+    assert quote["output_count"] == 1
+    assert quote["credit_pricing"]["credits_required"] == 12
+
+
+def test_without_a_tier_the_fallback_is_the_rows_own() -> None:
+    quote = pricing.credit_quote_for(row(0.07, fallback=0.05), 2)
+    assert quote["credit_pricing"]["fallback_provider_cost_usd"] == 0.1
+    assert quote["credit_pricing"]["estimated_provider_cost_usd"] == 0.14
+
+
+def test_guard_messages_name_the_model() -> None:
+    quote = pricing.credit_quote_for(row(0.07), 1)
+    assert "local.test" in refused(pricing.check_budget, quote, max_usd=0.01).message
+    assert (
+        "local.test" in refused(pricing.check_budget, quote, max_estimated_usd_per_image=0).message
+    )
+    unknown = pricing.credit_quote_for(row(None, known=False, fallback=0.05), 1)
+    assert "local.test" in refused(pricing.check_budget, unknown).message
