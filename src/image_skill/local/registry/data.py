@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from image_skill.local.registry.lookup import aliases_of
+from image_skill.guide.lookup import aliases_of
 from image_skill.local.registry.pricing import KNOWN, UNKNOWN, credit_pricing_block
 
 Row = dict[str, Any]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from image_skill.guide.lookup import text_matches
 from image_skill.local.cli_commands import cli_command
 from image_skill.local.registry.catalog import CATALOG_ROWS
 from image_skill.local.registry.compact import (
@@ -34,7 +35,7 @@ from image_skill.local.registry.data import (
 )
 from image_skill.local.registry.errors import INVALID_ARGUMENTS, RegistryError
 from image_skill.local.registry.frozen import freeze
-from image_skill.local.registry.lookup import matches, resolve, searchable
+from image_skill.local.registry.lookup import resolve, searchable
 from image_skill.local.registry.params import (
     ParamsCheck,
     expected_output,
@@ -225,7 +226,8 @@ def _listing(
     scope = [
         row
         for row, text in zip(_ROWS, _TEXTS, strict=True)
-        if _matches(row, operation, modality, provider) and (query is None or matches(text, query))
+        if _matches(row, operation, modality, provider)
+        and (query is None or text_matches(text, query))
     ]
     if catalog_only:
         chosen = [row for row in scope if is_catalog_only(row)]

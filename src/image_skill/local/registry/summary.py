@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from image_skill.guide.lookup import MODEL_ALIASES
 from image_skill.local.cli_commands import cli_command
-from image_skill.local.registry.lookup import MODEL_ALIASES
 
 Row = dict[str, Any]
 
