@@ -1,6 +1,7 @@
 """Feedback (product memory) of the local backend: validation, redaction, quality, storage.
 
-Every text the caller sends passes through :func:`redact` before it is stored or echoed, so
+Every text the caller sends passes through :func:`image_skill.redaction.redact` (the same
+token patterns the CLI redacts its own output with) before it is stored or echoed, so
 a token pasted by mistake never reaches the database, the activity ledger or the reply.
 A ``dedupe_key`` already used in the organization marks the new row as a duplicate of the
 first one (the row is still stored: a repeat is a signal too). There is no GitHub queue
@@ -9,7 +10,6 @@ offline, so the queue event always reports ``skipped`` / ``offline`` without mut
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from image_skill.local.activity import record_activity
 from image_skill.local.errors import ApiError, invalid_arguments
 from image_skill.local.store.db import Actor, dumps, new_id, now_iso, transaction
+from image_skill.redaction import redact
 
 DEFAULTS: dict[str, Any] = {
     "type": "user_feedback",
@@ -69,27 +70,6 @@ GITHUB_QUEUE_OFFLINE: dict[str, Any] = {
     "mode": "offline",
     "github_mutation": False,
 }
-
-REDACTED = "[REDACTED]"
-_SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"isk_[A-Za-z0-9]{1,8}_[A-Za-z0-9_\-]{6,}"),  # Image Skill tokens (isk_r_…)
-    re.compile(r"(?i)(?<=bearer )[A-Za-z0-9._~+/=\-]{8,}"),
-    re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{8,}"),
-    re.compile(r"\bwhsec_[A-Za-z0-9]{8,}"),
-    re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
-    re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
-    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
-)
-
-
-def redact(text: str) -> tuple[str, int]:
-    """``text`` with token-like substrings replaced by ``[REDACTED]``, and how many."""
-    total = 0
-    for pattern in _SECRET_PATTERNS:
-        text, count = pattern.subn(REDACTED, text)
-        total += count
-    return text, total
 
 
 def storage_unavailable() -> ApiError:
