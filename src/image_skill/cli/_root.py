@@ -301,13 +301,6 @@ def _shell_completion() -> int:
     return 0
 
 
-def _crashed(args: list[str], exc: Exception) -> Result:
-    """The last line of defence: never a traceback on stdout."""
-    return E.error_result(
-        "image-skill" + (f" {args[0]}" if args else ""),
-        E.PUBLIC_CLI_FAILED,
-        f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__,
-        retryable=True,
 REDACTION_WARNING = (
     "{count} token-shaped string(s) were replaced by [REDACTED] in this output; a command "
     "shown here that held one does not run as printed: put your own value back first"
@@ -352,6 +345,13 @@ def _redact(result: Result, args: list[str]) -> None:
             result.envelope["warnings"] = [note]
 
 
+def _crashed(args: list[str], exc: Exception) -> Result:
+    """The last line of defence: never a traceback on stdout."""
+    return E.error_result(
+        "image-skill" + (f" {args[0]}" if args else ""),
+        E.PUBLIC_CLI_FAILED,
+        f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__,
+        retryable=True,
     )
 
 
@@ -372,6 +372,6 @@ def main(argv: list[str] | None, guard: interrupts.Interrupts) -> int:
     # The outcome is known: no signal cuts the envelope or changes the exit code from here.
     # (An attribute store, not a call: no signal handler can run between it and the above.)
     guard.armed = False
+    _redact(result, args)
     emit(result, fmt)
     return result.exit_code
-    _redact(result, args)
