@@ -71,11 +71,10 @@ UPLOAD_MIME_TYPES: tuple[str, ...] = (
 REMOTE_FETCH_TIMEOUT = 30.0
 REMOTE_FETCH_MAX_REDIRECTS = 5
 
+#: The anonymous signup (contract 0.1.70 §1.1): a contact inbox is optional.
 SIGNUP_SUGGESTED_ARGS = (
     "signup",
     "--agent",
-    "--agent-contact",
-    "AGENT_OR_OPERATOR_INBOX",
     "--agent-name",
     "NAME",
     "--runtime",

@@ -6,9 +6,8 @@ no placeholder (ours fills a real agent name and runtime), and the ready command
 file in the working directory. The only edits left are the payment placeholders the guide
 itself lists in ``next_command_missing_inputs`` (KEY, QUOTE_ID, PAYMENT_ATTEMPT_ID).
 
-Running the printed signup needs the anonymous signup of 0.1.38 in our ``signup`` command and
-the local backend (issue 10, first item); the tests that do are marked strict ``xfail`` until
-it lands, so they fail loudly as soon as it works and the marker must go.
+The printed signup is the anonymous one of 0.1.38 (no inbox to invent); tests that start
+signed up use the 0.1.30 form with ``--agent-contact``, which is still accepted.
 """
 
 from __future__ import annotations
@@ -37,11 +36,6 @@ CONTACT_SIGNUP = [
     "--runtime",
     "pytest",
 ]
-NEEDS_ANONYMOUS_SIGNUP = pytest.mark.xfail(
-    reason="the printed signup is anonymous (0.1.38); our signup and the local backend still "
-    "require --agent-contact until issue 10's signup item lands",
-    strict=True,
-)
 
 
 def sh(command: str, env: dict[str, str], cwd: Path) -> tuple[int, dict[str, Any]]:
@@ -138,7 +132,6 @@ def empty_machine(e2e_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@NEEDS_ANONYMOUS_SIGNUP
 @pytest.mark.parametrize("backend", ["in-process", "served"])
 def test_every_next_command_runs_as_printed_to_an_image(e2e_env, tmp_path, request, backend):
     env = empty_machine(e2e_env, tmp_path)
@@ -269,7 +262,6 @@ def test_guide_changes_nothing_in_the_backend_or_on_disk(e2e_env, served, tmp_pa
     assert snapshot() == before
 
 
-@NEEDS_ANONYMOUS_SIGNUP
 def test_read_only_config_dir_gets_a_working_fallback(e2e_env, served, tmp_path):
     env = {**e2e_env, "IMAGE_SKILL_API_BASE_URL": served}
     blocked = tmp_path / "blocked"

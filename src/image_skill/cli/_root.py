@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "doctor",
     "trust",
     "signup",
+    "claim",
     "auth",
     "usage",
     "credits",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,16 @@ LEGACY_CONTACT_MESSAGES = {
     "human_email is a legacy alias for agent_contact and must be an email-shaped durable "
     "contact inbox",
 }
-REQUIRED = ["--agent-contact", "--agent-name", "--runtime"]
+REQUIRED = ["--agent-name", "--runtime"]
+OPTIONAL = ["--agent-contact", "--discovery-source"]
+#: What click hands over for a value flag given without a value (``--agent-contact`` last,
+#: or followed by another flag); no real value looks like this.
+NO_VALUE = "__image_skill_flag_without_value__"
+CONTACT_GUIDANCE = (
+    "Signup is anonymous: --agent-contact is optional. Pass it only when a durable inbox the "
+    "agent or its operator reads already exists, or attach one later with claim request; "
+    "never invent an inbox."
+)
 ANCHOR = f"{C.DOCS_URL}#image-skill-signup-agent"
 
 
@@ -76,25 +87,60 @@ def _contact(agent_contact: str | None, human_email: str | None, app: AppState) 
                 message,
                 recovery={
                     "required_flags": REQUIRED,
+                    "optional_flags": OPTIONAL,
                     "suggested_command": app.render(list(C.SIGNUP_SUGGESTED_ARGS)),
                     "docs_url": ANCHOR,
                 },
             )
         )
 
+    for flag, given in (("agent-contact", agent_contact), ("human-email", human_email)):
+        if given == NO_VALUE:
+            raise fail(f"{flag} requires a value")
     if agent_contact is not None and human_email is not None:
         if agent_contact.strip().lower() != human_email.strip().lower():
             raise fail("--agent-contact and --human-email name different inboxes; pass one")
     value = agent_contact if agent_contact is not None else human_email
-    return value.strip().lower() if value is not None else None
+    # An empty inbox is no inbox: the signup stays anonymous.
+    return value.strip().lower() if value is not None and value.strip() else None
+
+
+def resolve_discovery_source(
+    flag: str | None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """``--discovery-source`` trimmed, else ``IMAGE_SKILL_DISCOVERY_SOURCE`` trimmed, else None
+    (a blank flag falls through to the environment; the server checks the slug)."""
+    if flag is not None and flag != NO_VALUE and flag.strip():
+        return flag.strip()
+    env = (os.environ if environ is None else environ).get(C.DISCOVERY_SOURCE_ENV, "")
+    return env.strip() or None
 
 
 @click.command("signup")
 @click.option("--agent", is_flag=True, help="Sign up as an agent (required).")
-@click.option("--agent-contact", metavar="INBOX", help="Durable inbox of the agent or operator.")
-@click.option("--human-email", metavar="INBOX", help="Legacy alias of --agent-contact.")
+@click.option(
+    "--agent-contact",
+    metavar="INBOX",
+    is_flag=False,
+    flag_value=NO_VALUE,
+    help="Optional durable inbox of the agent or its operator (omit it rather than invent one).",
+)
+@click.option(
+    "--human-email",
+    metavar="INBOX",
+    is_flag=False,
+    flag_value=NO_VALUE,
+    help="Legacy alias of --agent-contact.",
+)
 @click.option("--agent-name", metavar="NAME", help="A name for this agent.")
 @click.option("--runtime", metavar="RUNTIME", help="Where the agent runs (e.g. codex, ci).")
+@click.option(
+    "--discovery-source",
+    metavar="SLUG",
+    is_flag=False,
+    flag_value=NO_VALUE,
+    help="Optional: where you found Image Skill (e.g. npm); else $IMAGE_SKILL_DISCOVERY_SOURCE.",
+)
 @click.option("--show-token", is_flag=True, help="Print the token once in the result.")
 @click.option("--no-save", is_flag=True, help="Do not write the token to the config file.")
 @click.option("--save", is_flag=True, help="Compatibility no-op: saving is the default.")
@@ -105,6 +151,7 @@ def signup(
     human_email: str | None,
     agent_name: str | None,
     runtime: str | None,
+    discovery_source: str | None,
     show_token: bool,
     no_save: bool,
     save: bool,
@@ -116,13 +163,13 @@ def signup(
     if not agent:
         return E.invalid(LABEL, "signup currently requires --agent")
     contact = _contact(agent_contact, human_email, app)
-    if contact is None or agent_name is None or runtime is None:
+    if agent_name is None or runtime is None:
         return E.invalid(
             LABEL,
-            "signup requires --agent-contact, --agent-name, and --runtime. The contact is a "
-            "durable inbox the agent or its operator reads; it need not be a person's email.",
+            "signup requires --agent-name and --runtime. " + CONTACT_GUIDANCE,
             recovery={
                 "required_flags": REQUIRED,
+                "optional_flags": OPTIONAL,
                 "accepted_aliases": {"--human-email": "--agent-contact"},
                 "suggested_command": app.render(list(C.SIGNUP_SUGGESTED_ARGS)),
                 "docs_url": ANCHOR,
@@ -142,19 +189,14 @@ def signup(
             return config_write_failed(LABEL, app, str(path), reason)
 
     client = app.client()
-    body = {
-        "agent_contact": contact,
-        "agent_name": agent_name,
-        "runtime": runtime,
-        "return_token": should_save or show_token,
-    }
+    body = signup_body(contact, agent_name, runtime, should_save or show_token, discovery_source)
     result = app.call(client.signup(body))
     env = E.with_command(result.envelope, LABEL)
     error = env.get("error")
     if isinstance(error, dict) and error.get("message") in LEGACY_CONTACT_MESSAGES:
         error["message"] = (
-            "signup needs an email-shaped durable inbox for --agent-contact; it can be the "
-            "agent's own inbox or its operator's"
+            "--agent-contact, when given, must be an email-shaped durable inbox (the agent's "
+            "own or its operator's); leave it out when no such inbox exists"
         )
         recovery = error.get("recovery") if isinstance(error.get("recovery"), dict) else {}
         assert isinstance(recovery, dict)
@@ -193,6 +235,26 @@ def signup(
     if isinstance(data, dict):
         env["data"] = _public_data(data, raw_token, show_token, should_save, str(path), app)
     return Result(env, result.exit_code)
+
+
+def signup_body(
+    contact: str | None,
+    agent_name: str,
+    runtime: str,
+    return_token: bool,
+    source_flag: str | None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """``POST /v1/agent-signups`` body in the contract's key order (0.1.70 §1.1): no
+    ``agent_contact`` for an anonymous signup, ``discovery_source`` only when known."""
+    body: dict[str, Any] = {} if contact is None else {"agent_contact": contact}
+    body["agent_name"] = agent_name
+    body["runtime"] = runtime
+    body["return_token"] = return_token
+    source = resolve_discovery_source(source_flag, environ)
+    if source is not None:
+        body["discovery_source"] = source
+    return body
 
 
 def _public_data(
