@@ -23,6 +23,7 @@ from image_skill.envelope import Result
 if TYPE_CHECKING:
     from image_skill.api.client import ImageSkillClient
     from image_skill.api.reply import Reply
+    from image_skill.cli.output import Output
     from image_skill.commands import CommandContext
     from image_skill.config import TokenResolution
 
@@ -91,6 +92,13 @@ class AppState:
         raw command line (0.1.70 §2), so ``video create`` without a token is
         ``image-skill video``."""
         return f"image-skill {self.alias_word}" if self.alias_word else label
+
+    @property
+    def out(self) -> Output:
+        """Where this run writes (:class:`image_skill.cli.output.Output`)."""
+        from image_skill.cli.output import Output
+
+        return Output(self.fmt)
 
     # -- config and tokens ------------------------------------------------------------
     def config_path(self) -> Path:
@@ -224,9 +232,9 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
         setattr(root.obj, name, value)
         if name == "token" and value and not root.obj.token_warned:
             root.obj.token_warned = True
-            from image_skill.cli.output import notice, token_flag_notice
+            from image_skill.cli.output import token_flag_notice
 
-            notice(token_flag_notice())
+            root.obj.out.notice(token_flag_notice())
 
     return callback
 

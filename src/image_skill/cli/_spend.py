@@ -321,11 +321,9 @@ def run_spend(
         directory=inflight.in_flight_dir(app.config_path()),
         token_note=note,
     )
-    click.echo(crumb.notice(), err=True)
+    app.out.notice(crumb.notice())
     try:
-        from image_skill.cli.output import spinner
-
-        with _sigterm_as_interrupt(), spinner(app.fmt, f"{label}: waiting for the result"):
+        with _sigterm_as_interrupt(), app.out.spinner(f"{label}: waiting for the result"):
             result = send()
     except KeyboardInterrupt:
         interrupted = E.error_result(

@@ -8,8 +8,7 @@ existing file without ``--overwrite``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,7 +104,7 @@ def assets_get(
         )
     target = derive_output_path(asset, output, Path.cwd())
     try:
-        with _progress(target.name) as progress:
+        with state().out.progress(f"downloading {target.name}") as progress:
             info = download_asset(
                 client,
                 asset,
@@ -127,37 +126,6 @@ def assets_get(
         "download": info,
     }
     return Result(envelope, result.exit_code)
-
-
-@contextmanager
-def _progress(name: str) -> Iterator[Callable[[int, int | None], None] | None]:
-    """A rich progress bar on stderr in --human mode at a terminal; nothing otherwise."""
-    import sys
-
-    if state().fmt != "human" or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
-
-    with Progress(
-        *Progress.get_default_columns(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        transient=True,
-        console=_stderr_console(),
-    ) as bar:
-        task = bar.add_task(f"downloading {name}", total=None)
-
-        def update(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
-def _stderr_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 COMMANDS = [assets]

@@ -145,9 +145,7 @@ def _job_status(data: Any) -> Any:
 
 def _spinner(job: str) -> AbstractContextManager[None]:
     """A spinner on stderr while waiting, only in --human mode at a terminal."""
-    from image_skill.cli.output import spinner
-
-    return spinner(state().fmt, f"waiting for {job}")
+    return state().out.spinner(f"waiting for {job}")
 
 
 COMMANDS = [jobs]

@@ -55,8 +55,9 @@ def local_serve(host: str, port: int, data_dir: str | None) -> Result:
         return _missing_extra(label)
     from pathlib import Path
 
-    from image_skill.cli.output import notice
+    from image_skill.cli._app import state
 
+    notice = state().out.notice
     settings = LocalSettings.from_env()
     if data_dir is not None:
         import dataclasses

@@ -1,8 +1,11 @@
-"""Writing results: one JSON envelope on stdout, or a human view with --human.
+"""Everything a run writes, in one :class:`Output`: the envelope on stdout, and notices,
+the spinner and progress bars on stderr.
 
 JSON mode is the default whatever the terminal is (agents run commands under PTYs):
 2-space indent, UTF-8, one document, newline-terminated. Human mode renders the same
-envelope with rich (imported only then); progress and notices go to stderr.
+envelope with rich (imported only then; :mod:`image_skill.render` builds the views). The
+spinner and progress bars appear only in human mode with stderr at a terminal. Colour
+follows rich's reading of ``NO_COLOR``, ``FORCE_COLOR`` and ``TERM=dumb``.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import IO, Any
 
 from image_skill._constants import FORMAT_ENV
@@ -76,14 +80,89 @@ def _write(stream: IO[str], text: str) -> None:
             pass
 
 
-def emit(result: Result, fmt: str = "json", *, stdout: IO[str] | None = None) -> None:
-    stream = stdout if stdout is not None else sys.stdout
-    if fmt == "human":
-        from image_skill.render.human import render_human
+#: Reports how much of a download is done: ``update(bytes_done, bytes_total_or_None)``.
+ProgressUpdate = Callable[[int, "int | None"], None]
 
-        render_human(result, stream)
-        return
-    _write(stream, dumps(result.envelope))
+
+@dataclass(frozen=True)
+class Output:
+    """Where one run writes: ``fmt`` is ``json`` or ``human``; ``stdout`` and ``stderr``
+    default to the process streams as they are at write time."""
+
+    fmt: str = "json"
+    stdout: IO[str] | None = None
+    stderr: IO[str] | None = None
+
+    def _out(self) -> IO[str]:
+        return self.stdout if self.stdout is not None else sys.stdout
+
+    def _err(self) -> IO[str]:
+        return self.stderr if self.stderr is not None else sys.stderr
+
+    def emit(self, result: Result) -> None:
+        """The one envelope on stdout (JSON, or the human view)."""
+        stream = self._out()
+        if self.fmt == "human":
+            from rich.console import Console
+
+            from image_skill.render.human import render_human
+
+            render_human(Console(file=stream, highlight=False, soft_wrap=False), result)
+            return
+        _write(stream, dumps(result.envelope))
+
+    def notice(self, message: str) -> None:
+        """A one-line notice on stderr (documented notices only in JSON mode)."""
+        stream = self._err()
+        try:
+            stream.write(message.rstrip("\n") + "\n")
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+
+    def interactive(self) -> bool:
+        """Human mode with stderr at a terminal: the only place for spinners and bars."""
+        try:
+            return self.fmt == "human" and self._err().isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def _console(self) -> Any:
+        from rich.console import Console
+
+        return Console(file=self._err())
+
+    @contextmanager
+    def spinner(self, message: str) -> Iterator[None]:
+        """A spinner on stderr while long work runs (see :meth:`interactive`)."""
+        if not self.interactive():
+            yield
+            return
+        with self._console().status(message):
+            yield
+
+    @contextmanager
+    def progress(self, description: str) -> Iterator[ProgressUpdate | None]:
+        """A transfer progress bar on stderr (see :meth:`interactive`); yields its update
+        function, or None when nothing is shown."""
+        if not self.interactive():
+            yield None
+            return
+        from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+        columns = (*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())
+        with Progress(*columns, transient=True, console=self._console()) as bar:
+            task = bar.add_task(description, total=None)
+
+            def update(done: int, total: int | None) -> None:
+                bar.update(task, completed=done, total=total)
+
+            yield update
+
+
+def emit(result: Result, fmt: str = "json", *, stdout: IO[str] | None = None) -> None:
+    """:meth:`Output.emit` for callers without a run's state (start-up, tests)."""
+    Output(fmt, stdout=stdout).emit(result)
 
 
 #: The notice printed once when a token is given with --token (see token_flag_notice).
@@ -112,25 +191,5 @@ def token_flag_notice() -> str:
 
 
 def notice(message: str) -> None:
-    """A one-line notice on stderr (documented notices only in JSON mode)."""
-    try:
-        sys.stderr.write(message.rstrip("\n") + "\n")
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass
-
-
-@contextmanager
-def spinner(fmt: str, message: str) -> Iterator[None]:
-    """A spinner on stderr while long work runs, only in --human mode at a terminal."""
-    try:
-        interactive = sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        interactive = False
-    if fmt != "human" or not interactive:
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(message):
-        yield
+    """:meth:`Output.notice` for callers without a run's state."""
+    Output().notice(message)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from image_skill.envelope import Result
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _scalar(value: Any) -> str:
@@ -41,14 +44,13 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def render_human(result: Result, stream: IO[str]) -> None:
-    from rich.console import Console
+def render_human(console: Console, result: Result) -> None:
+    """Print the human view of ``result`` on ``console`` (the CLI's Output owns it)."""
     from rich.panel import Panel
     from rich.tree import Tree
 
     from image_skill.render.views import render_special
 
-    console = Console(file=stream, highlight=False, soft_wrap=False)
     env = result.envelope
     command = _scalar(env.get("command"))
     if render_special(console, result):
