@@ -1,4 +1,5 @@
-"""`models` and `capabilities` against the in-process local backend (and a recorder)."""
+"""`models` and `capabilities` against the in-process local backend (and a recorder that
+also plays a 0.1.30 server: full rows, no compact summary)."""
 
 from __future__ import annotations
 
@@ -17,25 +18,31 @@ from summarytools import SUMMARY_ROW_KEYS
 LOCAL = ("--api-base-url", "local")
 
 
-@pytest.fixture
-def recorded() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A loopback server that records requests and answers an empty models list."""
-    seen: list[dict[str, Any]] = []
-    reply = json.dumps(
+def _envelope(data: Any) -> bytes:
+    return json.dumps(
         {
             "ok": True,
             "command": "x",
             "trace_id": "trace_0",
             "actor": None,
-            "data": {"models": []},
+            "data": data,
             "warnings": [],
             "error": None,
         }
     ).encode()
 
+
+@pytest.fixture
+def recorded() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A loopback server that records requests and answers ``data`` of ``replies[0]``
+    (an empty models list unless a test puts something else there)."""
+    seen: list[dict[str, Any]] = []
+    replies: list[Any] = [{"models": []}]
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             seen.append({"path": self.path, "headers": {k.lower() for k in self.headers}})
+            reply = _envelope(replies[0])
             self.send_response(200)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(reply)))
@@ -51,49 +58,105 @@ def recorded() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     )
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen, replies
     finally:
         server.shutdown()
         server.server_close()
 
 
 def test_available_image_generate_returns_only_runnable_rows() -> None:
-    res = invoke("models", "list", "--available", "--operation", "image.generate", *LOCAL)
+    args = ("--available", "--operation", "image.generate", *LOCAL)
+    res = invoke("models", "list", *args)
     assert res.exit_code == 0
     rows = res.data["models"]
     assert rows
-    for row in rows:
+    for row in rows:  # compact rows by default (0.1.70 §3.2)
         assert row["status"] == "available"
-        assert row["execution"]["model_execution_status"] == "executable"
+        assert row["model_execution_status"] == "executable"
         assert "image.generate" in row["operations"]
+        assert "execution" not in row and "parameters" not in row
     summary = res.data["summary"]
     assert summary["returned"] == len(rows)
+    assert summary["result_shape"] == "compact_model_summary"
+    # --details: the full rows, in the same order
+    full = invoke("models", "list", "--details", *args)
+    assert full.exit_code == 0
+    assert [row["id"] for row in full.data["models"]] == [row["id"] for row in rows]
+    for row in full.data["models"]:
+        assert row["execution"]["model_execution_status"] == "executable"
+    assert "result_shape" not in full.data["summary"]
     # the unfiltered list also has non-runnable or other-operation rows
     everything = invoke("models", *LOCAL).data["models"]
     assert len(everything) > len(rows)
 
 
-def test_summary_rows_through_our_renderer() -> None:
-    full = invoke("models", "list", "--available", *LOCAL)
-    res = invoke("models", "list", "--available", "--summary", *LOCAL)
+def test_server_compacted_rows_pass_through_unchanged() -> None:
+    from image_skill.api.client import ImageSkillClient
+
+    with ImageSkillClient(base_url="local") as client:
+        served = client.models([("available", "true")]).envelope["data"]
+    for words in (["models"], ["models", "list"], ["models", "list", "--summary"]):
+        res = invoke(*words, "--available", *LOCAL)
+        assert res.exit_code == 0
+        assert res.data == served, words  # the server's compact menu, as sent
+    assert served["summary"]["result_shape"] == "compact_model_summary"
+    for row in served["models"]:
+        assert list(row)[: len(SUMMARY_ROW_KEYS)] == SUMMARY_ROW_KEYS
+
+
+def test_a_0130_servers_full_rows_are_compacted_here(recorded: Any) -> None:
+    url, seen, replies = recorded
+    full = invoke("models", "list", "--available", "--details", *LOCAL).data
+    del full["summary"]["backend"]
+    replies[0] = full  # a 0.1.30 server: full rows, a summary without result_shape
+    res = invoke("models", "list", "--available", "--api-base-url", url)
     assert res.exit_code == 0
-    assert res.data["summary"]["result_shape"] == "compact_model_summary"
-    assert res.data["summary"]["full_list_command"].endswith(
-        "models list --api-base-url local --json"
+    assert seen[-1]["path"] == "/v1/models?available=true"
+    summary = res.data["summary"]
+    assert summary["result_shape"] == "compact_model_summary"
+    assert summary["full_list_command"].endswith(
+        f"models list --details --api-base-url {url} --json"
     )
+    assert {k: v for k, v in summary.items() if k in full["summary"]} == full["summary"]
     rows = res.data["models"]
-    assert [row["id"] for row in rows] == [row["id"] for row in full.data["models"]]
-    for row, model in zip(rows, full.data["models"], strict=True):
-        assert list(row)[:5] == SUMMARY_ROW_KEYS[:5] and list(row) == SUMMARY_ROW_KEYS
+    assert [row["id"] for row in rows] == [row["id"] for row in full["models"]]
+    for row, model in zip(rows, full["models"], strict=True):
+        assert list(row) == SUMMARY_ROW_KEYS
+        assert row["default"] is (model.get("default") is True)
+        assert row["modality"] == model.get("modality", "image")
         assert row["show_command"].endswith(
-            f"models show {model['id']} --api-base-url local --json"
+            f"models show {model['id']} --api-base-url {url} --json"
         )
         expected = summary_row(model, lambda argv: " ".join(argv))
         assert row["task_tags"] == expected["task_tags"]
         assert row["credits_required"] == model["economics"]["credit_pricing"]["credits_required"]
-    # group-level flags work the same as on `list`
-    bare = invoke("models", "--available", "--summary", *LOCAL)
-    assert [row["id"] for row in bare.data["models"]] == [row["id"] for row in rows]
+    assert sum(row["default"] for row in rows) == 1
+    # --details passes the full rows through; group-level flags work as on `list`
+    assert invoke("models", "list", "--details", "--api-base-url", url).data == full
+    bare = invoke("models", "--available", "--summary", "--api-base-url", url)
+    assert bare.data == res.data
+
+
+def test_query_is_served_by_the_backend() -> None:
+    res = invoke("models", "list", "--query", " local video ", *LOCAL)
+    assert res.exit_code == 0
+    assert [row["id"] for row in res.data["models"]] == ["local.video"]
+    assert res.data["summary"]["filters"]["query"] == "local video"
+    details = invoke("models", "list", "--details", "--query", "image-to-3d", *LOCAL)
+    assert [row["id"] for row in details.data["models"]] == ["local.image-to-3d"]
+    assert "execution" in details.data["models"][0]
+
+
+@pytest.mark.parametrize("words", [["models", "list"], ["models"]])
+def test_summary_with_details_is_refused_before_any_request(recorded: Any, words: list[str]):
+    url, seen, _ = recorded
+    res = invoke(
+        *words, "--summary", "--details", "--catalog-only", "--available", "--api-base-url", url
+    )
+    assert res.exit_code == 2 and res.code == "INVALID_ARGUMENTS"
+    assert res.json["command"] == "image-skill " + " ".join(words)
+    assert res.json["error"]["message"] == "models list --summary cannot be combined with --details"
+    assert seen == []
 
 
 def test_show_default_and_not_found() -> None:
@@ -112,14 +175,15 @@ def test_show_default_and_not_found() -> None:
 def test_catalog_only_rows_never_run() -> None:
     res = invoke("models", "list", "--catalog-only", *LOCAL)
     assert res.exit_code == 0 and res.data["models"]
-    assert all(
-        row["execution"]["model_execution_status"] != "executable" for row in res.data["models"]
-    )
+    assert all(row["model_execution_status"] != "executable" for row in res.data["models"])
+    full = invoke("models", "list", "--catalog-only", "--details", *LOCAL).data["models"]
+    assert [row["id"] for row in full] == [row["id"] for row in res.data["models"]]
+    assert all(row["execution"]["model_execution_status"] != "executable" for row in full)
 
 
 @pytest.mark.parametrize("other", ["--available", "--executable"])
 def test_catalog_only_conflict_is_client_side(recorded: Any, other: str) -> None:
-    url, seen = recorded
+    url, seen, _ = recorded
     for words in (("models", "list"), ("models",)):
         res = invoke(*words, "--catalog-only", other, "--api-base-url", url)
         assert res.exit_code == 2 and res.code == "INVALID_ARGUMENTS"
@@ -128,10 +192,34 @@ def test_catalog_only_conflict_is_client_side(recorded: Any, other: str) -> None
 
 
 def test_query_order_and_no_token_sent(recorded: Any) -> None:
-    url, seen = recorded
+    url, seen, _ = recorded
     res = invoke(
         "models",
         "list",
+        "--query",
+        " nano banana ",
+        "--details",
+        "--summary",
+        "--provider",
+        " fal ",
+        "--modality",
+        "image",
+        "--operation",
+        "image.edit",
+        "--catalog-only",
+        "--api-base-url",
+        url,
+        "--token",
+        "isk_r_x",
+    )
+    assert res.exit_code == 2  # --summary with --details
+    assert seen == []
+    res = invoke(
+        "models",
+        "list",
+        "--query",
+        " nano banana ",
+        "--details",
         "--provider",
         " fal ",
         "--modality",
@@ -146,7 +234,8 @@ def test_query_order_and_no_token_sent(recorded: Any) -> None:
     )
     assert res.exit_code == 0
     assert seen[0]["path"] == (
-        "/v1/models?catalog_only=true&operation=image.edit&modality=image&provider=fal"
+        "/v1/models?catalog_only=true&details=true&operation=image.edit&modality=image"
+        "&provider=fal&query=nano+banana"
     )
     assert "authorization" not in seen[0]["headers"]
     invoke("models", "show", "a/b c", "--api-base-url", url)
@@ -154,9 +243,11 @@ def test_query_order_and_no_token_sent(recorded: Any) -> None:
 
 
 def test_models_argument_errors(recorded: Any) -> None:
-    url, seen = recorded
-    res = invoke("models", "show", "--api-base-url", url)
-    assert res.exit_code == 2 and res.json["command"] == "image-skill models show"
+    url, seen, _ = recorded
+    for ids in ([], ["a", "b"], ["default", "local.image", "x"]):
+        res = invoke("models", "show", *ids, "--api-base-url", url)
+        assert res.exit_code == 2 and res.json["command"] == "image-skill models show"
+        assert res.json["error"]["message"] == "models show requires exactly one MODEL_ID"
     res = invoke("models", "nope", "--api-base-url", url)
     assert res.exit_code == 2 and res.json["command"] == "image-skill models"
     assert res.json["error"]["message"] == "models supports list or show"

@@ -34,27 +34,31 @@ def models_query(
     available: bool = False,
     executable: bool = False,
     catalog_only: bool = False,
+    details: bool = False,
     operation: str | None = None,
     modality: str | None = None,
     provider: str | None = None,
+    query: str | None = None,
 ) -> list[tuple[str, str]]:
-    """`GET /v1/models` query pairs in the contract order; blank strings are left out."""
+    """`GET /v1/models` query pairs in the contract order (0.1.70 §3.1); blank strings are
+    left out and ``--summary`` is never sent."""
     params: list[tuple[str, str]] = []
     for name, flag in (
         ("available", available),
         ("executable", executable),
         ("catalog_only", catalog_only),
+        ("details", details),
     ):
         if flag:
             params.append((name, "true"))
-    for name, value in (("operation", operation), ("modality", modality), ("provider", provider)):
+    texts = (("operation", operation), ("modality", modality), ("provider", provider))
+    for name, value in (*texts, ("query", query)):
         if value is not None and value.strip():
             params.append((name, value.strip()))
     return params
 
 
-_FLAGS = ("available", "executable", "catalog_only", "summary")
-_TEXTS = ("operation", "modality", "provider")
+_FLAGS = ("available", "executable", "catalog_only", "summary", "details")
 
 
 def _list_options(func: Any) -> Any:
@@ -65,7 +69,15 @@ def _list_options(func: Any) -> Any:
         click.option("--operation", metavar="OPERATION", help="e.g. image.generate, image.edit."),
         click.option("--modality", metavar="MODALITY", help="image, video, audio or 3d."),
         click.option("--provider", metavar="PROVIDER", help="e.g. fal, xai, openai."),
-        click.option("--summary", is_flag=True, help="Compact, sortable rows (task tags)."),
+        click.option(
+            "--query",
+            metavar="QUERY",
+            help="Search ids, names, providers, operations, tags and aliases (server-side).",
+        ),
+        click.option(
+            "--summary", is_flag=True, help="Compact rows (the default; kept for 0.1.30)."
+        ),
+        click.option("--details", is_flag=True, help="Full rows with every capability schema."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -74,6 +86,8 @@ def _list_options(func: Any) -> Any:
 
 def _list(label: str, flags: dict[str, Any]) -> Result:
     app = state()
+    if flags.get("summary") and flags.get("details"):
+        return E.invalid(label, "models list --summary cannot be combined with --details")
     if flags.get("catalog_only") and (flags.get("available") or flags.get("executable")):
         return E.invalid(
             label, "models list --catalog-only cannot be combined with --available or --executable"
@@ -82,12 +96,15 @@ def _list(label: str, flags: dict[str, Any]) -> Result:
         available=bool(flags.get("available")),
         executable=bool(flags.get("executable")),
         catalog_only=bool(flags.get("catalog_only")),
+        details=bool(flags.get("details")),
         operation=flags.get("operation"),
         modality=flags.get("modality"),
         provider=flags.get("provider"),
+        query=flags.get("query"),
     )
     result = app.call(app.client().models(params))
-    if flags.get("summary") and isinstance(result.envelope.get("data"), dict):
+    # Compact rows unless --details; a list the server compacted already passes through.
+    if not flags.get("details") and isinstance(result.envelope.get("data"), dict):
         from image_skill.cli.summary import summarize_models
 
         result.envelope["data"] = summarize_models(result.envelope["data"], render=app.render)
@@ -127,20 +144,20 @@ def models(ctx: click.Context, /, **flags: Any) -> Result | None:
 @common_options
 @click.pass_context
 def models_list(ctx: click.Context, /, **flags: Any) -> Result:
-    """List models; executable rows by default, with a summary block."""
+    """List models as compact rows (executable first); --details for full rows."""
     return _list("image-skill models list", _merge(ctx, flags))
 
 
 @models.command("show")
-@click.argument("model_id", required=False)
+@click.argument("model_id", nargs=-1)
 @common_options
-def models_show(model_id: str | None) -> Result:
-    """Show one model (MODEL_ID, or `default` for the default create model)."""
+def models_show(model_id: tuple[str, ...]) -> Result:
+    """Show one model (MODEL_ID, `default`, or a known alias such as nano-banana)."""
     label = "image-skill models show"
-    if model_id is None:
-        return E.invalid(label, "models show requires MODEL_ID")
+    if len(model_id) != 1:
+        return E.invalid(label, "models show requires exactly one MODEL_ID")
     app = state()
-    return app.call(app.client().model(model_id))
+    return app.call(app.client().model(model_id[0]))
 
 
 COMMANDS = [models]
