@@ -21,6 +21,7 @@ from image_skill import envelope as E
 from image_skill.cli import argcheck, interrupts
 from image_skill.cli._app import AppState, CommandFailed, common_options
 from image_skill.cli.output import choose_format, emit
+from image_skill.cli.scrub import scrub
 from image_skill.envelope import Result
 
 #: Modules under image_skill.cli that contribute commands, in help order.
@@ -302,50 +303,6 @@ def _shell_completion() -> int:
     return 0
 
 
-REDACTION_WARNING = (
-    "{count} token-shaped string(s) were replaced by [REDACTED] in this output; a command "
-    "shown here that held one does not run as printed: put your own value back first"
-)
-
-
-def _known_secrets(args: list[str]) -> list[str]:
-    """Tokens this run knows of: ``--token`` values, the token variables, the saved one."""
-    found: list[str] = []
-    for index, word in enumerate(args):
-        if word == "--":
-            break
-        if word == "--token" and index + 1 < len(args):
-            found.append(args[index + 1])
-        elif word.startswith("--token="):
-            found.append(word.split("=", 1)[1])
-    for name in ("IMAGE_SKILL_TOKEN", "IMAGE_SKILL_HOSTED_TOKEN"):
-        found.append(os.environ.get(name, ""))
-    try:
-        from image_skill.config import config_path, saved_token
-
-        found.append(saved_token(config_path()) or "")
-    except Exception:  # a corrupt config is reported by the commands that read it
-        pass
-    return found
-
-
-def _redact(result: Result, args: list[str]) -> None:
-    """No token in what is printed (see :mod:`image_skill.redaction`)."""
-    from image_skill.redaction import redact_tree
-
-    try:
-        count = redact_tree(result.envelope, _known_secrets(args))
-    except RecursionError:  # a reply nested too deeply to walk cannot be printed either
-        count = 0
-    if count:
-        warnings = result.envelope.get("warnings")
-        note = REDACTION_WARNING.format(count=count)
-        if isinstance(warnings, list):
-            warnings.append(note)
-        else:
-            result.envelope["warnings"] = [note]
-
-
 def _crashed(args: list[str], exc: Exception) -> Result:
     """The last line of defence: never a traceback on stdout."""
     return E.error_result(
@@ -373,6 +330,6 @@ def main(argv: list[str] | None, guard: interrupts.Interrupts) -> int:
     # The outcome is known: no signal cuts the envelope or changes the exit code from here.
     # (An attribute store, not a call: no signal handler can run between it and the above.)
     guard.armed = False
-    _redact(result, args)
+    scrub(result, args)
     emit(result, fmt)
     return result.exit_code
