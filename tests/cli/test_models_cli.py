@@ -4,6 +4,7 @@ also plays a 0.1.30 server: full rows, no compact summary)."""
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -90,6 +91,24 @@ def test_available_image_generate_returns_only_runnable_rows() -> None:
     assert len(everything) > len(rows)
 
 
+def assert_same_but_commands(ours: Any, served: Any) -> None:
+    """Equal, except that a server command (``image-skill ...``) may come with our program
+    prefix: its words after the program name must be ours, in order."""
+    if isinstance(served, dict):
+        assert isinstance(ours, dict) and list(ours) == list(served)
+        for key, value in served.items():
+            assert_same_but_commands(ours[key], value)
+    elif isinstance(served, list):
+        assert isinstance(ours, list) and len(ours) == len(served)
+        for mine, theirs in zip(ours, served, strict=True):
+            assert_same_but_commands(mine, theirs)
+    elif isinstance(served, str) and served.startswith("image-skill "):
+        words = shlex.split(served)[1:]
+        assert isinstance(ours, str) and shlex.split(ours)[-len(words) :] == words, ours
+    else:
+        assert ours == served
+
+
 def test_server_compacted_rows_pass_through_unchanged() -> None:
     from image_skill.api.client import ImageSkillClient
 
@@ -98,7 +117,8 @@ def test_server_compacted_rows_pass_through_unchanged() -> None:
     for words in (["models"], ["models", "list"], ["models", "list", "--summary"]):
         res = invoke(*words, "--available", *LOCAL)
         assert res.exit_code == 0
-        assert res.data == served, words  # the server's compact menu, as sent
+        # the server's compact menu, as sent (its commands made runnable here)
+        assert_same_but_commands(res.data, served)
     assert served["summary"]["result_shape"] == "compact_model_summary"
     for row in served["models"]:
         assert list(row)[: len(SUMMARY_ROW_KEYS)] == SUMMARY_ROW_KEYS
