@@ -26,3 +26,16 @@ def test_completes_commands_subcommands_and_flags(e2e_env):
     assert set(complete("image-skill cre", 1, e2e_env)) == {"create", "credits"}
     assert complete("image-skill credits q", 2, e2e_env) == ["quote"]
     assert "--aspect-ratio" in complete("image-skill create --asp", 2, e2e_env)
+
+
+def test_completes_the_modality_aliases_and_claim(e2e_env):
+    words = set(complete("image-skill ", 1, e2e_env))
+    assert {"image", "video", "audio", "3d", "image-to-3d", "three-d", "claim"} <= words
+    assert complete("image-skill vid", 1, e2e_env) == ["video"]
+    assert complete("image-skill image ", 2, e2e_env) == ["create", "edit"]
+    assert complete("image-skill three-d ", 2, e2e_env) == ["create"]
+    # an alias's create takes every option of create
+    assert "--prompt" in complete("image-skill video create --pro", 3, e2e_env)
+    assert complete("image-skill claim ", 2, e2e_env) == ["request"]
+    assert complete("image-skill claim request --con", 3, e2e_env) == ["--contact"]
+    assert complete("image-skill models list --det", 3, e2e_env) == ["--details"]

@@ -43,6 +43,7 @@ COMMAND_MODULES = (
     "activity",
     "feedback",
     "local",
+    "alias_commands",
 )
 
 
@@ -208,13 +209,18 @@ def run(argv: list[str]) -> Result:
     bad = _non_utf8_argument(argv)
     if bad is not None:
         return bad
+    from image_skill.cli.aliases import normalize_argv
+
+    # `video create ...` is `create --intent video ...` from here on (0.1.70 §2).
+    normalized = normalize_argv(argv)
+    argv = normalized.argv
     if _wants_help(argv):
         from image_skill.cli.help import help_result
 
         return help_result(root, argv)
     if argv and argv[0] in ("version", "--version", "-v"):
         return _version()
-    state = AppState(fmt=choose_format(argv))
+    state = AppState(fmt=choose_format(argv), alias_word=normalized.alias, argv=tuple(argv))
     try:
         rv: Any = root.main(
             args=list(argv), prog_name="image-skill", standalone_mode=False, obj=state

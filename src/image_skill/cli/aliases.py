@@ -77,8 +77,8 @@ def normalize_argv(argv: Sequence[str]) -> Normalized:
     if start is None or start + 1 >= len(words):
         return Normalized(words)
     if words[start] == "help":
-        rest = normalize_argv(words[start + 1 :])
-        return Normalized([*words[: start + 1], *rest.argv], rest.alias)
+        after = normalize_argv(words[start + 1 :])
+        return Normalized([*words[: start + 1], *after.argv], after.alias)
     pair = (words[start], words[start + 1])
     if pair not in ALIASES:
         return Normalized(words)

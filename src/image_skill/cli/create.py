@@ -83,7 +83,9 @@ def create(
             )
         if output is not None:
             return E.invalid(GUIDE_LABEL, "create --guide writes no media; drop --output")
-        parameters = S.json_object(LABEL, "model-parameters-json", model_parameters_json)
+        parameters = S.json_object(
+            app.argv_label(LABEL), "model-parameters-json", model_parameters_json
+        )
         from image_skill.cli.guide_run import run_guide
 
         return run_guide(
@@ -109,10 +111,12 @@ def create(
         return E.invalid(LABEL, "create/edit requires --prompt")
     text = prompt if prompt is not None else S.read_prompt_file(LABEL, str(prompt_file))
     if dry_run and has_references:
-        app.resolve_token(LABEL)
+        app.resolve_token(app.argv_label(LABEL))
     plans = S.reference_plan(LABEL, element_frontal, element_reference, reference_image)
-    token = app.resolve_token(LABEL, allow_missing=dry_run and not plans).token
-    parameters = S.json_object(LABEL, "model-parameters-json", model_parameters_json)
+    token = app.resolve_token(app.argv_label(LABEL), allow_missing=dry_run and not plans).token
+    parameters = S.json_object(
+        app.argv_label(LABEL), "model-parameters-json", model_parameters_json
+    )
     count = S.positive_int(LABEL, "output-count", output_count)
     per_image = S.number(LABEL, "max-estimated-usd-per-image", max_estimated_usd_per_image)
     job_cap = S.number(LABEL, "max-usd", max_usd)

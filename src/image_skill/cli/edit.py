@@ -118,9 +118,11 @@ def edit(
     if len(positional) > (0 if input_ is not None else 1):
         return E.invalid(LABEL, "edit takes one input image; pass extra images as references")
     text = _prompt(prompt, prompt_file, model)
-    token = app.resolve_token(LABEL).token
+    token = app.resolve_token(app.argv_label(LABEL)).token
     plans = S.reference_plan(LABEL, element_frontal, element_reference, reference_image)
-    parameters = S.json_object(LABEL, "model-parameters-json", model_parameters_json)
+    parameters = S.json_object(
+        app.argv_label(LABEL), "model-parameters-json", model_parameters_json
+    )
     per_image = S.number(LABEL, "max-estimated-usd-per-image", max_estimated_usd_per_image)
     job_cap = S.number(LABEL, "max-usd", max_usd)
     if output is not None and dry_run:
