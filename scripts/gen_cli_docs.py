@@ -1,20 +1,24 @@
-"""Generate docs/cli.md from the click command tree.
+"""Generate docs/cli.md from the click command tree, and docs/commands.json (the public
+command manifest, contract 0.1.70 §9.3) from the help table.
 
-python scripts/gen_cli_docs.py          # rewrite docs/cli.md
-python scripts/gen_cli_docs.py --check  # exit 1 when docs/cli.md is stale
+python scripts/gen_cli_docs.py          # rewrite docs/cli.md and docs/commands.json
+python scripts/gen_cli_docs.py --check  # exit 1 when either file is stale
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from image_skill.cli import root
+from image_skill.cli.alias_commands import AliasCommand, AliasGroup
 from image_skill.cli.help import GLOBAL_OPTION_NAMES, HELP_TABLE
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+MANIFEST_OUT = OUT.parent / "commands.json"
 
 HEADER = """# image-skill command reference
 
@@ -60,6 +64,15 @@ def _arguments(command: click.Command) -> list[str]:
 
 
 def _walk(command: click.Command, path: list[str], out: list[str]) -> None:
+    if path and isinstance(command, AliasCommand | AliasGroup):
+        # A modality alias takes every option of its target: no second copy of the table,
+        # and the word alone is no command (no usage line).
+        out.append(f"## `image-skill {' '.join(path)}`\n")
+        out.append((command.help or "").strip() + "\n")
+        if isinstance(command, AliasGroup):
+            for name in sorted(command.commands):
+                _walk(command.commands[name], [*path, name], out)
+        return
     if path:
         key = " ".join(path)
         out.append(f"## `image-skill {key}`\n")
@@ -87,15 +100,25 @@ def render() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def render_manifest() -> str:
+    from image_skill.cli.manifest import build_manifest
+
+    return json.dumps(build_manifest(), indent=2, ensure_ascii=False) + "\n"
+
+
 def main(argv: list[str]) -> int:
-    text = render()
+    outputs = ((OUT, render()), (MANIFEST_OUT, render_manifest()))
     if "--check" in argv:
-        current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-        if current != text:
-            sys.stderr.write("docs/cli.md is stale: run python scripts/gen_cli_docs.py\n")
-            return 1
-        return 0
-    OUT.write_text(text, encoding="utf-8")
+        stale = [
+            path.name
+            for path, text in outputs
+            if (path.read_text(encoding="utf-8") if path.exists() else "") != text
+        ]
+        for name in stale:
+            sys.stderr.write(f"docs/{name} is stale: run python scripts/gen_cli_docs.py\n")
+        return 1 if stale else 0
+    for path, text in outputs:
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

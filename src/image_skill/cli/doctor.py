@@ -56,6 +56,10 @@ def doctor() -> Result:
         "in_flight": _in_flight(path),
         "local_backend": {"installed": _local_extra_installed()},
     }
+    from image_skill.guide.recovery import agent_skill
+
+    # Last, as in 0.1.70 (§9.1); its commands use our program prefix, so they run here.
+    data["agent_skill"] = agent_skill(app.render)
     warnings = []
     if data["in_flight"]["count"]:
         warnings.append(
