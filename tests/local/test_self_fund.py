@@ -50,12 +50,20 @@ def _spend(client: httpx.Client, token: str, times: int) -> list[dict[str, Any]]
     return [ok(create(client, _h(token))) for _ in range(times)]
 
 
-def _run(command: str, token: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Run a command from a reply exactly as printed (minus the program word) with our CLI."""
+def _words(command: str) -> list[str]:
+    """The arguments of a command after its program: the backend writes ``image-skill ...``,
+    and our CLI puts its own program prefix in front when it passes a reply on (§7.8)."""
     words = shlex.split(command)
-    assert words[0] == "image-skill" and "--api-base-url" in words
+    program = next(i for i, w in enumerate(words) if w in ("image-skill", "image_skill"))
+    return words[program + 1 :]
+
+
+def _run(command: str, token: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Run a command from a reply as printed (minus the program prefix) with our CLI."""
+    words = _words(command)
+    assert words[words.index("--api-base-url") + 1] == "local"
     monkeypatch.setenv("IMAGE_SKILL_TOKEN", token)
-    result = invoke(*words[1:])
+    result = invoke(*words)
     assert result.exit_code == 0, result.stdout
     return result.json
 
@@ -223,10 +231,12 @@ def test_following_the_recommended_buy_twice_is_one_attempt(
     attempt = first["payment_attempt_id"]
     assert settlement["purpose"] == "settle_stripe_x402_credit_top_up"
     assert settlement["payable_instructions_path"] == "data.stripe_x402.payable_instructions"
-    assert settlement["status_command"] == (
-        f"image-skill credits status --payment-attempt-id {attempt} --api-base-url local --json"
+    assert _words(settlement["status_command"]) == shlex.split(
+        f"credits status --payment-attempt-id {attempt} --api-base-url local --json"
     )
-    assert settlement["quota_command"] == "image-skill usage quota --api-base-url local --json"
+    assert _words(settlement["quota_command"]) == shlex.split(
+        "usage quota --api-base-url local --json"
+    )
     assert settlement["command_effect"]["wallet_settlement"] is True
     status = _run(settlement["status_command"], agent_token, monkeypatch)["data"]
     assert status["state"] == "action_required"
@@ -241,7 +251,7 @@ def test_following_the_recommended_buy_twice_is_one_attempt(
             headers=_h(agent_token),
         )
     )
-    assert by_quote["next_actions"]["recommended_buy"]["command"] == command
+    assert _words(by_quote["next_actions"]["recommended_buy"]["command"]) == _words(command)
     _run(settlement["local_settle_command"], agent_token, monkeypatch)
     settled = _run(settlement["status_command"], agent_token, monkeypatch)["data"]
     assert settled["state"] == "succeeded" and "next_actions" not in settled
