@@ -353,7 +353,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = _run_group(targets, args.timeout_floor, args.verbose)
     elapsed = time.monotonic() - started
     context = f"Python {platform.python_version()}, {os.cpu_count()} CPUs, --jobs {args.jobs}"
-    LAST_RUN.write_bytes(pickle.dumps((results, elapsed, context, not args.module)))
+    if args.module and LAST_RUN.is_file():  # a rerun of some modules updates the last run
+        earlier, earlier_elapsed, _, _ = pickle.loads(LAST_RUN.read_bytes())
+        merged = {r.target: r for r in earlier} | {r.target: r for r in results}
+        complete = all(t.module in merged for t in TARGETS if _present(t))
+        ordered = [merged[t.module] for t in TARGETS if t.module in merged]
+        LAST_RUN.write_bytes(pickle.dumps((ordered, earlier_elapsed + elapsed, context, complete)))
+    else:
+        LAST_RUN.write_bytes(pickle.dumps((results, elapsed, context, not args.module)))
     return _finish(results, elapsed, context, args.report or (REPORT if not args.module else None))
 
 

@@ -19,6 +19,26 @@ EQUIVALENT: dict[str, str] = {
     "guide/pricing.py | <module> | dict[str, Any] -> None": _ALIAS,
     "guide/rows.py | <module> | dict[str, Any] -> None": _ALIAS,
     "cli/summary.py | <module> | Callable[[list[str]], str] -> None": _ALIAS,
+    "guide/payments.py | <module> | Callable[[str], str] -> None": _ALIAS,
+    "guide/rows.py | needs_input | return False -> pass": (
+        "for None the code after the early return gives False as well (get() of None is None)"
+    ),
+    "guide/payments.py | local_settle_command | return None -> pass": (
+        "the last statement of the function: falling off the end returns None too"
+    ),
+    "guide/payments.py | command_by_kind | return None -> pass": (
+        "the last statement of the function: falling off the end returns None too"
+    ),
+    "local/billing/ledger.py | <module> | Literal['free_preview', 'payment_backed'] -> None": (
+        _ALIAS
+    ),
+    "local/billing/ledger.py | _apply | raise InsufficientCredits(-delta, row['balance']) -> pass": (  # noqa: E501
+        "a second guard no public function reaches (debit checks the total first, release "
+        "only adds, revoke_granted takes at most the balance); the table's CHECK stays a third"
+    ),
+    "local/registry/pricing.py | max_outputs | 0 -> 1": (
+        "value > 1 instead of value > 0: the only value in between, 1, is also the fallback"
+    ),
     "commands.py | swap_prefix | 1 -> 2": (
         "count=2 for a pattern anchored at ^ (no MULTILINE): it can only match once"
     ),
