@@ -179,10 +179,17 @@ def status_params(references: Mapping[str, str | None]) -> list[tuple[str, str]]
     return params
 
 
-def new_idempotency_key(kind: str) -> str:
-    """A fresh idempotency key: ``<kind>-<epoch ms>-<8 hex>`` (``create-1763776000000-1a2b3c4d``).
+#: Random bytes in the key of a live create or edit: ``<op>-<ms>-<12 hex>`` (0.1.70 §6.1).
+SPEND_KEY_BYTES = 6
+
+
+def new_idempotency_key(kind: str, *, random_bytes: int = 4) -> str:
+    """A fresh idempotency key: ``<kind>-<epoch ms>-<hex>``, 8 hex digits by default
+    (``quote-1763776000000-1a2b3c4d``), 12 for a live create or edit
+    (``random_bytes=SPEND_KEY_BYTES``: ``create-1763776000000-1a2b3c4d5e6f``, as 0.1.70 mints
+    them). Keys of any other shape are still accepted wherever a key is taken.
 
     The one place keys are minted: the client and the CLI for creates, edits and credit
     requests, the guide's commands (``create-guide``), the local backend for server-made keys.
     """
-    return f"{kind}-{int(time.time() * 1000)}-{secrets.token_hex(4)}"
+    return f"{kind}-{int(time.time() * 1000)}-{secrets.token_hex(random_bytes)}"

@@ -36,7 +36,10 @@ def test_create_returns_an_asset_and_clears_its_breadcrumb(account: Path) -> Non
     assert any(key in w for w in res.json["warnings"])
     [notice] = notices(res)
     assert notice["in_flight"]["idempotency_key"] == key
-    assert notice["in_flight"]["breadcrumb"].endswith(f"in-flight/{key}.json")
+    assert notice["in_flight"]["command"] == "image-skill create"
+    assert notice["in_flight"]["recover_command"] == (
+        f"image-skill create --idempotency-key {key} <same arguments> --json"
+    )
     assert in_flight_files(account) == []
     assert remaining_credits() < before
 

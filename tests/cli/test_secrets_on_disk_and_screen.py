@@ -130,14 +130,15 @@ def test_a_token_pasted_into_a_prompt_is_not_stored_in_the_breadcrumb(
     assert PASTED not in text
     record = json.loads(text)
     assert record["redacted"] is True
-    assert "[REDACTED]" in record["recovery_command"]
+    assert "[REDACTED]" in " ".join(record["argv"])
     assert PASTED not in res.stdout and PASTED not in res.stderr
     assert any("[REDACTED]" in w for w in res.json["warnings"])
 
     doctor = invoke("doctor", *LOCAL)
     assert PASTED not in doctor.stdout
-    listed = doctor.data["in_flight"]["breadcrumbs"]
+    listed = doctor.data["in_flight"]["entries"]
     assert [item["idempotency_key"] for item in listed] == ["p1"]
+    assert "[REDACTED]" in listed[0]["recover_command"]
 
 
 def test_doctor_does_not_echo_a_token_from_an_older_breadcrumb(
@@ -166,8 +167,8 @@ def test_doctor_does_not_echo_a_token_from_an_older_breadcrumb(
     doctor = invoke("doctor", *LOCAL)
     assert doctor.exit_code == 0, doctor.stdout
     assert PASTED not in doctor.stdout
-    (item,) = doctor.data["in_flight"]["breadcrumbs"]
-    assert item["recovery_command"].startswith("image-skill create --prompt 'logo [REDACTED]'")
+    (item,) = doctor.data["in_flight"]["entries"]
+    assert item["recover_command"].startswith("image-skill create --prompt 'logo [REDACTED]'")
 
 
 def test_error_messages_do_not_echo_a_token(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -154,12 +154,23 @@ def test_killed_create_keeps_a_breadcrumb_whose_recovery_reuses_the_key(
     assert crumb["command"] == "image-skill create"
     token = json.loads(account.read_text())["token"]
     assert token not in crumb_path.read_text()
-    command = crumb["recovery_command"]
+    command = envelope["error"]["recovery"]["suggested_command"]
     assert f"--idempotency-key {key}" in command
     assert envelope["error"]["recovery"]["idempotency_key"] == key
-    assert envelope["error"]["recovery"]["suggested_command"] == command
+    # The breadcrumb records the replay words; doctor renders them back into that command.
+    words = shlex.split(command)
+    assert crumb["argv"] == words[words.index("create") + 1 :]
+    [entry] = invoke("doctor", "--api-base-url", "local").data["in_flight"]["entries"]
+    assert entry["recover_command"] == command and entry["idempotency_key"] == key
     notice = json.loads(stderr.decode().strip().splitlines()[0])
-    assert notice == {"in_flight": {"idempotency_key": key, "breadcrumb": str(crumb_path)}}
+    assert notice == {
+        "in_flight": {
+            "command": "image-skill create",
+            "idempotency_key": key,
+            "recover_command": crumb["recover_command"],
+            "note": notice["in_flight"]["note"],
+        }
+    }
 
     # The request that was cut off carried the key, in the contract's body order.
     sent = json.loads(fault_server.bodies[0])
@@ -232,7 +243,8 @@ def test_a_retryable_server_failure_suggests_our_command_with_the_same_key(
     key, command = recovery["idempotency_key"], recovery["suggested_command"]
     assert "PROMPT_FILE" not in command and "placeholders" not in recovery
     [crumb_path] = in_flight_files(account)
-    assert json.loads(crumb_path.read_text())["recovery_command"] == command
+    words = shlex.split(command)
+    assert json.loads(crumb_path.read_text())["argv"] == words[words.index("create") + 1 :]
     assert remaining_credits() == before
 
     words = shlex.split(command)

@@ -95,7 +95,7 @@ def _lose_reply_and_recover(
     command = first.json["error"]["recovery"]["suggested_command"]
     [crumb] = crumbs(config)
     doctor = invoke("doctor", "--api-base-url", upstream)
-    [listed] = doctor.data["in_flight"]["breadcrumbs"]
+    [listed] = doctor.data["in_flight"]["entries"]
 
     # As printed, in the agent's own shell (holding its env token when that is where the
     # token came from), with the same token piped in for a command that reads stdin.
@@ -111,7 +111,9 @@ def _check_record(done: Recovered, *, source: str, agent: Agent, tmp_path: Path)
     recovery = done.first.json["error"]["recovery"]
     assert "--token-stdin" in shlex.split(done.command)
     assert recovery["token_source"] == source and recovery["token_hint"]
-    assert done.crumb["recovery_command"] == done.command == done.listed["recovery_command"]
+    # doctor rebuilds the very command the spend printed from the breadcrumb's argv
+    assert done.command == done.listed["recover_command"]
+    assert "--token-stdin" in done.crumb["argv"] and "--token" not in done.crumb["argv"]
     assert done.crumb["token_source"] == source == done.listed["token_source"]
     texts = [done.first.stdout, done.first.stderr, done.command]
     texts += [p.read_text() for p in tmp_path.rglob("*.json") if p.name != "config.json"]

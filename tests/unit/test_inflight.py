@@ -1,9 +1,10 @@
-"""In-flight breadcrumbs: location, atomic 0600 writes, sanitized names, removal rules."""
+"""In-flight breadcrumbs: location, the 0.1.70 file shape, atomic 0600 writes, sanitized
+names, the stderr notice and the removal rules."""
 
 from __future__ import annotations
 
 import json
-import os
+import re
 import stat
 from pathlib import Path
 
@@ -12,14 +13,12 @@ import pytest
 from image_skill import envelope as E
 from image_skill.cli import inflight
 
+KEY = "create-1796149654362-cd722590b4d6"
+ARGV = ["--prompt", "a cat", "--model", "local.image", "--idempotency-key", KEY, "--json"]
 
-def _write(directory: Path, key: str = "create-1-abcd1234", **kw: object) -> Path:
-    args: dict[str, object] = {
-        "command_label": "image-skill create",
-        "recovery_command": f"image-skill create --prompt 'a cat' --idempotency-key {key} --json",
-        "api_base_url": "local",
-        "request_summary": {"endpoint": "/v1/create", "model": "local.image", "prompt": "a cat"},
-    }
+
+def _write(directory: Path, key: str = KEY, **kw: object) -> Path:
+    args: dict[str, object] = {"operation": "create", "argv": ARGV, "api_base_url": "local"}
     args.update(kw)
     return inflight.write(key, directory=directory, **args)  # type: ignore[arg-type]
 
@@ -29,45 +28,59 @@ def test_default_directory_is_next_to_the_config_file(
 ) -> None:
     monkeypatch.setenv("IMAGE_SKILL_CONFIG_PATH", str(tmp_path / "cfg" / "config.json"))
     assert inflight.in_flight_dir() == tmp_path / "cfg" / "in-flight"
-    path = inflight.write(
-        "k1",
-        command_label="image-skill edit",
-        recovery_command=None,
-        api_base_url="local",
-        request_summary={},
-    )
+    path = inflight.write("k1", operation="edit", argv=[])
     assert path == tmp_path / "cfg" / "in-flight" / "k1.json"
-    assert [item["idempotency_key"] for item in inflight.list_breadcrumbs()] == ["k1"]
+    reads = inflight.read_folder(inflight.in_flight_dir())
+    assert reads is not None
+    assert [r.record["idempotency_key"] for r in reads] == ["k1"]
 
 
-def test_breadcrumb_content_mode_and_no_secrets(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path / "in-flight",
-        request_summary={
-            "endpoint": "/v1/create",
-            "model": "local.image",
-            "prompt": "a cat",
-            "token": "tok_secret",
-        },
-    )
-    record = json.loads(path.read_text())
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert record["schema"] == inflight.SCHEMA
-    assert record["idempotency_key"] == "create-1-abcd1234"
-    assert record["command"] == "image-skill create"
-    assert record["pid"] == os.getpid()
-    assert record["request"] == {"endpoint": "/v1/create", "model": "local.image"}
-    assert "--idempotency-key create-1-abcd1234" in record["recovery_command"]
-    # The prompt lives only inside the recovery command; the token nowhere.
+def test_file_is_the_0_1_70_breadcrumb(tmp_path: Path) -> None:
+    path = _write(tmp_path / "in-flight")
     text = path.read_text()
-    assert text.count("a cat") == 1
-    assert "tok_secret" not in text
+    record = json.loads(text)
+    # 0.1.70's keys in 0.1.70's order, then ours.
+    assert list(record) == [
+        "schema",
+        "command",
+        "operation",
+        "idempotency_key",
+        "recover_command",
+        "argv",
+        "started_at",
+        "api_base_url",
+    ]
+    assert record["schema"] == "image-skill.in-flight-spend.v1"
+    assert record["command"] == "image-skill create"
+    assert record["operation"] == "create"
+    assert record["recover_command"] == (
+        f"image-skill create --idempotency-key {KEY} <same arguments> --json"
+    )
+    assert record["argv"] == ARGV
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["started_at"])
+    # JSON.stringify(obj, null, 2) + "\n"
+    assert text == json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".tmp-")]
 
 
-def test_write_rejects_unknown_keyword(tmp_path: Path) -> None:
+def test_token_note_and_redaction(tmp_path: Path) -> None:
+    note = {"token_source": "flag", "token_hint": "pipe the same token in"}
+    pasted = "isk_r_" + "Q" * 30
+    path = _write(
+        tmp_path / "in-flight",
+        argv=["--prompt", f"use {pasted}", "--token-stdin", "--idempotency-key", KEY, "--json"],
+        token_note=note,
+    )
+    record = json.loads(path.read_text())
+    assert record["token_source"] == "flag" and record["token_hint"] == note["token_hint"]
+    assert record["argv"][1] == "use [REDACTED]" and record["redacted"] is True
+    assert pasted not in path.read_text()
+
+
+def test_write_takes_no_token() -> None:
     with pytest.raises(TypeError):
-        _write(tmp_path, token="x")  # there is no way to hand a token to write()
+        inflight.write("k", operation="create", argv=[], token="x")  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(
@@ -78,15 +91,23 @@ def test_hostile_keys_stay_inside_the_directory(tmp_path: Path, key: str) -> Non
     path = _write(directory, key)
     assert path.parent == directory
     assert not path.name.startswith(".")
-    assert path.read_text()
     assert json.loads(path.read_text())["idempotency_key"] == key
     assert inflight.remove(key, directory)
     assert not path.exists()
 
 
+def test_file_names_follow_0_1_70_for_safe_keys() -> None:
+    # Every key we generate is made of safe characters: the name is the key itself.
+    assert inflight.sanitize_key(KEY) == KEY
+    assert inflight.sanitize_key("a_b.c-d") == "a_b.c-d"
+    assert inflight.breadcrumb_path(KEY, Path("/x")) == Path(f"/x/{KEY}.json")
+    # Changed keys: 0.1.70's stem (replace, strip leading dots, 120 characters) + a hash.
+    assert inflight.sanitize_key("..a/b").startswith("a_b-")
+    assert inflight.sanitize_key("x" * 200).startswith("x" * 120 + "-")
+
+
 def test_distinct_keys_never_share_a_file() -> None:
     assert inflight.sanitize_key("a/b") != inflight.sanitize_key("a_b")
-    assert inflight.sanitize_key("a_b") == "a_b"
     assert inflight.sanitize_key("x" * 200) != inflight.sanitize_key("x" * 201)
 
 
@@ -100,20 +121,19 @@ def test_outcome_rules() -> None:
     assert not inflight.outcome_known(E.error_result("c", "PROVIDER_FAILURE", "m", retryable=True))
 
 
-def test_start_settle_and_notice(tmp_path: Path) -> None:
+def test_start_settle_and_the_0_1_70_notice(tmp_path: Path) -> None:
     directory = tmp_path / "in-flight"
-    crumb = inflight.start(
-        "edit-1-aa",
-        command_label="image-skill edit",
-        recovery_command="image-skill edit --idempotency-key edit-1-aa --json",
-        api_base_url="local",
-        request_summary={},
-        directory=directory,
-    )
+    crumb = inflight.start("edit-1-aa", operation="edit", argv=["--json"], directory=directory)
     assert crumb.path is not None and crumb.path.exists()
-    notice = json.loads(crumb.notice())
-    assert notice == {"in_flight": {"idempotency_key": "edit-1-aa", "breadcrumb": str(crumb.path)}}
-    assert "\n" not in crumb.notice()
+    line = crumb.notice()
+    assert "\n" not in line and ", " not in line.split('"note"')[0]  # compact JSON
+    notice = json.loads(line)
+    assert list(notice) == ["in_flight"]
+    assert list(notice["in_flight"]) == ["command", "idempotency_key", "recover_command", "note"]
+    assert notice["in_flight"]["command"] == "image-skill edit"
+    assert notice["in_flight"]["idempotency_key"] == "edit-1-aa"
+    file_command = json.loads(crumb.path.read_text())["recover_command"]
+    assert notice["in_flight"]["recover_command"] == file_command
     assert crumb.warning() is None
     assert not crumb.settle(E.error_result("c", E.TIMEOUT, "m", retryable=True))
     assert crumb.path.exists()
@@ -126,26 +146,24 @@ def test_unwritable_directory_is_a_warning_not_an_error(tmp_path: Path) -> None:
     # test also holds when run as root.
     blocker = tmp_path / "cfg"
     blocker.write_text("not a directory")
-    crumb = inflight.start(
-        "k",
-        command_label="image-skill create",
-        recovery_command=None,
-        api_base_url="local",
-        request_summary={},
-        directory=blocker / "in-flight",
-    )
+    crumb = inflight.start("k", operation="create", argv=[], directory=blocker / "in-flight")
     assert crumb.path is None
     warning = crumb.warning()
     assert warning is not None and "--idempotency-key k" in warning
-    assert json.loads(crumb.notice())["in_flight"]["breadcrumb"] is None
+    # The notice is printed all the same.
+    assert json.loads(crumb.notice())["in_flight"]["idempotency_key"] == "k"
     assert not crumb.settle(E.ok_result("c", {}))
 
 
-def test_list_breadcrumbs_reports_corrupt_files(tmp_path: Path) -> None:
+def test_read_folder_reports_corrupt_files_and_skips_temp_files(tmp_path: Path) -> None:
     directory = tmp_path / "in-flight"
     _write(directory, "good")
     (directory / "bad.json").write_text("{not json")
-    items = inflight.list_breadcrumbs(directory)
-    assert {Path(i["path"]).name for i in items} == {"good.json", "bad.json"}
-    assert [i for i in items if "error" in i][0]["path"].endswith("bad.json")
-    assert inflight.list_breadcrumbs(tmp_path / "missing") == []
+    (directory / ".tmp-x.json").write_text("{")
+    (directory / "notes.txt").write_text("ignored")
+    reads = inflight.read_folder(directory)
+    assert reads is not None
+    assert [r.name for r in reads] == ["bad.json", "good.json"]
+    assert reads[0].record is None and reads[1].record["idempotency_key"] == "good"
+    assert reads[1].mtime_ms is not None
+    assert inflight.read_folder(tmp_path / "missing") is None

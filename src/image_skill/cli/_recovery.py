@@ -23,7 +23,7 @@ Standard library only at import time (the CLI imports this module at start-up).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from image_skill._constants import HOSTED_TOKEN_ENV, TOKEN_ENV
 from image_skill.cli._app import AppState
@@ -38,20 +38,39 @@ def token_env_name(env: Mapping[str, str] | None = None) -> str:
     return TOKEN_ENV if env.get(TOKEN_ENV) is not None else HOSTED_TOKEN_ENV
 
 
+def spend_args(token_source: str | None, words: Sequence[str]) -> list[str]:
+    """A spend's replay words (``words`` after the prefix, ending in ``--json``) for a token
+    from ``token_source``: ``--token-stdin`` goes before ``--json`` unless the token came from
+    the saved config. These are also the words a breadcrumb's ``argv`` records."""
+    args = list(words)
+    if token_source in ("flag", "stdin", "env"):
+        at = len(args) - 1 if args and args[-1] == "--json" else len(args)
+        args.insert(at, TOKEN_STDIN_FLAG)
+    return args
+
+
+def render_spend(
+    render: Callable[[list[str]], str],
+    token_source: str | None,
+    args: Sequence[str],
+    token_env: str | None = None,
+) -> str:
+    """Shell text for replay words ``args`` (from :func:`spend_args`): an env token is piped
+    in from its variable ``token_env`` (default: the one set now; its name, never its
+    value)."""
+    command = render(list(args))
+    if token_source == "env":
+        from image_skill.commands import pipe_env_token
+
+        command = pipe_env_token(command, token_env or token_env_name())
+    return command
+
+
 def spend_command(app: AppState, words: Sequence[str]) -> str:
     """Render a spend's recovery command (``words`` after the prefix, ending in ``--json``)
     so that it reaches the account of the token this invocation used."""
-    args = list(words)
     source = app.token_source
-    if source in ("flag", "stdin", "env"):
-        at = len(args) - 1 if args and args[-1] == "--json" else len(args)
-        args.insert(at, TOKEN_STDIN_FLAG)
-    command = app.render(args)
-    if source == "env":
-        from image_skill.commands import pipe_env_token
-
-        command = pipe_env_token(command, token_env_name())
-    return command
+    return render_spend(app.render, source, spend_args(source, words))
 
 
 def token_note(app: AppState) -> dict[str, str] | None:

@@ -16,7 +16,7 @@ import math
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -221,9 +221,9 @@ def live_key(command: str, key: str | None, dry_run: bool, warnings: list[str]) 
     warning so that a retry can reuse it."""
     if key is not None or dry_run:
         return key
-    from image_skill.payments import new_idempotency_key
+    from image_skill.payments import SPEND_KEY_BYTES, new_idempotency_key
 
-    key = new_idempotency_key(command)
+    key = new_idempotency_key(command, random_bytes=SPEND_KEY_BYTES)
     warnings.append(
         f"no --idempotency-key given; this {command} uses {key}. Retry with "
         f"--idempotency-key {key} so a retry cannot charge twice"
@@ -298,28 +298,42 @@ def run_spend(
     *,
     label: str,
     key: str,
+    words: Sequence[str],
     recovery_command: str,
-    summary: Mapping[str, Any],
     send: Callable[[], Result],
 ) -> Result:
     """Send a live spend request under a breadcrumb; see the module docstring.
 
-    ``recovery_command`` comes from :func:`image_skill.cli._recovery.spend_command`, so it
-    reaches the same account; its token note goes into every recovery naming it and into
-    the breadcrumb.
+    ``words`` are the replay words (after the program prefix, ending in ``--json``) that
+    ``recovery_command`` was rendered from by :func:`image_skill.cli._recovery.spend_command`,
+    so it reaches the same account; the breadcrumb records them as its ``argv``. The token
+    note goes into every recovery naming the command and into the breadcrumb.
     """
     from image_skill.cli import inflight
-    from image_skill.cli._recovery import annotate, token_note, use_our_recovery_command
+    from image_skill.cli._recovery import (
+        annotate,
+        spend_args,
+        token_env_name,
+        token_note,
+        use_our_recovery_command,
+    )
+    from image_skill.commands import command_words
 
     note = token_note(app)
+    operation = label.removeprefix("image-skill ")
+    ctx = app.command_ctx()
+    # The replay words with an explicit --api-base-url, as the recovery command has them.
+    args = command_words(spend_args(app.token_source, words), ctx)[len(ctx.prefix) :]
     crumb = inflight.start(
         key,
-        command_label=label,
-        recovery_command=recovery_command,
+        operation=operation,
+        argv=args[len(operation.split()) :],
         api_base_url=app.base_url(),
-        request_summary=summary,
         directory=inflight.in_flight_dir(app.config_path()),
-        token_note=note,
+        # The file also names the variable an env token came from (for doctor's replay).
+        token_note={**(note or {}), "token_env": token_env_name()}
+        if app.token_source == "env"
+        else note,
     )
     app.out.notice(crumb.notice())
     try:
@@ -355,8 +369,8 @@ def spend_and_download(
     *,
     label: str,
     key: str,
+    words: Sequence[str],
     recovery_command: str,
-    summary: Mapping[str, Any],
     send: Callable[[], Result],
     warnings: Sequence[str],
     output: str | None,
@@ -364,7 +378,7 @@ def spend_and_download(
 ) -> Result:
     """:func:`run_spend`, then the collected warnings, then the ``--output`` download."""
     result = run_spend(
-        app, label=label, key=key, recovery_command=recovery_command, summary=summary, send=send
+        app, label=label, key=key, words=words, recovery_command=recovery_command, send=send
     )
     add_warnings(result, warnings)
     if output is not None and result.ok:

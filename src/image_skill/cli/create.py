@@ -5,7 +5,7 @@ output count; then reference uploads and ``POST /v1/create``. Every check that c
 before anything is uploaded or spent.
 
 A live create always carries an idempotency key (``--idempotency-key`` or a generated
-``create-<ms>-<8 hex>``, named in a warning). Its breadcrumb is written before the request
+``create-<ms>-<12 hex>``, named in a warning). Its breadcrumb is written before the request
 and its recovery command re-runs the same create with the same key (see
 :mod:`image_skill.cli._spend` and :mod:`image_skill.cli.inflight`). Dry runs need no key.
 
@@ -178,25 +178,13 @@ def create(
         key=key,
     )
     recovery_command = spend_command(app, words)
-    summary = {
-        "endpoint": "/v1/create",
-        "provider": provider,
-        "model": model,
-        "intent": intent,
-        "aspect_ratio": body["aspect_ratio"],
-        "output_count": count,
-        "reference_asset_ids": [asset_id for _, asset_id in resolved],
-        "max_estimated_usd_per_image": per_image,
-        "max_usd": job_cap,
-        "output": output,
-    }
     return S.spend_and_download(
         app,
         client,
         label=LABEL,
         key=key,
+        words=words,
         recovery_command=recovery_command,
-        summary=summary,
         send=lambda: app.call(client.create(body), recovery_command=recovery_command),
         warnings=warnings,
         output=output,

@@ -176,9 +176,9 @@ def credits_quote(
             label,
             "credits quote supports --payment-method stripe_checkout or stripe_x402.exact.usdc",
         )
-    token = _token()
     generated = idempotency_key is None
     key = idempotency_key if idempotency_key is not None else new_idempotency_key("quote")
+    token = _token()
     body: dict[str, Any] = {}
     if amount is not None:
         body["credits"] = amount
@@ -234,15 +234,16 @@ def credits_buy(provider: str | None, quote_id: str | None, idempotency_key: str
     from image_skill.cli._recovery import spend_command
     from image_skill.cli._spend import run_spend
 
-    retry = spend_command(app, [*words, "--idempotency-key", idempotency_key, "--json"])
+    replay = [*words, "--idempotency-key", idempotency_key, "--json"]
+    retry = spend_command(app, replay)
     body = {"quote_id": quote_id, "idempotency_key": idempotency_key}
     client = app.client(token)
     result = run_spend(
         app,
         label=label,
         key=idempotency_key,
+        words=replay,
         recovery_command=retry,
-        summary={"endpoint": "credits buy", "provider": provider, "quote_id": quote_id},
         send=lambda: app.call(client.credit_buy(provider, body), recovery_command=retry),
     )
     return _compact(result)

@@ -1,8 +1,18 @@
-"""`image-skill doctor`: is the API reachable, and where would auth come from?"""
+"""`image-skill doctor`: is the API reachable, where would auth come from, and which spends
+are still waiting for their outcome?
+
+``data.in_flight`` is the 0.1.70 in-flight report (:mod:`image_skill.cli.inflight_report`),
+read before the health call. Plain ``doctor`` never deletes anything;
+``--sweep-in-flight`` deletes exactly the valid breadcrumbs older than the sweep window
+and reports what is left. Exit code 0 either way.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +24,14 @@ from image_skill.envelope import Result, ok_result
 
 
 @click.command("doctor")
+@click.option(
+    "--sweep-in-flight",
+    is_flag=True,
+    help="Delete in-flight spend breadcrumbs older than a day (never newer ones).",
+)
 @common_options
-def doctor() -> Result:
-    """Check API reachability, the CLI version and where a token would come from."""
+def doctor(sweep_in_flight: bool) -> Result:
+    """Check API reachability, auth sources and in-flight spend breadcrumbs."""
     from image_skill.config import ConfigError, saved_token
 
     app = state()
@@ -32,6 +47,7 @@ def doctor() -> Result:
         env_value = os.environ.get(C.HOSTED_TOKEN_ENV)
     auth["env_token"] = bool(env_value)
 
+    in_flight = _in_flight(path, sweep=sweep_in_flight)
     client = app.client()
     health = app.call(client.health())
     env = health.envelope
@@ -51,9 +67,9 @@ def doctor() -> Result:
         "api_base_url": app.base_url(),
         "hosted_api": hosted,
         "auth": auth,
+        "in_flight": in_flight,
         "docs": {"skill": C.SKILL_URL, "llms": C.LLMS_URL, "cli": C.DOCS_URL},
         "implementation": "python",
-        "in_flight": _in_flight(path),
         "local_backend": {"installed": _local_extra_installed()},
     }
     from image_skill.guide.recovery import agent_skill
@@ -61,34 +77,59 @@ def doctor() -> Result:
     # Last, as in 0.1.70 (§9.1); its commands use our program prefix, so they run here.
     data["agent_skill"] = agent_skill(app.render)
     warnings = []
-    if data["in_flight"]["count"]:
+    count = in_flight.get("count")
+    if count:
         warnings.append(
-            f"{data['in_flight']['count']} spend request(s) have an unknown outcome; run each "
-            "breadcrumb's recovery_command (it reuses the same idempotency key, so it cannot "
-            "charge twice)"
+            f"{count} spend request(s) have an unknown outcome; run each in_flight entry's "
+            "recover_command (it reuses the same idempotency key, so it cannot charge twice)"
         )
+    elif in_flight.get("error"):
+        warnings.append(f"{in_flight['error']}: {in_flight['directory']}")
     return ok_result("image-skill doctor", data, warnings=warnings)
 
 
-def _in_flight(config_file: Path) -> dict[str, Any]:
-    """Breadcrumbs of spends whose outcome is unknown, with their recovery commands."""
+def _in_flight(config_file: Path, *, sweep: bool) -> dict[str, Any]:
+    """The in-flight report; with ``sweep``, sweep-eligible breadcrumbs are deleted first."""
+    import time
+
     from image_skill.cli import inflight
+    from image_skill.cli import inflight_report as R
+    from image_skill.cli._recovery import render_spend
+    from image_skill.commands import render
 
     folder = inflight.in_flight_dir(config_file)
-    keep = ("idempotency_key", "command", "started_at", "api_base_url", "recovery_command")
-    # A recovery command that needs the request's own token piped in says so.
-    optional = ("token_source", "token_hint")
-    items = [
-        {
-            **{k: item.get(k) for k in keep},
-            **{k: item[k] for k in optional if k in item},
-            "path": item["path"],
-        }
-        if "error" not in item
-        else {"path": item["path"], "error": item["error"]}
-        for item in inflight.list_breadcrumbs(folder)
-    ]
-    return {"directory": str(folder), "count": len(items), "breadcrumbs": items}
+    try:
+        reads = inflight.read_folder(folder)
+    except OSError:
+        return R.error_report(str(folder), sweep_requested=sweep)
+    now_ms = int(time.time() * 1000)
+    parsed = [(read, R.parse_entry(read, now_ms)) for read in reads or []]
+    entries = [entry for _, entry in parsed if entry is not None]
+    swept = 0
+    if sweep:
+        for entry in [e for e in entries if e.sweep_eligible]:
+            with contextlib.suppress(OSError):
+                Path(entry.path).unlink()
+            swept += 1
+        entries = [e for e in entries if not e.sweep_eligible]
+    # Recovery commands run here: our prefix and the breadcrumb's own argv, which names the
+    # --api-base-url the spend went to (never the one of this doctor run). For our own
+    # breadcrumbs this is the very command the spend printed as its recovery.
+    ctx = dataclasses.replace(state().command_ctx(), api_base_url=None)
+
+    def render_entry(words: Sequence[str], entry: R.Entry) -> str:
+        return render_spend(
+            lambda args: render(args, ctx), entry.token_source, words, entry.token_env
+        )
+
+    return R.build_report(
+        str(folder),
+        entries,
+        invalid_count=len(parsed) - len([e for _, e in parsed if e is not None]),
+        swept_count=swept,
+        sweep_requested=sweep,
+        render=render_entry,
+    )
 
 
 def _local_extra_installed() -> bool:

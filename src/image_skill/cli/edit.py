@@ -6,7 +6,7 @@ npm client, ``--model-parameters-json`` and the budgets are checked before any u
 typo never leaves orphan uploads behind.
 
 Local paths and URLs are uploaded first; only asset ids reach ``/v1/edit``. A live edit
-carries an idempotency key (given or ``edit-<ms>-<8 hex>``) under a breadcrumb, and its
+carries an idempotency key (given or ``edit-<ms>-<12 hex>``) under a breadcrumb, and its
 recovery command re-runs the same edit with the resolved asset ids and the same key.
 """
 
@@ -190,26 +190,13 @@ def edit(
         key=key,
     )
     recovery_command = spend_command(app, words)
-    summary = {
-        "endpoint": "/v1/edit",
-        "input_asset_id": input_id,
-        "mask_asset_id": mask_id,
-        "reference_asset_ids": [asset_id for _, asset_id in resolved],
-        "provider": provider,
-        "model": model,
-        "intent": intent,
-        "aspect_ratio": body["aspect_ratio"],
-        "max_estimated_usd_per_image": per_image,
-        "max_usd": job_cap,
-        "output": output,
-    }
     return S.spend_and_download(
         app,
         client,
         label=LABEL,
         key=key,
+        words=words,
         recovery_command=recovery_command,
-        summary=summary,
         send=lambda: app.call(client.edit(body), recovery_command=recovery_command),
         warnings=warnings,
         output=output,

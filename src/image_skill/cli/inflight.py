@@ -1,57 +1,69 @@
 """In-flight breadcrumbs: a durable note of every live spend whose outcome is not known yet.
 
-A live ``create`` or ``edit`` (anything that may debit credits) always carries an idempotency
-key. Before its request is sent, a breadcrumb naming that key is written to
-``<config dir>/in-flight/<key>.json`` (``<config dir>`` is the directory holding the config
-file; see :func:`image_skill.config.config_path`). The breadcrumb is removed as soon as the
-outcome is known: a success, or a failure the server reported as final
-(``retryable: false``). It is **kept** when the outcome is unknown or may be retried (network
-failure, timeout, non-JSON 5xx, any retryable error), when the process is interrupted
-(Ctrl-C, SIGTERM) and when it is killed. Re-running its ``recovery_command`` replays the same
-request with the same key, so the server returns the original job instead of charging again.
+A live ``create`` or ``edit`` (and ``credits buy``) always carries an idempotency key. Right
+before its request is sent (after every check, upload and reference lookup), a breadcrumb
+naming that key is written to ``<config dir>/in-flight/<key>.json`` (``<config dir>`` is the
+directory holding the config file; see :func:`image_skill.config.config_path`). It is
+removed as soon as the outcome is known: a success, or a failure the server reported as
+final (``retryable: false``). It is **kept** when the outcome is unknown or may be retried
+(network failure, timeout, non-JSON 5xx, any retryable error, a reply that is not a
+well-formed envelope), when the process is interrupted (Ctrl-C, SIGTERM) and when it is
+killed. Replaying the request with the same key returns the original job instead of
+charging again; ``doctor`` lists each breadcrumb with a runnable ``recover_command``
+(:mod:`image_skill.cli.inflight_report`).
 
-Breadcrumb file (JSON, mode 0600, written atomically; the file name is the key with every
-character outside ``A-Z a-z 0-9 . _ -`` replaced, so a key can never leave the directory)::
+The file is the npm client's 0.1.70 breadcrumb (schema ``image-skill.in-flight-spend.v1``;
+JSON indented by two spaces, mode 0600, written atomically), so either client reads the
+other's files. Keys in this order, then ours::
 
     {
-      "schema": "image-skill.in-flight.v1",
-      "idempotency_key": "create-1718000000000-1a2b3c4d",
+      "schema": "image-skill.in-flight-spend.v1",
       "command": "image-skill create",
-      "api_base_url": "https://api.image-skill.com",
-      "started_at": "2024-06-10T06:13:20.000Z",
-      "pid": 4242,
-      "recovery_command": "image-skill create --prompt '...' --idempotency-key create-... --json",
-      "request": {"endpoint": "/v1/create", "model": null, ...}
+      "operation": "create",
+      "idempotency_key": "create-1796149654362-cd722590b4d6",
+      "recover_command": "image-skill create --idempotency-key create-... <same arguments> --json",
+      "argv": ["--prompt", "waves", "--model", "local.video", "--idempotency-key", "create-...",
+               "--json"],
+      "started_at": "2026-12-01T18:27:34.364Z",
+      "api_base_url": "https://api.image-skill.com"
     }
 
-When the request's token came from ``--token``, ``--token-stdin`` or an env var, the
-recovery command reads it with ``--token-stdin`` (so it reaches the same account, not the
-saved config's) and the breadcrumb adds ``"token_source"`` (``flag``, ``stdin``, ``env``)
-and ``"token_hint"`` saying which token to pipe in (see :mod:`image_skill.cli._recovery`).
+``recover_command`` holds the literal ``<same arguments>``, as in 0.1.70. ``argv`` holds the
+arguments of the request as it was sent, which is where we differ from the npm client (it
+records the raw command line): references are the asset ids they were uploaded as, paths are
+absolute, the idempotency key is always there and ``--token VALUE`` never is. When the token
+came from ``--token``, ``--token-stdin`` or an env var, ``argv`` says ``--token-stdin``
+instead (so a replay reaches the same account and not the saved config's) and the
+breadcrumb adds ``"token_source"`` (``flag``, ``stdin``, ``env``) and ``"token_hint"`` saying
+which token to pipe in (see :mod:`image_skill.cli._recovery`).
 
-The token is never stored. The prompt appears only inside ``recovery_command`` (which must
-repeat it to replay the same request); ``request`` is a summary without it. Anything
-token-shaped (a token pasted into the prompt, say) is replaced by ``[REDACTED]`` before the
-file is written, and the breadcrumb then says ``"redacted": true``: its recovery command
-needs the original text put back before it replays the same request. The folder and the
-config folder above it are created with mode 0700.
+The token is never stored. Anything token-shaped (a token pasted into the prompt, say) is
+replaced by ``[REDACTED]`` before the file is written, and the breadcrumb then says
+``"redacted": true``: its recovery needs the original text put back before it replays the
+same request. The folder and the config folder above it are created with mode 0700.
 
-When a live spend starts, the CLI prints exactly one line on **stderr** (stdout keeps its one
-JSON envelope)::
+File name: the key with every character outside ``A-Z a-z 0-9 . _ -`` replaced by ``_``,
+leading dots removed, at most 120 characters, plus ``.json`` -- 0.1.70's rule, identical for
+every key we generate. Unlike 0.1.70, a key that had to be changed also gets a short hash of
+the original, so two different keys never share (and overwrite) one breadcrumb.
 
-    {"in_flight": {"idempotency_key": "create-...", "breadcrumb": "/home/me/.config/..."}}
+When a live spend starts, the CLI prints exactly one compact line on **stderr** (stdout
+keeps its one JSON envelope)::
 
-``breadcrumb`` is ``null`` when the file could not be written (read-only config directory);
-the spend still proceeds and the envelope carries a warning naming the key.
+    {"in_flight":{"command":"image-skill create","idempotency_key":"create-...",
+     "recover_command":"image-skill create --idempotency-key create-... <same arguments> --json",
+     "note":"..."}}
+
+When the file cannot be written (read-only config directory) the line is still printed, the
+spend still proceeds and the envelope carries a warning naming the key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,26 +71,32 @@ from typing import Any
 
 from image_skill import envelope as E
 from image_skill._atomic import write_atomic
+from image_skill.cli.inflight_report import FileRead
 from image_skill.envelope import Result
 from image_skill.redaction import redact_tree
 
 __all__ = [
     "IN_FLIGHT_DIRNAME",
+    "LEGACY_SCHEMA",
     "SCHEMA",
     "Breadcrumb",
     "breadcrumb_path",
     "in_flight_dir",
-    "list_breadcrumbs",
     "notice_line",
     "outcome_known",
+    "read_folder",
+    "recover_template",
     "remove",
     "sanitize_key",
     "start",
     "write",
 ]
 
-SCHEMA = "image-skill.in-flight.v1"
+SCHEMA = "image-skill.in-flight-spend.v1"
+#: The schema of our releases before 0.1.70's; doctor still reads such files.
+LEGACY_SCHEMA = "image-skill.in-flight.v1"
 IN_FLIGHT_DIRNAME = "in-flight"
+SAME_ARGUMENTS = "<same arguments>"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_NAME = 120
 #: Codes whose outcome is unknown even if a server marked them non-retryable.
@@ -90,8 +108,12 @@ UNKNOWN_OUTCOME_CODES = frozenset(
         E.INTERRUPTED,
     }
 )
-#: Keys never copied into a breadcrumb's request summary.
-_SECRET_KEYS = frozenset({"prompt", "token", "authorization", "bytes_base64"})
+NOTE = (
+    "a live spend is in flight and may hold a credit reservation; if this command does not "
+    "finish, run it again with this idempotency key (doctor --json prints the exact command): "
+    "the server then replays the original result or releases the reservation, and never "
+    "charges twice"
+)
 
 
 def in_flight_dir(config_file: Path | None = None) -> Path:
@@ -106,10 +128,11 @@ def in_flight_dir(config_file: Path | None = None) -> Path:
 def sanitize_key(key: str) -> str:
     """A file-name stem for ``key``: safe characters only, never hidden, never ``..``.
 
-    A key that had to be changed (or shortened) gets a short hash of the original appended,
-    so two different keys cannot share a breadcrumb.
+    0.1.70's rule (replace, strip leading dots, cut to 120). A key that had to be changed
+    (or shortened) gets a short hash of the original appended, so two different keys cannot
+    share a breadcrumb.
     """
-    stem = _UNSAFE.sub("_", key)[:_MAX_NAME].lstrip(".")
+    stem = _UNSAFE.sub("_", key).lstrip(".")[:_MAX_NAME]
     if stem != key or not stem:
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
         stem = f"{stem}-{digest}" if stem else f"key-{digest}"
@@ -125,41 +148,43 @@ def _now() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _summary(request_summary: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in request_summary.items() if k.lower() not in _SECRET_KEYS}
+def recover_template(operation: str, key: str) -> str:
+    """0.1.70's ``recover_command`` text, with the literal ``<same arguments>``."""
+    return f"image-skill {operation} --idempotency-key {key} {SAME_ARGUMENTS} --json"
 
 
 def write(
     key: str,
     *,
-    command_label: str,
-    recovery_command: str | None,
-    api_base_url: str,
-    request_summary: Mapping[str, Any],
+    operation: str,
+    argv: Sequence[str],
+    api_base_url: str | None = None,
     directory: Path | None = None,
     token_note: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the breadcrumb for ``key`` atomically (mode 0600); raise OSError on failure.
 
-    ``token_note`` (``token_source``, ``token_hint``) is recorded next to the recovery
-    command when that command needs the request's own token piped in.
+    ``operation`` is the command words (``create``, ``edit``, ``credits buy``), ``argv`` the
+    words after them. ``token_note`` (``token_source``, ``token_hint``) is recorded when the
+    replay needs the request's own token piped in.
     """
     path = breadcrumb_path(key, directory)
     _ensure_folder(path.parent)
-    record = {
+    record: dict[str, Any] = {
         "schema": SCHEMA,
+        "command": f"image-skill {operation}",
+        "operation": operation,
         "idempotency_key": key,
-        "command": command_label,
-        "api_base_url": api_base_url,
+        "recover_command": recover_template(operation, key),
+        "argv": list(argv),
         "started_at": _now(),
-        "pid": os.getpid(),
-        "recovery_command": recovery_command,
-        **dict(token_note or {}),
-        "request": _summary(request_summary),
     }
+    if api_base_url is not None:
+        record["api_base_url"] = api_base_url
+    record.update(token_note or {})
     if redact_tree(record):
-        # A token pasted into the prompt (or a key) is not stored; the recovery command then
-        # needs the original value put back by hand, and says so.
+        # A token pasted into the prompt (or a key) is not stored; the replay then needs
+        # the original value put back by hand, and doctor says so.
         record["redacted"] = True
     text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
     write_atomic(path, text.encode("utf-8"), prefix=".tmp-", suffix=".json", mode=0o600)
@@ -189,27 +214,30 @@ def remove(key: str, directory: Path | None = None) -> bool:
     return True
 
 
-def list_breadcrumbs(directory: Path | None = None) -> list[dict[str, Any]]:
-    """Every breadcrumb, oldest first, each with its ``path``; unreadable ones get ``error``."""
-    folder = directory or in_flight_dir()
+def read_folder(directory: Path) -> list[FileRead] | None:
+    """Every ``*.json`` file of ``directory`` in name order; None when the folder does not
+    exist.
+
+    Raises OSError when it exists but cannot be listed. Hidden names (an atomic write's
+    ``.tmp-`` file in progress) are skipped. A file that cannot be read, parsed or stat'ed
+    is returned with ``record=None`` (the report counts it as invalid).
+    """
     try:
-        names = sorted(p for p in folder.iterdir() if p.suffix == ".json")
-    except OSError:
-        return []
-    items: list[dict[str, Any]] = []
-    for path in names:
-        if path.name.startswith("."):
+        names = sorted(p.name for p in directory.iterdir() if p.name.endswith(".json"))
+    except FileNotFoundError:
+        return None
+    reads = []
+    for name in names:
+        if name.startswith("."):
             continue
+        path = directory / name
         try:
+            mtime_ms: int | None = int(path.stat().st_mtime * 1000)
             record = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, ValueError) as exc:
-            items.append({"path": str(path), "error": str(exc)})
-            continue
-        items.append({**record, "path": str(path)})
-    items.sort(key=lambda item: str(item.get("started_at", "")))
-    return items
+        except (OSError, ValueError):
+            mtime_ms, record = None, None
+        reads.append(FileRead(name, str(path), record, mtime_ms))
+    return reads
 
 
 def outcome_known(result: Result) -> bool:
@@ -241,10 +269,11 @@ class Breadcrumb:
     key: str
     path: Path | None
     directory: Path
+    operation: str = "create"
     error: str | None = None
 
     def notice(self) -> str:
-        return notice_line(self.key, self.path)
+        return notice_line(self.key, self.operation)
 
     def warning(self) -> str | None:
         if self.error is None:
@@ -264,10 +293,9 @@ class Breadcrumb:
 def start(
     key: str,
     *,
-    command_label: str,
-    recovery_command: str | None,
-    api_base_url: str,
-    request_summary: Mapping[str, Any],
+    operation: str,
+    argv: Sequence[str],
+    api_base_url: str | None = None,
     directory: Path | None = None,
     token_note: Mapping[str, str] | None = None,
 ) -> Breadcrumb:
@@ -276,21 +304,27 @@ def start(
     try:
         path: Path | None = write(
             key,
-            command_label=command_label,
-            recovery_command=recovery_command,
+            operation=operation,
+            argv=argv,
             api_base_url=api_base_url,
-            request_summary=request_summary,
             directory=folder,
             token_note=token_note,
         )
         error = None
     except OSError as exc:
         path, error = None, exc.strerror or exc.__class__.__name__
-    return Breadcrumb(key, path, folder, error)
+    return Breadcrumb(key, path, folder, operation, error)
 
 
-def notice_line(key: str, path: Path | None) -> str:
-    """The one-line stderr notice printed when a live spend starts."""
-    payload = {"in_flight": {"idempotency_key": key, "breadcrumb": str(path) if path else None}}
+def notice_line(key: str, operation: str = "create") -> str:
+    """The one-line stderr notice printed when a live spend starts (0.1.70's keys)."""
+    payload = {
+        "in_flight": {
+            "command": f"image-skill {operation}",
+            "idempotency_key": key,
+            "recover_command": recover_template(operation, key),
+            "note": NOTE,
+        }
+    }
     redact_tree(payload)
-    return json.dumps(payload, ensure_ascii=False, separators=(", ", ": "))
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
