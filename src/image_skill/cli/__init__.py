@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 #: Names of the command tree that ``from image_skill.cli import NAME`` still finds here.
 _ROOT_NAMES = frozenset(
-    {"COMMAND_MODULES", "COMPLETION_ENV", "RootGroup", "UnknownCommand", "root", "run"}
+    {"COMMANDS", "COMPLETION_ENV", "RootGroup", "UnknownCommand", "root", "run"}
 )
 
 

@@ -2,14 +2,14 @@
 
 Whatever happens (success, API error, bad arguments, `--help`, `version`, Ctrl-C or
 SIGTERM, a crash) a run writes exactly one envelope on stdout and returns the exit code,
-which always matches the envelope (see :mod:`image_skill.cli.interrupts` for signals). Each
-command group lives in its own module and exposes ``COMMANDS``.
+which always matches the envelope (see :mod:`image_skill.cli.interrupts` for signals). The
+root group names every command in :data:`COMMANDS` and imports a command's module only when
+it is used (:mod:`image_skill.cli.registry`).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import sys
 from typing import Any
@@ -20,31 +20,36 @@ from image_skill import _constants as C
 from image_skill import envelope as E
 from image_skill.cli import argcheck, interrupts
 from image_skill.cli._app import AppState, CommandFailed, common_options
+from image_skill.cli.aliases import ALIAS_WORDS
 from image_skill.cli.output import choose_format, emit
+from image_skill.cli.registry import LazyGroup
 from image_skill.cli.scrub import scrub
 from image_skill.envelope import Result
 
-#: Modules under image_skill.cli that contribute commands, in help order.
-COMMAND_MODULES = (
-    "doctor",
-    "trust",
-    "signup",
-    "claim",
-    "auth",
-    "usage",
-    "credits",
-    "models",
-    "capabilities",
-    "create",
-    "upload",
-    "edit",
-    "assets",
-    "jobs",
-    "activity",
-    "feedback",
-    "local",
-    "alias_commands",
-)
+#: Every command of the root group: name -> "module:attr", in help order. The one registry
+#: (see :mod:`image_skill.cli.registry`); a module is imported when its command is used.
+COMMANDS = {
+    "doctor": "image_skill.cli.doctor:doctor",
+    "trust": "image_skill.cli.trust:trust",
+    "signup": "image_skill.cli.signup:signup",
+    "claim": "image_skill.cli.claim:claim",
+    "auth": "image_skill.cli.auth:auth",
+    "whoami": "image_skill.cli.auth:whoami",
+    "usage": "image_skill.cli.usage:usage",
+    "quota": "image_skill.cli.usage:quota",
+    "credits": "image_skill.cli.credits:credits",
+    "models": "image_skill.cli.models:models",
+    "capabilities": "image_skill.cli.capabilities:capabilities",
+    "create": "image_skill.cli.create:create",
+    "upload": "image_skill.cli.upload:upload",
+    "edit": "image_skill.cli.edit:edit",
+    "assets": "image_skill.cli.assets:assets",
+    "jobs": "image_skill.cli.jobs:jobs",
+    "activity": "image_skill.cli.activity:activity",
+    "feedback": "image_skill.cli.feedback:feedback",
+    "local": "image_skill.cli.local:local",
+    **{word: "image_skill.cli.alias_commands:GROUPS" for word in ALIAS_WORDS},
+}
 
 
 class UnknownCommand(click.UsageError):
@@ -57,7 +62,7 @@ class _Interrupted(Exception):
     """A KeyboardInterrupt carried past click, which would print a blank line for it."""
 
 
-class RootGroup(click.Group):
+class RootGroup(LazyGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -68,15 +73,23 @@ class RootGroup(click.Group):
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else ""
-        if name not in self.commands and not name.startswith("-"):
+        if name not in self.lazy_commands and not name.startswith("-"):
             raise UnknownCommand(name)
         return super().resolve_command(ctx, args)
+
+
+def _prepare(command: click.Command, name: str) -> None:
+    """Run on each command as the root group loads it."""
+    _mark_outcome_on_return(command)
+    argcheck.install(command, name)
 
 
 @click.group(
     cls=RootGroup,
     context_settings={"help_option_names": [], "max_content_width": 100},
     invoke_without_command=False,
+    lazy_commands=COMMANDS,
+    prepare=_prepare,
 )
 @common_options
 def root() -> None:
@@ -89,21 +102,6 @@ def root() -> None:
     """
 
 
-def _register() -> None:
-    package = __name__.rsplit(".", 1)[0]
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"{package}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{package}.{name}":
-                continue
-            raise
-        for command in getattr(module, "COMMANDS", ()):
-            _mark_outcome_on_return(command)
-            root.add_command(command)
-
-
-    argcheck.install(root)
 def _mark_outcome_on_return(command: click.Command) -> None:
     """Wrap every leaf command so that its outcome counts as known the moment it returns.
 
@@ -131,7 +129,8 @@ def _mark_outcome_on_return(command: click.Command) -> None:
     command.callback = run_command
 
 
-_register()
+# The root's own options pass the same checks; each command's get theirs as it loads.
+argcheck.install(root, subcommands=False)
 
 
 def _version() -> Result:
@@ -241,6 +240,7 @@ def run(argv: list[str]) -> Result:
     finally:
         state.close()
     if isinstance(rv, Result):
+        _runnable_reply_commands(rv, state)
         _add_runnable_recovery(rv, state)
         return rv
     return E.error_result(
@@ -249,6 +249,16 @@ def run(argv: list[str]) -> Result:
         "command produced no result",
         retryable=True,
     )
+
+
+def _runnable_reply_commands(result: Result, state: AppState) -> None:
+    """Every command the reply hands out runs here as printed (0.1.70 §7; see
+    :mod:`image_skill.cli.reply_commands`): our prefix, the explicit ``--api-base-url``, the
+    carried config path and discovery source."""
+    from image_skill.cli.reply_commands import reply_context, rewrite_envelope
+
+    ctx = reply_context(state.command_ctx(), os.environ)
+    rewrite_envelope(result.envelope, ctx, commands=root.command_names())
 
 
 def _add_runnable_recovery(result: Result, state: AppState) -> None:
@@ -269,7 +279,7 @@ def _add_runnable_recovery(result: Result, state: AppState) -> None:
         return
     from image_skill.commands import rerender_server_command
 
-    runnable = rerender_server_command(command, state.command_ctx(), commands=root.commands)
+    runnable = rerender_server_command(command, state.command_ctx(), commands=root.command_names())
     if runnable is None:
         warnings = result.envelope.get("warnings")
         if warnings is None:

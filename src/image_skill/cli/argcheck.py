@@ -147,8 +147,9 @@ def _checked(
     return callback
 
 
-def install(command: click.Command, name: str = "") -> None:
-    """Wrap the callback of every parameter of ``command`` and its subcommands."""
+def install(command: click.Command, name: str = "", *, subcommands: bool = True) -> None:
+    """Wrap the callback of every parameter of ``command`` and (unless ``subcommands`` is
+    false: the lazy root group installs each command as it loads) its subcommands."""
     for param in command.params:
         if getattr(param.callback, "_argcheck", False) or param.name is None:
             continue
@@ -163,6 +164,6 @@ def install(command: click.Command, name: str = "") -> None:
             image=param.name in IMAGE_NAMES or (is_argument and key in IMAGE_ARGUMENTS),
             reference=REFERENCE_NAMES.get(param.name),
         )
-    if isinstance(command, click.Group):
+    if subcommands and isinstance(command, click.Group):
         for sub_name, sub in command.commands.items():
             install(sub, sub_name)

@@ -51,7 +51,8 @@ def _resolve(root: click.Group, words: list[str]) -> tuple[list[str], click.Comm
     for word in words:
         if not isinstance(node, click.Group):
             break
-        sub = node.commands.get(word)
+        # get_command: the lazy root imports only the command asked about.
+        sub = node.get_command(click.Context(node), word)
         if sub is None:
             break
         path.append(word)
@@ -110,7 +111,8 @@ def root_help(root: click.Group) -> dict[str, Any]:
         "commands": list(ROOT_COMMANDS),
     }
     npm_words = {r.split()[0] for r in ROOT_COMMANDS} | HIDDEN_FROM_ROOT | set(ALIAS_WORDS)
-    extra_cmds = sorted(name for name in root.commands if name not in npm_words)
+    names = root.list_commands(click.Context(root))  # names only: no command module loads
+    extra_cmds = sorted(name for name in names if name not in npm_words)
     if extra_cmds:
         data["python_only_commands"] = extra_cmds
     data["output"] = {"default": "json", "human": "--human or IMAGE_SKILL_FORMAT=human"}
