@@ -61,15 +61,22 @@ class AppState:
     _stdin_token: str | None = None
     _stdin_read: bool = False
     _clients: list[Any] = field(default_factory=list)
+    _resolved_base_url: str | None = None
 
     # -- base URL and rendering ----------------------------------------------------
     def base_url(self) -> str:
-        from image_skill.api.wire import InvalidBaseUrl, resolve_base_url
+        """The API base URL of this invocation, resolved once (``--api-base-url``, else
+        ``IMAGE_SKILL_API_BASE_URL``, else the hosted API; ``local`` stays ``local``). The
+        client, breadcrumbs, saved configs and reports all take it from here;
+        :attr:`api_base_url` is only the explicit flag, which rendered commands repeat."""
+        if self._resolved_base_url is None:
+            from image_skill.api.wire import InvalidBaseUrl, resolve_base_url
 
-        try:
-            return resolve_base_url(self.api_base_url)
-        except InvalidBaseUrl as exc:
-            raise CommandFailed(E.invalid(label(), str(exc))) from None
+            try:
+                self._resolved_base_url = resolve_base_url(self.api_base_url)
+            except InvalidBaseUrl as exc:
+                raise CommandFailed(E.invalid(label(), str(exc))) from None
+        return self._resolved_base_url
 
     def private_network_allowed(self) -> bool:
         """``--allow-private-network`` or ``IMAGE_SKILL_ALLOW_PRIVATE_NETWORK=1``."""
@@ -145,19 +152,16 @@ class AppState:
     # -- client ----------------------------------------------------------------------
     def client(self, token: str | None = None) -> ImageSkillClient:
         from image_skill.api.client import ImageSkillClient, LocalBackendUnavailable
-        from image_skill.api.wire import InvalidBaseUrl
 
         try:
             client = ImageSkillClient(
-                base_url=self.api_base_url,
+                base_url=self.base_url(),
                 token=token,
                 timeout=self.timeout,
                 allow_private_network=self.private_network_allowed(),
             )
         except LocalBackendUnavailable as exc:
             raise CommandFailed(local_extra_missing(label(), str(exc))) from None
-        except InvalidBaseUrl as exc:
-            raise CommandFailed(E.invalid(label(), str(exc))) from None
         self._clients.append(client)
         return client
 
