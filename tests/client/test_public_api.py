@@ -78,3 +78,25 @@ def test_importing_the_package_stays_light() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_an_injected_transport_carries_the_requests() -> None:
+    import httpx
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        return httpx.Response(200, json={"ok": True, "data": {"status": "ok"}, "error": None})
+
+    with ImageSkillClient(base_url="http://api.test", transport=httpx.MockTransport(handler)) as c:
+        reply = c.health()
+    assert seen == ["GET /healthz"] and reply.ok and reply.data == {"status": "ok"}
+    assert not c.in_process
+
+
+def test_the_local_alias_comes_from_the_transport_registry() -> None:
+    from image_skill.api.transports import registered_transport
+
+    assert registered_transport("local") is not None  # registered by `import image_skill`
+    assert registered_transport("http://api.test") is None
