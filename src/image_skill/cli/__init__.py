@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from image_skill.cli import interrupts
 
     guard = interrupts.Interrupts().install()
+    blocked = _skip_httpx_command_line()
     try:
         try:
             from image_skill.cli import _root
@@ -49,6 +50,33 @@ def main(argv: list[str] | None = None) -> int:
             guard.block_until_exit()
         else:
             guard.restore()
+            _unblock(blocked)
+
+
+def _skip_httpx_command_line() -> str | None:
+    """Keep httpx from importing its own command-line tool; the name blocked, or None.
+
+    ``import httpx`` imports ``httpx._main`` (httpx's CLI, which pulls in rich and pygments:
+    tens of milliseconds) inside ``try: ... except ImportError``. A ``None`` entry in
+    ``sys.modules`` makes that import raise ImportError (the import system's documented way
+    to block a module), so httpx keeps its stub ``httpx.main`` and everything else works
+    as before. Only the CLI does this, and only if httpx is not imported yet.
+    """
+    import sys
+
+    name = "httpx._main"
+    if "httpx" in sys.modules or name in sys.modules:
+        return None
+    sys.modules[name] = None  # type: ignore[assignment]
+    return name
+
+
+def _unblock(name: str | None) -> None:
+    """Undo :func:`_skip_httpx_command_line` (embedding: the host may want httpx's CLI)."""
+    import sys
+
+    if name is not None and name in sys.modules and sys.modules[name] is None:
+        del sys.modules[name]
 
 
 def _interrupted_during_start_up(argv: list[str] | None, guard: Interrupts) -> int:

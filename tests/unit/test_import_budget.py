@@ -1,0 +1,120 @@
+"""Import budget of one CLI call: what each kind of command may load (a structural check).
+
+Every call is a fresh interpreter an agent pays for, so:
+
+* ``version`` and ``--help`` load none of httpx, pydantic or rich, and none of the command
+  modules (their output needs no command's code);
+* API commands (``whoami``, ``usage quota``, ``models list``, ``create --dry-run``,
+  ``create --guide``) load no rich (only ``--human`` output needs it) and not
+  ``httpx._main``, httpx's own command-line tool.
+
+Each case runs ``image_skill.cli.main`` in a subprocess and reads ``sys.modules`` at the end;
+the API commands talk to a real local backend on a loopback port.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from image_skill.local.server import serve_in_thread
+from image_skill.local.settings import LocalSettings
+
+PROBE = """
+import json, os, sys
+from image_skill.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+with open(os.environ["IMPORT_BUDGET_REPORT"], "w") as handle:
+    loaded = sorted(name for name, module in sys.modules.items() if module is not None)
+    json.dump({"code": code, "modules": loaded}, handle)
+"""
+HEAVY = ("httpx", "pydantic", "rich")
+#: The modules that define the CLI's commands (``image_skill.cli.<name>``).
+COMMAND_MODULES = (
+    "doctor",
+    "trust",
+    "signup",
+    "auth",
+    "usage",
+    "credits",
+    "models",
+    "capabilities",
+    "create",
+    "upload",
+    "edit",
+    "assets",
+    "jobs",
+    "activity",
+    "feedback",
+    "local",
+)
+PROMPT = "a lighthouse at dusk"
+API_COMMANDS = [
+    ["whoami"],
+    ["usage", "quota"],
+    ["models", "list"],
+    ["create", "--dry-run", "--prompt", PROMPT],
+    ["create", "--guide", "--prompt", PROMPT],
+]
+
+
+def _loaded(argv: list[str], tmp_path: Path, env: dict[str, str] | None = None) -> set[str]:
+    report = tmp_path / f"modules-{len(list(tmp_path.iterdir()))}.json"
+    child_env = {**os.environ, **(env or {}), "IMPORT_BUDGET_REPORT": str(report)}
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=child_env,
+        check=False,
+    )
+    assert report.exists(), proc.stderr[-2000:]
+    result = json.loads(report.read_text())
+    assert result["code"] == 0, proc.stdout[-2000:]
+    return set(result["modules"])
+
+
+def _packages(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(m == n or m.startswith(n + ".") for m in modules))
+
+
+@pytest.mark.parametrize("argv", [["version"], ["--help"]])
+def test_version_and_help_load_no_heavy_package_and_no_command_module(
+    argv: list[str], tmp_path: Path
+) -> None:
+    modules = _loaded(argv, tmp_path)
+    assert _packages(modules, HEAVY) == []
+    commands = sorted(n for n in COMMAND_MODULES if f"image_skill.cli.{n}" in modules)
+    assert commands == [], f"{' '.join(argv)} loaded command modules it does not run"
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A served local backend and a token on it, as environment variables for the CLI."""
+    settings = LocalSettings(data_dir=tmp_path_factory.mktemp("budget-data"))
+    with serve_in_thread(settings) as (base, _stop):
+        body = {"agent_contact": "budget@example.com", "agent_name": "budget", "runtime": "t"}
+        reply = httpx.post(base + "/v1/agent-signups", json={**body, "return_token": True})
+        token = reply.json()["data"]["token"]
+        yield {"IMAGE_SKILL_API_BASE_URL": base, "IMAGE_SKILL_TOKEN": token}
+
+
+@pytest.mark.parametrize("argv", API_COMMANDS, ids=" ".join)
+def test_api_commands_load_no_rich_and_not_httpx_own_cli(
+    argv: list[str], backend: dict[str, str], tmp_path: Path
+) -> None:
+    modules = _loaded(argv, tmp_path, backend)
+    assert "httpx" in modules  # it did talk HTTP
+    assert _packages(modules, ("rich",)) == []
+    assert "httpx._main" not in modules
