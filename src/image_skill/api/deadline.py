@@ -129,8 +129,15 @@ def deadline_transport(**kwargs: Any) -> httpx.HTTPTransport:
     """An :class:`httpx.HTTPTransport` whose connections honour :func:`deadline`.
 
     httpx does not let a caller choose httpcore's network backend, so the transport's
-    connection pool gets ours after construction (checked by the deadline tests).
+    connection pool gets ours after construction (checked by the deadline tests). Unless
+    ``verify`` is given, certificates are verified with a context whose CA certificates
+    load at the first TLS handshake (:mod:`image_skill.api.tls`), so a call that never
+    opens a TLS connection (an ``http://`` base URL) does not pay for the CA bundle.
     """
+    if "verify" not in kwargs:
+        from image_skill.api.tls import lazy_verifying_context
+
+        kwargs["verify"] = lazy_verifying_context(kwargs.get("trust_env", True))
     transport = httpx.HTTPTransport(**kwargs)
     pool = getattr(transport, "_pool", None)
     if isinstance(pool, httpcore.ConnectionPool):
