@@ -13,6 +13,8 @@ _ALIAS = (
     "(from __future__ import annotations)"
 )
 
+_LAST = "the last statement of the function: falling off the end returns None too"
+
 #: ``Mutant.key`` -> why no test can tell this mutant from the real code.
 EQUIVALENT: dict[str, str] = {
     "guide/selection.py | <module> | dict[str, Any] -> None": _ALIAS,
@@ -23,12 +25,8 @@ EQUIVALENT: dict[str, str] = {
     "guide/rows.py | needs_input | return False -> pass": (
         "for None the code after the early return gives False as well (get() of None is None)"
     ),
-    "guide/payments.py | local_settle_command | return None -> pass": (
-        "the last statement of the function: falling off the end returns None too"
-    ),
-    "guide/payments.py | command_by_kind | return None -> pass": (
-        "the last statement of the function: falling off the end returns None too"
-    ),
+    "guide/payments.py | local_settle_command | return None -> pass": _LAST,
+    "guide/payments.py | command_by_kind | return None -> pass": _LAST,
     "local/billing/ledger.py | <module> | Literal['free_preview', 'payment_backed'] -> None": (
         _ALIAS
     ),
@@ -57,6 +55,15 @@ EQUIVALENT: dict[str, str] = {
         "with exactly 4 bytes left every branch ends in None (a frame header needs 9 bytes, "
         "other segments move past the end), so leaving the loop early also gives None"
     ),
+    "files/sniff.py | sniff_mime | return None -> pass": _LAST,
+    "files/sniff.py | _jpeg_size | return None -> pass": _LAST,
+    "files/sniff.py | _webp_size | return None -> pass": _LAST,
+    "files/sniff.py | _ftyp_brands | size > len(data) -> size >= len(data)": (
+        "the data is at most the 64-byte head, so for size == len(data) min(len(data), 64) "
+        "is that same size"
+    ),
+    "commands.py | _without_api_base_url | False -> None": "None and False are both false",
+    "commands.py | _without_api_base_url | False -> None #2": "None and False are both false",
     "files/sniff.py | <module> | 208 -> 209": (
         "0xD0 joins the start-of-frame set, but 0xD0 is a standalone marker handled first"
     ),

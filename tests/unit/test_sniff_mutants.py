@@ -177,3 +177,26 @@ def test_an_ftyp_box_needs_sixteen_bytes() -> None:
 def test_quicktime_without_ftyp(box: bytes) -> None:
     assert sniff_mime(b"\x00\x00\x00\x08" + box) == "video/quicktime"
     assert sniff_mime(b"\x00\x00\x00" + box) is None
+
+
+def test_a_frame_header_with_a_corrupt_length_gives_no_size() -> None:
+    corrupt = bytes([0xFF, 0xC0]) + struct.pack(">HBHH", 1, 8, 7, 9)
+    assert image_size(SOI + corrupt) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [SOI, SOI + b"\xff", SOI + b"\xff\xe0", SOI + b"\xff\xe0\x00", SOI + segment(0xE0, 2)],
+)
+def test_a_jpeg_cut_short_gives_no_size_without_raising(data: bytes) -> None:
+    assert image_size(data) is None
+
+
+def test_a_riff_file_of_another_kind_is_unknown_whatever_its_size_bytes_say() -> None:
+    assert sniff_mime(b"RIFF" + b"free" + b"XXXX") is None
+    assert sniff_mime(b"RIFF" + b"moov" + b"AVI ") == "video/x-msvideo"
+
+
+def test_a_sixteen_byte_ftyp_box_has_no_compatible_brands() -> None:
+    data = ftyp(b"isom") + b"mif1avif" + b"\x00" * 8
+    assert sniff_mime(data) == "video/mp4"
