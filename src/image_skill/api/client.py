@@ -20,6 +20,7 @@ The client never prints and knows nothing of any command line.
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -127,6 +128,14 @@ class ImageSkillClient(EndpointsMixin):
     def local(cls, **kwargs: Any) -> ImageSkillClient:
         """A client of the offline local backend, in-process (needs the ``local`` extra)."""
         return cls(base_url=C.LOCAL_BASE_URL_ALIAS, **kwargs)
+
+    def with_token(self, token: str | None) -> ImageSkillClient:
+        """A client like this one with another token, on the same HTTP client and connection
+        pool (one per process). Closing it leaves the pool open: this client owns it."""
+        twin = copy.copy(self)
+        twin.token = token
+        twin._owns_client = False
+        return twin
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:

@@ -153,12 +153,18 @@ class AppState:
     def client(self, token: str | None = None) -> ImageSkillClient:
         from image_skill.api.client import ImageSkillClient, LocalBackendUnavailable
 
+        base_url, private = self.base_url(), self.private_network_allowed()
+        for made in self._clients:  # one HTTP client (and connection pool) per invocation
+            if (made.configured_base_url, made.allow_private_network) == (base_url, private):
+                shared: ImageSkillClient = made.with_token(token)
+                self._clients.append(shared)
+                return shared
         try:
             client = ImageSkillClient(
-                base_url=self.base_url(),
+                base_url=base_url,
                 token=token,
                 timeout=self.timeout,
-                allow_private_network=self.private_network_allowed(),
+                allow_private_network=private,
             )
         except LocalBackendUnavailable as exc:
             raise CommandFailed(local_extra_missing(label(), str(exc))) from None
