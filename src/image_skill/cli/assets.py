@@ -120,11 +120,15 @@ def assets_get(
             retry["suggested_command"] = state().render(assets_get_words(raw, target, overwrite))
         return exc.to_result(label, recovery=retry)
     envelope = E.with_command(result.envelope, label)
-    envelope["data"] = {
+    rebuilt: dict[str, Any] = {
         "request": {"reference": raw, "reference_type": recognized.reference_type},
         "asset": asset,
         "download": info,
     }
+    if isinstance(data, dict) and "next_actions" in data:
+        # The metadata reply's next actions (a self-fund handoff) stay, last (0.1.70 §8).
+        rebuilt["next_actions"] = data["next_actions"]
+    envelope["data"] = rebuilt
     return Result(envelope, result.exit_code)
 
 

@@ -178,7 +178,12 @@ def credits_quote(
         )
     generated = idempotency_key is None
     key = idempotency_key if idempotency_key is not None else new_idempotency_key("quote")
-    token = _token()
+    try:
+        token = _token()
+    except CommandFailed as exc:
+        raise CommandFailed(
+            _with_after_auth(exc.result, pack, amount, payment_method, key)
+        ) from None
     body: dict[str, Any] = {}
     if amount is not None:
         body["credits"] = amount
@@ -196,6 +201,32 @@ def credits_quote(
         warnings.append(
             f"generated idempotency key {key}; pass --idempotency-key for stable retries"
         )
+    return result
+
+
+def _with_after_auth(
+    result: Result, pack: str | None, amount: float | None, method: str, key: str
+) -> Result:
+    """A token failure of ``credits quote`` with ``error.recovery.after_auth`` (0.1.70 §7.6):
+    the same quote, runnable here once a token is given."""
+    import os
+
+    from image_skill._js import number_to_string
+    from image_skill.cli.quote_auth import TOKEN_ERROR_CODES, after_auth, quote_words
+    from image_skill.cli.reply_commands import reply_context
+    from image_skill.commands import render
+    from image_skill.guide.placeholders import copy_runnable
+
+    error = result.envelope.get("error")
+    if not isinstance(error, dict) or error.get("code") not in TOKEN_ERROR_CODES:
+        return result
+    credits_text = number_to_string(amount) if amount is not None else None
+    words = quote_words(pack=pack, credits_text=credits_text, payment_method=method, key=key)
+    command = render(words, reply_context(state().command_ctx(), os.environ))
+    recovery = error.get("recovery")
+    merged = dict(recovery) if isinstance(recovery, dict) else {}
+    merged["after_auth"] = after_auth(command, copy_runnable=copy_runnable(command))
+    error["recovery"] = merged
     return result
 
 

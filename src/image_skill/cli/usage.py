@@ -1,4 +1,8 @@
-"""`image-skill usage quota` and its shorthand `image-skill quota`."""
+"""`image-skill usage quota` and its shorthand `image-skill quota`.
+
+An ok reply whose ``data.top_up`` offers a complete top-up path also gets
+``data.next_actions.self_fund`` (:mod:`image_skill.cli.self_fund`, 0.1.70 §7.1).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,13 @@ def _quota(label: str) -> Result:
         return exc.result
     result = app.call(app.client(resolution.token).quota())
     E.with_command(result.envelope, label)
+    data = result.envelope.get("data")
+    if result.envelope.get("ok") is True and isinstance(data, dict):
+        from image_skill.cli.self_fund import with_self_fund
+
+        # next_actions.self_fund from data.top_up (0.1.70 §7.1); its commands, like every
+        # command of the reply, are made runnable here before printing.
+        with_self_fund(data)
     return result
 
 
