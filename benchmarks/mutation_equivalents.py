@@ -64,6 +64,18 @@ EQUIVALENT: dict[str, str] = {
     ),
     "commands.py | _without_api_base_url | False -> None": "None and False are both false",
     "commands.py | _without_api_base_url | False -> None #2": "None and False are both false",
+    "files/sniff.py | _jpeg_size | 4 -> 5": (
+        "the loop test pos + 5 <= end: with exactly 4 bytes left every branch ends in None "
+        "anyway (see pos + 4 < end)"
+    ),
+    "files/sniff.py | sniff_mime | 64 -> 65": (
+        "a 65-byte head: brands are still read to byte 64 at most (min(len, 64), a 4-byte "
+        "step from 16) and every other signature lies in the first 16 bytes"
+    ),
+    "commands.py | rerender_server_command | return None -> pass #4": (
+        "shlex.split cannot fail on text _plain_shell_words accepted: unterminated quotes "
+        "and a trailing backslash are refused before it"
+    ),
     "files/sniff.py | <module> | 208 -> 209": (
         "0xD0 joins the start-of-frame set, but 0xD0 is a standalone marker handled first"
     ),

@@ -47,3 +47,11 @@ def test_swap_prefix_keeps_a_later_program_word() -> None:
     assert swap_prefix("image-skill doctor --json", with_env) == (
         "IMAGE_SKILL_CONFIG_PATH='/c d' image-skill doctor --json"
     )
+
+
+def test_delete_is_a_control_character_in_server_text() -> None:
+    from image_skill.commands import rerender_server_command
+
+    assert rerender_server_command("image-skill doctor x\x7f") is None
+    assert rerender_server_command("image-skill doctor x\x80") == "image-skill doctor 'x\x80'"
+    assert rerender_server_command("image-skill doctor 'x\x7f'") == "image-skill doctor 'x\x7f'"

@@ -200,3 +200,8 @@ def test_a_riff_file_of_another_kind_is_unknown_whatever_its_size_bytes_say() ->
 def test_a_sixteen_byte_ftyp_box_has_no_compatible_brands() -> None:
     data = ftyp(b"isom") + b"mif1avif" + b"\x00" * 8
     assert sniff_mime(data) == "video/mp4"
+
+
+def test_one_pixel_is_a_size() -> None:
+    assert image_size(b"GIF89a" + struct.pack("<HH", 1, 1)) == (1, 1)
+    assert image_size(SOI + sof(1, 1)) == (1, 1)
