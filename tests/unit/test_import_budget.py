@@ -5,8 +5,9 @@ Every call is a fresh interpreter an agent pays for, so:
 * ``version`` and ``--help`` load none of httpx, pydantic or rich, and none of the command
   modules (their output needs no command's code);
 * API commands (``whoami``, ``usage quota``, ``models list``, ``create --dry-run``,
-  ``create --guide``) load no rich (only ``--human`` output needs it) and not
-  ``httpx._main``, httpx's own command-line tool.
+  ``create --guide``) load no rich (only ``--human`` output needs it), not
+  ``httpx._main``, httpx's own command-line tool, and not ``trio``, which httpcore imports
+  for async code whenever it is installed.
 
 Each case runs ``image_skill.cli.main`` in a subprocess and reads ``sys.modules`` at the end;
 the API commands talk to a real local backend on a loopback port.
@@ -118,3 +119,4 @@ def test_api_commands_load_no_rich_and_not_httpx_own_cli(
     assert "httpx" in modules  # it did talk HTTP
     assert _packages(modules, ("rich",)) == []
     assert "httpx._main" not in modules
+    assert _packages(modules, ("trio",)) == []

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from image_skill.cli import interrupts
 
     guard = interrupts.Interrupts().install()
-    blocked = _skip_httpx_command_line()
+    blocked = _skip_unused_imports()
     try:
         try:
             from image_skill.cli import _root
@@ -53,30 +53,39 @@ def main(argv: list[str] | None = None) -> int:
             _unblock(blocked)
 
 
-def _skip_httpx_command_line() -> str | None:
-    """Keep httpx from importing its own command-line tool; the name blocked, or None.
+#: Modules the CLI never uses that its dependencies import when they can: httpx's
+#: ``__init__`` imports ``httpx._main`` (httpx's own command-line tool, which pulls in rich
+#: and pygments) and httpcore imports ``trio`` (for async code under trio; ~250 ms when
+#: trio is installed, e.g. next to selenium), each inside ``try: ... except ImportError``.
+UNUSED_OPTIONAL_IMPORTS = ("httpx._main", "trio")
 
-    ``import httpx`` imports ``httpx._main`` (httpx's CLI, which pulls in rich and pygments:
-    tens of milliseconds) inside ``try: ... except ImportError``. A ``None`` entry in
-    ``sys.modules`` makes that import raise ImportError (the import system's documented way
-    to block a module), so httpx keeps its stub ``httpx.main`` and everything else works
-    as before. Only the CLI does this, and only if httpx is not imported yet.
+
+def _skip_unused_imports() -> list[str]:
+    """Keep :data:`UNUSED_OPTIONAL_IMPORTS` from loading; the names blocked.
+
+    A ``None`` entry in ``sys.modules`` makes importing that name raise ImportError (the
+    import system's documented way to block a module), so httpx keeps its stub
+    ``httpx.main`` and httpcore its trio-less classes, and everything the CLI does works as
+    before. Only the CLI does this, and only for a module that is not imported yet (nor its
+    package, for ``httpx._main``).
     """
     import sys
 
-    name = "httpx._main"
-    if "httpx" in sys.modules or name in sys.modules:
-        return None
-    sys.modules[name] = None  # type: ignore[assignment]
-    return name
+    blocked = []
+    for name in UNUSED_OPTIONAL_IMPORTS:
+        if name not in sys.modules and name.partition(".")[0] not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]
+            blocked.append(name)
+    return blocked
 
 
-def _unblock(name: str | None) -> None:
-    """Undo :func:`_skip_httpx_command_line` (embedding: the host may want httpx's CLI)."""
+def _unblock(names: list[str]) -> None:
+    """Undo :func:`_skip_unused_imports` (embedding: the host may want those modules)."""
     import sys
 
-    if name is not None and name in sys.modules and sys.modules[name] is None:
-        del sys.modules[name]
+    for name in names:
+        if name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
 
 
 def _interrupted_during_start_up(argv: list[str] | None, guard: Interrupts) -> int:
