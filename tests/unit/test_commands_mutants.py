@@ -55,3 +55,21 @@ def test_delete_is_a_control_character_in_server_text() -> None:
     assert rerender_server_command("image-skill doctor x\x7f") is None
     assert rerender_server_command("image-skill doctor x\x80") == "image-skill doctor 'x\x80'"
     assert rerender_server_command("image-skill doctor 'x\x7f'") == "image-skill doctor 'x\x7f'"
+
+
+def test_double_quoted_server_text() -> None:
+    from image_skill.commands import rerender_server_command as rerender
+
+    # \" and \\ mean the same to sh and shlex inside double quotes, and so does a newline.
+    assert rerender('image-skill feedback create --title "a \\" b"') == (
+        "image-skill feedback create --title 'a \" b'"
+    )
+    assert rerender('image-skill feedback create --title "a \\\\ b"') == (
+        "image-skill feedback create --title 'a \\ b'"
+    )
+    assert rerender('image-skill feedback create --title "a\nb"') == (
+        "image-skill feedback create --title 'a\nb'"
+    )
+    # A backslash-newline continues the line for sh but not for shlex: refused.
+    assert rerender('image-skill feedback create --title "a\\\nb"') is None
+    assert rerender('image-skill feedback create --title "a\\\rb"') is None

@@ -205,3 +205,7 @@ def test_a_sixteen_byte_ftyp_box_has_no_compatible_brands() -> None:
 def test_one_pixel_is_a_size() -> None:
     assert image_size(b"GIF89a" + struct.pack("<HH", 1, 1)) == (1, 1)
     assert image_size(SOI + sof(1, 1)) == (1, 1)
+
+
+def test_quicktime_box_names_are_read_at_bytes_4_to_8_of_a_longer_file() -> None:
+    assert sniff_mime(b"\x00\x00\x10\x00mdat" + b"\x00" * 64) == "video/quicktime"
