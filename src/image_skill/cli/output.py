@@ -80,6 +80,19 @@ def _write(stream: IO[str], text: str) -> None:
             pass
 
 
+class TextResult(Result):
+    """A result printed as plain text instead of an envelope (``completion``'s script,
+    which a shell reads with ``eval``); the envelope is kept for in-process callers."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str, command: str, data: dict[str, Any]) -> None:
+        from image_skill.envelope import success
+
+        super().__init__(success(command, data), 0)
+        self.text = text
+
+
 #: Reports how much of a download is done: ``update(bytes_done, bytes_total_or_None)``.
 ProgressUpdate = Callable[[int, "int | None"], None]
 
@@ -102,6 +115,9 @@ class Output:
     def emit(self, result: Result) -> None:
         """The one envelope on stdout (JSON, or the human view)."""
         stream = self._out()
+        if isinstance(result, TextResult):
+            _write(stream, result.text)
+            return
         if self.fmt == "human":
             from rich.console import Console
 
