@@ -127,7 +127,12 @@ def test_a_path_longer_than_the_path_limit_is_invalid_arguments() -> None:
 
 def test_a_newline_in_the_base_url_is_invalid_arguments() -> None:
     res = invoke("create", "--prompt", "x", "--dry-run", "--api-base-url", "http://127.0.0.1:9/\nx")
-    refused(res, "--api-base-url", "U+000A")
+    refused(res, "--api-base-url")
+
+
+def test_an_over_long_one_line_value_is_invalid_arguments(signed_up: None) -> None:
+    refused(invoke("jobs", "show", "j" * 70_000, *LOCAL), "JOB_ID", "70000 characters")
+    refused(dry_create("--idempotency-key", "k" * 9000), "--idempotency-key", "at most 8192")
 
 
 def test_control_characters_are_refused_in_every_one_line_flag(signed_up: None) -> None:
@@ -176,7 +181,7 @@ def test_a_prompt_file_over_one_mebibyte_is_refused_before_sending(tmp_path: Pat
 def test_a_fifo_with_no_writer_is_refused_after_a_bounded_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("image_skill.cli.inputs.PIPE_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr("image_skill.cli.inputs.PIPE_OPEN_SECONDS", 0.5)
     fifo = tmp_path / "prompt.fifo"
     os.mkfifo(fifo)
     stop = threading.Event()
@@ -195,7 +200,27 @@ def test_a_fifo_with_no_writer_is_refused_after_a_bounded_wait(
     finally:
         stop.set()
     assert time.monotonic() - started < 8
-    refused(res, "--prompt-file", "pipe", "0.5 s")
+    refused(res, "--prompt-file", "pipe", "nothing opened", "0.5 s")
+
+
+def test_a_slow_writer_gets_more_time_than_the_open_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("image_skill.cli.inputs.PIPE_OPEN_SECONDS", 0.3)
+    fifo = tmp_path / "prompt.fifo"
+    os.mkfifo(fifo)
+
+    def writer() -> None:  # opens at once, like <(generate), then takes its time
+        with open(fifo, "w", encoding="utf-8") as handle:
+            time.sleep(1.0)
+            handle.write("late but complete")
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    from image_skill.cli.inputs import read_prompt_file
+
+    assert read_prompt_file("image-skill create", str(fifo)) == "late but complete"
+    thread.join(5)
 
 
 def test_a_fifo_with_a_writer_is_read(tmp_path: Path) -> None:

@@ -3,9 +3,12 @@
 Whatever the flag, a bad value ends as ``INVALID_ARGUMENTS`` (exit 2) with a message naming
 the flag, instead of reaching an internal error further on:
 
-* **control characters** (U+0000-U+001F, U+007F): refused in every one-line value (URLs,
-  ids, keys, paths, model names...); free-text values (prompts, JSON, feedback text) may
-  hold newlines and tabs. What a URL may contain beyond that is the client's business;
+* **control characters** (U+0000-U+001F, U+007F): refused in every one-line value (ids,
+  keys, paths, model names, URLs of inputs...); free-text values (prompts, JSON, feedback
+  text) may hold newlines and tabs. ``--api-base-url`` is checked by the client's own
+  base-URL rules (:func:`image_skill.api.wire.base_url_problem`), which also cover these;
+* **length**: a one-line value has at most :data:`MAX_ONE_LINE_CHARS` characters (an id
+  of 70,000 characters would otherwise fail inside the HTTP library);
 * **path lengths**: a value that names a local file (``--output``, ``--prompt-file``,
   ``--input``...) must fit this file system: no component longer than its file-name limit
   (usually 255 bytes) and no path longer than its path limit (usually 4096 bytes).
@@ -52,14 +55,24 @@ REFERENCE_NAMES = {
 }
 IMAGE_ARGUMENTS = frozenset({("edit", "positional"), ("upload", "positional")})
 
+#: Checked by the client's base-URL rules instead (see the module docstring).
+OWN_RULES = frozenset({"api_base_url"})
+#: The longest one-line value (URLs of 8 KiB are what servers commonly accept).
+MAX_ONE_LINE_CHARS = 8192
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MULTILINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DEFAULT_NAME_MAX = 255
 DEFAULT_PATH_MAX = 4096
 
 
-def control_problem(value: str, *, free_text: bool) -> str | None:
-    found = (_MULTILINE_CONTROL if free_text else _CONTROL).search(value)
+def control_problem(value: str, *, free_text: bool, own_rules: bool = False) -> str | None:
+    if not free_text and len(value) > MAX_ONE_LINE_CHARS:
+        return (
+            f"is {len(value)} characters long; a value of this flag can have at most "
+            f"{MAX_ONE_LINE_CHARS}"
+        )
+    found = None if own_rules else (_MULTILINE_CONTROL if free_text else _CONTROL).search(value)
     if found is None:
         return None
     return (
@@ -104,9 +117,15 @@ def path_problem(value: str) -> str | None:
 
 
 def value_problem(
-    value: str, *, free_text: bool, path: bool, image: bool, reference: str | None = None
+    value: str,
+    *,
+    free_text: bool,
+    path: bool,
+    image: bool,
+    reference: str | None = None,
+    own_rules: bool = False,
 ) -> str | None:
-    problem = control_problem(value, free_text=free_text)
+    problem = control_problem(value, free_text=free_text, own_rules=own_rules)
     if problem is not None:
         return problem
     if reference is not None:
@@ -131,13 +150,19 @@ def _checked(
     path: bool,
     image: bool,
     reference: str | None,
+    own_rules: bool,
 ) -> Callback:
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         values = value if isinstance(value, tuple | list) else (value,)
         for item in values:
             if isinstance(item, str):
                 problem = value_problem(
-                    item, free_text=free_text, path=path, image=image, reference=reference
+                    item,
+                    free_text=free_text,
+                    path=path,
+                    image=image,
+                    reference=reference,
+                    own_rules=own_rules,
                 )
                 if problem is not None:
                     raise click.BadParameter(problem, ctx=ctx, param=param)
@@ -163,6 +188,7 @@ def install(command: click.Command, name: str = "", *, subcommands: bool = True)
             path=param.name in PATH_NAMES,
             image=param.name in IMAGE_NAMES or (is_argument and key in IMAGE_ARGUMENTS),
             reference=REFERENCE_NAMES.get(param.name),
+            own_rules=param.name in OWN_RULES,
         )
     if subcommands and isinstance(command, click.Group):
         for sub_name, sub in command.commands.items():

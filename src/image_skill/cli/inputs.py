@@ -5,10 +5,10 @@ Both end any bad input as one failure envelope, never as an internal error:
 ``--prompt-file PATH`` (relative to the working directory; ``-`` is a file name, as in the
 contract) must be a regular file or a pipe (a FIFO, or ``<(...)`` process substitution).
 Devices (``/dev/zero``, a terminal), sockets and the like are refused with
-``INVALID_ARGUMENTS``, as is a file over :data:`MAX_PROMPT_FILE_BYTES`. A pipe is read for
-at most :data:`PIPE_WAIT_SECONDS`: a FIFO nobody writes to, or a writer that never closes
-it, is refused instead of blocking forever. A missing or unreadable file, or text that is
-not UTF-8, is ``INPUT_FILE_UNREADABLE`` (exit 9).
+``INVALID_ARGUMENTS``, as is a file over :data:`MAX_PROMPT_FILE_BYTES`. A FIFO nobody opens
+for writing within :data:`PIPE_OPEN_SECONDS`, or a writer that has not closed it within
+:data:`PIPE_READ_SECONDS`, is refused instead of blocking forever. A missing or unreadable
+file, or text that is not UTF-8, is ``INPUT_FILE_UNREADABLE`` (exit 9).
 
 ``--model-parameters-json`` must be a JSON object in strict JSON (no ``NaN``/``Infinity``),
 nested at most :data:`MAX_JSON_DEPTH` levels, with only valid Unicode text (a lone
@@ -32,8 +32,10 @@ from image_skill.cli._app import CommandFailed
 
 #: The largest prompt file read (far above any model's prompt limit).
 MAX_PROMPT_FILE_BYTES = 1024 * 1024
-#: How long a pipe (FIFO) given as --prompt-file may take to deliver its whole text.
-PIPE_WAIT_SECONDS = 10.0
+#: How long a FIFO given as --prompt-file may wait for a writer to open it.
+PIPE_OPEN_SECONDS = 3.0
+#: How long a writer may then take to deliver the whole text and close the pipe.
+PIPE_READ_SECONDS = 60.0
 #: How deeply a JSON flag value may nest.
 MAX_JSON_DEPTH = 64
 
@@ -69,31 +71,42 @@ def _kind(mode: int) -> str | None:
     return "not a regular file"
 
 
-def _read_capped(target: Path) -> bytes:
+def _read_capped(target: Path, opened: threading.Event | None = None) -> bytes:
     with open(target, "rb") as handle:
+        if opened is not None:
+            opened.set()
         return handle.read(MAX_PROMPT_FILE_BYTES + 1)
 
 
 def _read_pipe(label: str, target: Path) -> bytes:
-    """Read a FIFO in a helper thread, waiting at most PIPE_WAIT_SECONDS."""
+    """Read a FIFO in a helper thread: a writer must open it within PIPE_OPEN_SECONDS and
+    close it within PIPE_READ_SECONDS."""
     box: dict[str, Any] = {}
+    opened = threading.Event()
 
     def reader() -> None:
         try:
-            box["data"] = _read_capped(target)
+            box["data"] = _read_capped(target, opened)
         except OSError as exc:
             box["error"] = exc
 
     thread = threading.Thread(target=reader, name="image-skill-prompt-file", daemon=True)
     thread.start()
-    thread.join(PIPE_WAIT_SECONDS)
-    if thread.is_alive():
+    if not opened.wait(PIPE_OPEN_SECONDS) and thread.is_alive():
         _release_reader(target)
         raise _refused(
             label,
             target,
-            f"is a pipe that did not deliver its text within {PIPE_WAIT_SECONDS:g} s "
-            "(is anything writing to it?); write the prompt to a regular file instead",
+            f"is a pipe that nothing opened for writing within {PIPE_OPEN_SECONDS:g} s; "
+            "write the prompt to a regular file instead",
+        )
+    thread.join(PIPE_READ_SECONDS)
+    if thread.is_alive():
+        raise _refused(
+            label,
+            target,
+            f"is a pipe whose writer did not finish within {PIPE_READ_SECONDS:g} s; "
+            "write the prompt to a regular file instead",
         )
     if "error" in box:
         exc = box["error"]
