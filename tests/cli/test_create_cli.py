@@ -147,7 +147,7 @@ def test_prompt_file(account: Path, tmp_path: Path) -> None:
             ("--prompt", "a", "--prompt-file", "p.txt"),
             "provide either --prompt or --prompt-file, not both",
         ),
-        ((), "create/edit requires --prompt"),
+        ((), "create/edit requires --prompt (or --prompt-file)"),
         (("--output-count", "0", "--prompt", "a"), "output-count must be a positive integer"),
         (("--output-count", "1.5", "--prompt", "a"), "output-count must be a positive integer"),
         (

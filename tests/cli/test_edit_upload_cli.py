@@ -188,7 +188,7 @@ def test_promptless_model(account: Path, source: bytes) -> None:
     ("args", "message"),
     [
         (("--prompt", "x"), "edit requires --input ASSET_ID_OR_PATH_OR_URL"),
-        (("--input", "image_a"), "edit requires --prompt"),
+        (("--input", "image_a"), "edit requires --prompt (or --prompt-file)"),
         (("--input", "image_a", "--prompt", "  "), "edit prompt cannot be empty"),
         (
             ("--input", "image_a", "--prompt", "x", "--prompt-file", "p"),

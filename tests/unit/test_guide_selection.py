@@ -314,7 +314,9 @@ def test_simulated_local_rails_count_as_usable() -> None:
     summary = payment_summary(
         payments_envelope([simulated(CHECKOUT_METHOD), simulated(X402_METHOD)])["data"]
     )
-    assert summary["live_money_methods"] == ["stripe_checkout", "stripe_x402.exact.usdc"]
+    # usable, but simulated rails move no money, so none is listed as live money
+    assert summary["live_money_methods"] == []
+    assert summary["browserless_methods"] == ["stripe_x402.exact.usdc"]
     assert summary["preferred_method"] == "stripe_x402.exact.usdc"
     # The summary stays honest about money: a simulated rail is not live money.
     assert summary["preferred_method_summary"]["live_money"] is False

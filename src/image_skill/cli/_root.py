@@ -168,11 +168,15 @@ def _suggest(args: list[str]) -> str:
 
 def _usage_error(exc: click.UsageError, argv: list[str]) -> Result:
     if isinstance(exc, UnknownCommand):
+        recovery = {"suggested_command": _suggest(["help", "--json"]), "docs_url": C.DOCS_URL}
+        close = _did_you_mean(exc.name)
+        if close is not None:
+            recovery["did_you_mean"] = close
         return E.error_result(
             f"image-skill {exc.name}",
             E.PUBLIC_CLI_COMMAND_NOT_AVAILABLE,
             exc.format_message(),
-            recovery={"suggested_command": _suggest(["help", "--json"]), "docs_url": C.DOCS_URL},
+            recovery=recovery,
         )
     ctx = exc.ctx
     if ctx is not None and ctx.command_path:
@@ -188,6 +192,15 @@ def _usage_error(exc: click.UsageError, argv: list[str]) -> Result:
             "docs_url": C.DOCS_URL,
         },
     )
+
+
+def _did_you_mean(name: str) -> str | None:
+    """The registered command closest to a mistyped one (``crate`` -> ``create``), or None."""
+    import difflib
+
+    words = [*root.command_names(), "help", "version"]
+    close = difflib.get_close_matches(name, words, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _non_utf8_argument(argv: list[str]) -> Result | None:

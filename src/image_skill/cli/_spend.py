@@ -225,10 +225,23 @@ def live_key(command: str, key: str | None, dry_run: bool, warnings: list[str]) 
 
     key = new_idempotency_key(command, random_bytes=SPEND_KEY_BYTES)
     warnings.append(
-        f"no --idempotency-key given; this {command} uses {key}. Retry with "
+        f"{KEY_WARNING_START} this {command} uses {key}. Retry with "
         f"--idempotency-key {key} so a retry cannot charge twice"
     )
     return key
+
+
+KEY_WARNING_START = "no --idempotency-key given;"
+
+
+def spend_warnings(result: Result, warnings: Sequence[str]) -> list[str]:
+    """``warnings`` without :func:`live_key`'s retry advice when the server refused for
+    certain (a final error such as BUDGET_GUARD_EXCEEDED spends nothing)."""
+    from image_skill.cli.inflight import outcome_known
+
+    if result.ok or not outcome_known(result):
+        return list(warnings)
+    return [w for w in warnings if not w.startswith(KEY_WARNING_START)]
 
 
 def set_present(target: dict[str, Any], pairs: Sequence[tuple[str, object]]) -> None:
@@ -380,7 +393,7 @@ def spend_and_download(
     result = run_spend(
         app, label=label, key=key, words=words, recovery_command=recovery_command, send=send
     )
-    add_warnings(result, warnings)
+    add_warnings(result, spend_warnings(result, warnings))
     if output is not None and result.ok:
         # The spend is settled; Ctrl-C or SIGTERM now interrupts only the download, which
         # reports what was bought and how to fetch it.

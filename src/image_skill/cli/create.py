@@ -108,7 +108,7 @@ def create(
     if prompt is not None and prompt_file is not None:
         return E.invalid(LABEL, "provide either --prompt or --prompt-file, not both")
     if prompt is None and prompt_file is None:
-        return E.invalid(LABEL, "create/edit requires --prompt")
+        return E.invalid(LABEL, "create/edit requires --prompt (or --prompt-file)")
     text = prompt if prompt is not None else S.read_prompt_file(LABEL, str(prompt_file))
     if dry_run and has_references:
         app.resolve_token(app.argv_label(LABEL))

@@ -47,7 +47,7 @@ def _prompt(prompt: str | None, prompt_file: str | None, model: str | None) -> s
             raise _fail(f"model {model} does not accept --prompt")
         return None
     if text is None:
-        raise _fail("edit requires --prompt")
+        raise _fail("edit requires --prompt (or --prompt-file)")
     if not text.strip():
         raise _fail("edit prompt cannot be empty")
     return text.strip()

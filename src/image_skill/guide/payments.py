@@ -161,7 +161,8 @@ def payment_summary(data: Any, render: Render = _verbatim) -> dict[str, Any]:
                 buyer_modes.append(mode)
     return {
         "checked": isinstance(data, dict | list),
-        "live_money_methods": _ids(available),
+        # simulated rails are usable here, but they move no money: not listed as live
+        "live_money_methods": _ids([m for m in available if truthy(m.get("live_money"))]),
         "requires_browser": bool(available)
         and all(m.get("requires_browser") is True for m in available),
         "browserless_methods": _ids(browserless),

@@ -61,9 +61,7 @@ B_SERVICE = "The read-only checks against the API and the model registry could n
 
 
 def b_quota(required: str, remaining: str) -> str:
-    return (
-        f"Creating the first image needs {required} credits, but only {remaining} credits are left."
-    )
+    return f"Creating this image needs {required} credits, but only {remaining} credits are left."
 
 
 # auth_ready.warning
