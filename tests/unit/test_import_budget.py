@@ -120,3 +120,29 @@ def test_api_commands_load_no_rich_and_not_httpx_own_cli(
     assert _packages(modules, ("rich",)) == []
     assert "httpx._main" not in modules
     assert _packages(modules, ("trio",)) == []
+
+
+def test_in_process_backend_loads_no_server_and_no_rich(tmp_path: Path) -> None:
+    """``--api-base-url local`` runs the backend in this process: no uvicorn (the HTTP
+    server, with its logging configuration and process supervisors), no rich."""
+    env = {"IMAGE_SKILL_LOCAL_DIR": str(tmp_path / "data")}
+    modules = _loaded(["models", "list", "--api-base-url", "local"], tmp_path, env)
+    assert "image_skill.local.app" in modules  # it did run the backend in-process
+    assert _packages(modules, ("uvicorn", "rich", "trio")) == []
+    assert "httpx._main" not in modules
+
+
+def test_local_extra_check_finds_modules_without_importing_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from image_skill import local
+
+    monkeypatch.setattr(local, "EXTRA_MODULES", ("json", "image_skill_no_such_module"))
+    with pytest.raises(ImportError) as caught:
+        local.require_extra()
+    assert getattr(caught.value, "name", None) == "image_skill_no_such_module"
+    probe = "import sys; from image_skill.local import require_extra; require_extra(); "
+    probe += "print(sorted({'fastapi', 'uvicorn', 'PIL'} & set(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
