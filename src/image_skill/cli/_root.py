@@ -361,5 +361,22 @@ def main(argv: list[str] | None, guard: interrupts.Interrupts) -> int:
     # (An attribute store, not a call: no signal handler can run between it and the above.)
     guard.armed = False
     scrub(result, args)
-    emit(result, fmt)
+    emit(result, fmt, ran=_ran(args) if fmt == "human" else None)
     return result.exit_code
+
+
+def _ran(args: list[str]) -> str | None:
+    """``image-skill <command words>`` of a command line, for human titles; None if none."""
+    from image_skill.cli.aliases import normalize_argv
+    from image_skill.cli.help import help_words
+
+    words = help_words(normalize_argv(args).argv)
+    node: click.Command = root
+    path: list[str] = []
+    for word in words:
+        sub = node.get_command(click.Context(node), word) if isinstance(node, click.Group) else None
+        if sub is None:
+            break
+        path.append(word)
+        node = sub
+    return " ".join(["image-skill", *path]) if path else None

@@ -4,7 +4,8 @@ the spinner and progress bars on stderr.
 JSON mode is the default whatever the terminal is (agents run commands under PTYs):
 2-space indent, UTF-8, one document, newline-terminated. Human mode renders the same
 envelope with rich (imported only then; :mod:`image_skill.render` builds the views). The
-spinner and progress bars appear only in human mode with stderr at a terminal. Colour
+spinner and progress bars appear only in human mode with stderr at a terminal (not
+``TERM=dumb``). Colour
 follows rich's reading of ``NO_COLOR``, ``FORCE_COLOR`` and ``TERM=dumb``.
 """
 
@@ -112,8 +113,9 @@ class Output:
     def _err(self) -> IO[str]:
         return self.stderr if self.stderr is not None else sys.stderr
 
-    def emit(self, result: Result) -> None:
-        """The one envelope on stdout (JSON, or the human view)."""
+    def emit(self, result: Result, *, ran: str | None = None) -> None:
+        """The one envelope on stdout (JSON, or the human view, whose titles name ``ran``:
+        the command of the command line, such as ``image-skill assets get``)."""
         stream = self._out()
         if isinstance(result, TextResult):
             _write(stream, result.text)
@@ -123,7 +125,7 @@ class Output:
 
             from image_skill.render.human import render_human
 
-            render_human(Console(file=stream, highlight=False, soft_wrap=False), result)
+            render_human(Console(file=stream, highlight=False, soft_wrap=False), result, ran=ran)
             return
         _write(stream, dumps(result.envelope))
 
@@ -139,7 +141,8 @@ class Output:
     def interactive(self) -> bool:
         """Human mode with stderr at a terminal: the only place for spinners and bars."""
         try:
-            return self.fmt == "human" and self._err().isatty()
+            dumb = os.environ.get("TERM", "").strip().lower() in ("dumb", "unknown")
+            return self.fmt == "human" and not dumb and self._err().isatty()
         except (AttributeError, ValueError):
             return False
 
@@ -176,9 +179,11 @@ class Output:
             yield update
 
 
-def emit(result: Result, fmt: str = "json", *, stdout: IO[str] | None = None) -> None:
+def emit(
+    result: Result, fmt: str = "json", *, stdout: IO[str] | None = None, ran: str | None = None
+) -> None:
     """:meth:`Output.emit` for callers without a run's state (start-up, tests)."""
-    Output(fmt, stdout=stdout).emit(result)
+    Output(fmt, stdout=stdout).emit(result, ran=ran)
 
 
 #: The notice printed once when a token is given with --token (see token_flag_notice).

@@ -49,13 +49,47 @@ def _cell(value: Any) -> str:
     return escape(str(value))
 
 
+#: Columns whose values a person copies (ids, URLs): never cut, never folded.
+WHOLE_COLUMNS = frozenset(
+    {"id", "asset_id", "pack_id", "method_id", "subject.id", "url", "model_ids"}
+)
+
+
 def _table(title: str, rows: list[Any], columns: tuple[str, ...]) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
-        table.add_column(column.split(".")[-1])
+        if column in WHOLE_COLUMNS:
+            longest = max((len(_plain(_get(row, column))) for row in rows), default=0)
+            table.add_column(column.split(".")[-1], no_wrap=True, min_width=longest)
+        else:
+            table.add_column(column.split(".")[-1], overflow="fold")
     for row in rows:
         table.add_row(*(_cell(_get(row, c)) for c in columns))
     return table
+
+
+def _plain(value: Any) -> str:
+    from rich.text import Text
+
+    return Text.from_markup(_cell(value)).plain
+
+
+def _fits(console: Console, table: Table) -> bool:
+    """Whether ``table`` fits with no cell wrapped (else the rows print as records)."""
+    from rich.measure import Measurement
+
+    unbounded = console.options.update_width(1_000_000)
+    return Measurement.get(console, unbounded, table).maximum <= console.width
+
+
+def _records(console: Console, title: str, rows: list[Any], columns: tuple[str, ...]) -> None:
+    """A list too wide for a table: one block per row, every value whole on its line."""
+    console.print(f"[bold]{escape(title)}[/bold]")
+    for row in rows:
+        for index, column in enumerate(columns):
+            lead = "- " if index == 0 else "  "
+            name = column.split(".")[-1]
+            console.print(f"{lead}[bold]{name}[/bold]: {_cell(_get(row, column))}", soft_wrap=True)
 
 
 def _text(value: Any) -> str | None:
@@ -74,8 +108,6 @@ def _guide(console: Console, data: dict[str, Any]) -> None:
     ready = data.get("ready")
     lines = [f"[bold]stage:[/bold] {escape(str(stage))}  [bold]ready:[/bold] {_cell(ready)}"]
     selection = data.get("selection")
-    if isinstance(selection, dict) and selection.get("model_id"):
-        lines.append(f"[bold]model:[/bold] {escape(str(selection.get('model_id')))}")
     blocker = data.get("blocker")
     if isinstance(blocker, dict) and blocker.get("message"):
         lines.append(f"[bold]blocked:[/bold] {escape(str(blocker['message']))}")
@@ -85,6 +117,9 @@ def _guide(console: Console, data: dict[str, Any]) -> None:
             lines.append(f"[yellow]{text}[/yellow]" if key == "guide_warning" else text)
     title = "edit --guide" if data.get("schema") == EDIT_GUIDE_SCHEMA else "create --guide"
     console.print(Panel("\n".join(lines), title=title, border_style="cyan"))
+    if isinstance(selection, dict) and selection.get("model_id"):
+        model = escape(str(selection.get("model_id")))
+        console.print(f"[bold]model:[/bold] {model}", soft_wrap=True)
     for key, title in (
         ("next_command", "next command"),
         ("recommended_no_spend_command", "no-spend alternative"),
@@ -123,18 +158,22 @@ def _scalars(data: dict[str, Any]) -> Table | None:
 
 
 def _lists(console: Console, data: dict[str, Any]) -> bool:
-    tables = []
+    lists = []
     for key, columns in LIST_COLUMNS.items():
         rows = data.get(key)
         if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
-            tables.append(_table(f"{key} ({len(rows)})", rows, columns))
-    if not tables:
+            lists.append((f"{key} ({len(rows)})", rows, columns))
+    if not lists:
         return False
     header = _scalars(data)
     if header is not None:
         console.print(header)
-    for table in tables:
-        console.print(table)
+    for title, rows, columns in lists:
+        table = _table(title, rows, columns)
+        if _fits(console, table):
+            console.print(table)
+        else:
+            _records(console, title, rows, columns)
     return True
 
 
@@ -146,7 +185,7 @@ SPECIAL: tuple[
 )
 
 
-def render_special(console: Console, result: Result) -> bool:
+def render_special(console: Console, result: Result, *, ran: str | None = None) -> bool:
     env = result.envelope
     data = env.get("data")
     if not env.get("ok") or not isinstance(data, dict):
@@ -160,5 +199,6 @@ def render_special(console: Console, result: Result) -> bool:
             return False
     for warning in env.get("warnings") or []:
         console.print(f"[yellow]warning:[/yellow] {escape(str(warning))}")
-    console.print(f"[dim]{escape(str(env.get('command')))} · exit {result.exit_code}[/dim]")
+    command = ran or str(env.get("command"))
+    console.print(f"[dim]{escape(command)} · exit {result.exit_code}[/dim]", soft_wrap=True)
     return True
