@@ -128,6 +128,12 @@ def help_result(root: click.Group, argv: list[str]) -> Result:
     if len(path) == 1 and path[0] in ALIAS_WORDS:
         # A lone alias word is no command (npm: `image --help` is the root help).
         path, command = [], root
+    from image_skill.cli.output import choose_format
+
+    if choose_format(argv) == "human":  # click's own help text, for people
+        from image_skill.cli.help_human import human_help
+
+        return human_help(root, path, command)
     key = " ".join(path)
     if not path:
         return ok_result("help", root_help(root))
