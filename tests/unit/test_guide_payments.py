@@ -356,3 +356,10 @@ def test_local_settle_command_of_the_preferred_method() -> None:
     assert local_settle_command(data, "missing") is None
     assert local_settle_command({"methods": "nope"}, "sim") is None
     assert local_settle_command({"methods": [rail("sim", recovery={})]}, "sim") is None
+
+
+def test_local_settle_command_needs_a_preferred_method_and_a_list() -> None:
+    nameless = {"recovery": {"local_settle_command": "settle a rail without an id"}}
+    assert local_settle_command({"methods": [nameless]}, None) is None
+    assert local_settle_command({}, "sim") is None
+    assert local_settle_command(None, "sim") is None
