@@ -21,8 +21,16 @@ if TYPE_CHECKING:
 
     from image_skill.api.client import ImageSkillClient
     from image_skill.api.reply import Reply, ReplyError
+    from image_skill.config.connection import InvalidToken
 
-__all__ = ["CONTRACT_VERSION", "ImageSkillClient", "Reply", "ReplyError", "__version__"]
+__all__ = [
+    "CONTRACT_VERSION",
+    "ImageSkillClient",
+    "InvalidToken",
+    "Reply",
+    "ReplyError",
+    "__version__",
+]
 
 
 def _local_transport() -> httpx.BaseTransport:
@@ -47,4 +55,8 @@ def __getattr__(name: str) -> Any:
         from image_skill.api import reply
 
         return getattr(reply, name)
+    if name == "InvalidToken":
+        from image_skill.config.connection import InvalidToken
+
+        return InvalidToken
     raise AttributeError(name)

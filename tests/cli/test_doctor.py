@@ -249,8 +249,18 @@ def test_doctor_lists_our_own_unfinished_spend(account):
     dead.bind(("127.0.0.1", 0))
     port = dead.getsockname()[1]
     dead.close()
+    # The saved token belongs to the local backend and is never sent elsewhere: give it in
+    # the environment for the request to the dead port.
+    from image_skill.config import config_path, saved_token
+
+    token = saved_token(config_path())
     lost = invoke(
-        "create", "--prompt", "secret words", "--api-base-url", f"http://127.0.0.1:{port}"
+        "create",
+        "--prompt",
+        "secret words",
+        "--api-base-url",
+        f"http://127.0.0.1:{port}",
+        env={"IMAGE_SKILL_TOKEN": token},
     )
     assert lost.exit_code == 7, lost.stdout
     printed = lost.json["error"]["recovery"]["suggested_command"]

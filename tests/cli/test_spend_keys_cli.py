@@ -40,6 +40,9 @@ def test_a_key_of_the_earlier_shape_is_still_taken(account: Path) -> None:
 
 def test_a_lost_request_recovery_names_the_key_and_keeps_the_breadcrumb(account: Path) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
+    # A saved token is sent only to the base URL it was saved for: save it for the dead one.
+    saved = json.loads(account.read_text())
+    account.write_text(json.dumps({**saved, "api_base_url": dead}))
     res = invoke("create", "--prompt", "never sent", "--api-base-url", dead)
     assert (res.exit_code, res.code) == (7, "HOSTED_API_REQUEST_FAILED"), res.stdout
     error = res.json["error"]

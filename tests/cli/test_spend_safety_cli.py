@@ -98,6 +98,14 @@ def fault_server(request: pytest.FixtureRequest) -> Iterator[FaultServer]:
         sock.close()
 
 
+def _token_for(config: Path, base_url: str) -> None:
+    """Record the saved token as belonging to ``base_url``: a saved token is sent only to
+    the base URL it was saved for, and these tests send the same agent's spend to a fault
+    server first and to the local backend after."""
+    saved = json.loads(config.read_text())
+    config.write_text(json.dumps({**saved, "api_base_url": base_url}))
+
+
 def _recovery_args(command: str) -> list[str]:
     """The words after the program prefix, pointed at the local backend instead."""
     words = shlex.split(command)
@@ -113,6 +121,7 @@ def test_killed_create_keeps_a_breadcrumb_whose_recovery_reuses_the_key(
     account: Path, fault_server: FaultServer, sig: signal.Signals
 ) -> None:
     prompt = "a red cube; $(echo not run)"
+    _token_for(account, f"http://127.0.0.1:{fault_server.port}")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -184,6 +193,7 @@ def test_killed_create_keeps_a_breadcrumb_whose_recovery_reuses_the_key(
     assert sent["idempotency_key"] == key and sent["prompt"] == prompt
 
     # Following the breadcrumb against the real backend succeeds, once.
+    _token_for(account, "local")
     before = remaining_credits()
     args = _recovery_args(command)
     assert args[args.index("--prompt") + 1] == prompt
@@ -204,6 +214,7 @@ def test_non_json_502_echoes_the_same_key_and_keeps_the_breadcrumb(
     account: Path, fault_server: FaultServer
 ) -> None:
     base = f"http://127.0.0.1:{fault_server.port}"
+    _token_for(account, base)
     res = invoke("create", "--prompt", "a cube", "--api-base-url", base)
     assert res.exit_code == 7
     error = res.json["error"]

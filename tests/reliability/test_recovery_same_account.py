@@ -234,7 +234,8 @@ def test_lost_buy_reply_recovers_the_same_agents_purchase(
 
 def test_config_token_keeps_the_plain_command(fs: FaultServer, upstream: str, config: Path) -> None:
     """With the config's own token there is nothing to pipe: the command stays plain."""
-    agent = saved_agent(upstream)
+    # Signed up through the proxy: a saved token is sent only to the base URL it was saved for.
+    agent = saved_agent(fs.url)
     before = remaining(upstream, agent)
     fs.script("POST", "/v1/create", Fault(proxy=True, drop_reply=True))
     res = invoke("create", "--prompt", "plain", "--model", "local.image", "--api-base-url", fs.url)

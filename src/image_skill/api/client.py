@@ -16,6 +16,10 @@ was refused before anything was sent, and 429/503 replies that carry ``Retry-Aft
 :mod:`~image_skill.api.deadline`); an attempt that runs out of it is not retried. Redirects
 are followed only within the request's origin (:mod:`~image_skill.api.redirects`).
 The client never prints and knows nothing of any command line.
+
+Left out, ``base_url`` and ``token`` are found as the CLI finds them
+(:mod:`image_skill.api.connect`); ``token=None`` means no token. Every token is checked
+before use (:class:`~image_skill.config.connection.InvalidToken`, a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -23,14 +27,20 @@ from __future__ import annotations
 import copy
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from image_skill import _constants as C
-from image_skill import envelope as E
+from image_skill.api.connect import (
+    FROM_ENVIRONMENT,
+    FromEnvironment,
+    resolve_connection,
+    save_for,
+)
 from image_skill.api.deadline import deadline, deadline_transport
 from image_skill.api.endpoints import (
     EndpointsMixin,
@@ -41,7 +51,7 @@ from image_skill.api.endpoints import (
 from image_skill.api.exchange import send_within_origin
 from image_skill.api.netpolicy import DEFAULT_PORTS, NetworkPolicy, Origin
 from image_skill.api.redirects import RedirectRefused, redirect_refused
-from image_skill.api.replies import non_envelope_failure
+from image_skill.api.replies import non_envelope_failure, transport_failure
 from image_skill.api.reply import Reply
 from image_skill.api.transports import registered_transport
 from image_skill.api.wire import (
@@ -54,11 +64,14 @@ from image_skill.api.wire import (
     read_capped,
     resolve_base_url,
 )
+from image_skill.config.connection import InvalidToken, check_token
 
 Params = Sequence[tuple[str, str]]
 
 __all__ = [
+    "FROM_ENVIRONMENT",
     "ImageSkillClient",
+    "InvalidToken",
     "LocalBackendUnavailable",
     "Reply",
     "encode_path_id",
@@ -76,16 +89,27 @@ class ImageSkillClient(EndpointsMixin):
     """Synchronous client. Use as a context manager or call :meth:`close`.
 
     ``base_url`` is an http(s) URL or a registered transport alias (``"local"``: the
-    offline backend, in-process; see :mod:`image_skill.api.transports`). ``transport``
-    replaces the network for this client (an :class:`httpx.BaseTransport`);
-    ``http_client`` replaces the whole :class:`httpx.Client`.
+    offline backend, in-process; see :mod:`image_skill.api.transports`); None resolves it
+    as the CLI does. ``token`` is the bearer token; left out, it is resolved as the CLI
+    does, and None sends none. ``config_path`` and ``env`` replace the saved config's path
+    and ``os.environ`` for that resolution. ``transport`` replaces the network for this
+    client (an :class:`httpx.BaseTransport`); ``http_client`` replaces the whole
+    :class:`httpx.Client`.
+
+    After construction, :attr:`base_url_source` says where the base URL came from
+    (``"argument"``, ``"env"``, ``"config"``, ``"default"``), :attr:`token_source` where the
+    token came from (``"argument"``, ``"env"``, ``"config"`` or None), and
+    :attr:`withheld_token_base_url` names the base URL of a saved token that was not used
+    because it belongs to another backend.
     """
 
     def __init__(
         self,
         *,
         base_url: str | None = None,
-        token: str | None = None,
+        token: str | None | FromEnvironment = FROM_ENVIRONMENT,
+        config_path: str | Path | None = None,
+        env: Mapping[str, str] | None = None,
         timeout: float | None = None,
         connect_timeout: float | None = None,
         max_retries: int = C.MAX_RETRIES,
@@ -95,13 +119,17 @@ class ImageSkillClient(EndpointsMixin):
         allow_private_network: bool = False,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.configured_base_url = resolve_base_url(base_url)
+        found = resolve_connection(base_url, token, config_path=config_path, env=env)
+        self.configured_base_url = found.base_url
+        self.base_url_source = found.base_url_source
+        self.token_source = found.token_source
+        self.withheld_token_base_url = found.withheld_token_base_url
         #: ``timeout`` is a total limit per attempt (connect and the whole reply), not only
         #: per read: see :mod:`image_skill.api.deadline`. None: the per-read defaults only.
         self.attempt_limit = timeout
         #: Whether URL inputs may be fetched from loopback and private addresses.
         self.allow_private_network = allow_private_network
-        self.token = token
+        self.token = found.token  # checked by the property
         self.max_retries = max(0, max_retries)
         self._sleep = sleep
         factory = registered_transport(self.configured_base_url)
@@ -124,6 +152,20 @@ class ImageSkillClient(EndpointsMixin):
             )
         self._http = http_client
 
+    @property
+    def token(self) -> str | None:
+        """The bearer token sent with authenticated requests (None: none is sent)."""
+        return self._token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._token = None if value is None else check_token(value, "token")
+
+    def save_token(self, token: str, *, config_path: str | Path | None = None) -> Path:
+        """Save ``token`` in the config file for this client's base URL, as ``signup`` does
+        (:func:`image_skill.api.connect.save_for`); the file's path."""
+        return save_for(self.configured_base_url, check_token(token, "argument"), config_path)
+
     @classmethod
     def local(cls, **kwargs: Any) -> ImageSkillClient:
         """A client of the offline local backend, in-process (needs the ``local`` extra)."""
@@ -134,6 +176,7 @@ class ImageSkillClient(EndpointsMixin):
         pool (one per process). Closing it leaves the pool open: this client owns it."""
         twin = copy.copy(self)
         twin.token = token
+        twin.token_source = None if token is None else "argument"
         twin._owns_client = False
         return twin
 
@@ -199,7 +242,7 @@ class ImageSkillClient(EndpointsMixin):
         unknown then carry that same key in their recovery.
         """
         headers = {"accept": "application/json"}
-        bearer = token if token is not None else self.token
+        bearer = check_token(token, "token") if token is not None else self.token
         if auth and bearer is not None:
             headers["authorization"] = f"Bearer {bearer}"
         content: bytes | None = None
@@ -235,7 +278,9 @@ class ImageSkillClient(EndpointsMixin):
                     attempt += 1
                     self._sleep(self._backoff(attempt))
                     continue
-                return self._transport_failure(what, exc, idempotency_key)
+                return transport_failure(
+                    what, exc, idempotency_key, self.configured_base_url, self.attempt_limit
+                )
             delay = self._retry_delay(method, response, attempt)
             if delay is not None:
                 attempt += 1
@@ -337,36 +382,6 @@ class ImageSkillClient(EndpointsMixin):
             status,
             response.headers,
             outcome_unknown=True,
-            client_built=True,
-            idempotency_key=key,
-        )
-
-    def _transport_failure(self, what: str, exc: Exception, key: str | None) -> Reply:
-        """No reply: ``TIMEOUT`` for a timeout, else ``HOSTED_API_REQUEST_FAILED``."""
-        name = exc.__class__.__name__
-        if isinstance(exc, httpx.TimeoutException):
-            code, retry_after = E.TIMEOUT, 5
-            within = f"within {self.attempt_limit:g} s " if self.attempt_limit is not None else ""
-            message = (
-                f"request to {self.configured_base_url} timed out {within}({name}); "
-                "the outcome is unknown"
-            )
-        else:
-            code, retry_after = E.HOSTED_API_REQUEST_FAILED, 30
-            message = f"request to {self.configured_base_url} failed: {name}"
-            detail = str(exc).strip()
-            if detail:
-                message += f": {detail}"
-        recovery: dict[str, Any] = {} if key is None else {"idempotency_key": key}
-        recovery.update(docs_url=C.DOCS_URL, retry_after_seconds=retry_after)
-        envelope = E.failure(what, code, message, retryable=True, recovery=recovery)
-        # Nothing left the machine when the connection itself failed.
-        sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-        return Reply(
-            envelope,
-            None,
-            sent=sent,
-            outcome_unknown=sent,
             client_built=True,
             idempotency_key=key,
         )

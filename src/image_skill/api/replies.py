@@ -6,6 +6,7 @@ other reply (not JSON, a JSON value without ``ok``, over ``MAX_REPLY_BYTES``, or
 whose ``ok`` is not a boolean or whose failure has no ``error`` object with a string
 ``code``) becomes a ``HOSTED_API_NON_JSON_RESPONSE`` failure built here. A malformed
 envelope is kept, as parsed, under ``error.raw_reply`` so nothing the server said is lost.
+No reply at all (a transport failure) is :func:`transport_failure`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from image_skill import _constants as C
 from image_skill import envelope as E
+from image_skill.api.reply import Reply
 
 #: Key under ``error`` holding a malformed reply as the server sent it (parsed JSON).
 RAW_REPLY_KEY = "raw_reply"
@@ -63,3 +65,35 @@ def non_envelope_failure(
     if malformed is not None:
         envelope["error"][RAW_REPLY_KEY] = malformed[1]
     return envelope
+
+
+def transport_failure(
+    what: str, exc: Exception, key: str | None, base_url: str, attempt_limit: float | None
+) -> Reply:
+    """No reply at all: ``TIMEOUT`` for a timeout, else ``HOSTED_API_REQUEST_FAILED``."""
+    import httpx
+
+    name = exc.__class__.__name__
+    if isinstance(exc, httpx.TimeoutException):
+        code, retry_after = E.TIMEOUT, 5
+        within = f"within {attempt_limit:g} s " if attempt_limit is not None else ""
+        message = f"request to {base_url} timed out {within}({name}); the outcome is unknown"
+    else:
+        code, retry_after = E.HOSTED_API_REQUEST_FAILED, 30
+        message = f"request to {base_url} failed: {name}"
+        detail = str(exc).strip()
+        if detail:
+            message += f": {detail}"
+    recovery: dict[str, Any] = {} if key is None else {"idempotency_key": key}
+    recovery.update(docs_url=C.DOCS_URL, retry_after_seconds=retry_after)
+    envelope = E.failure(what, code, message, retryable=True, recovery=recovery)
+    # Nothing left the machine when the connection itself failed.
+    sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+    return Reply(
+        envelope,
+        None,
+        sent=sent,
+        outcome_unknown=sent,
+        client_built=True,
+        idempotency_key=key,
+    )

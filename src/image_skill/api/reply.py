@@ -71,8 +71,13 @@ class Reply:
         return self.envelope.get("ok") is True
 
     @property
-    def data(self) -> Any:
-        return self.envelope.get("data")
+    def data(self) -> dict[str, Any]:
+        """The envelope's ``data`` object; an empty dict when there is none (a failed reply
+        has ``"data": null``), so ``reply.data.get("limits")`` never needs a None check.
+        Check :attr:`ok` (or :attr:`error`) first: the empty dict of a failure is a new one
+        each time, not part of the envelope."""
+        data = self.envelope.get("data")
+        return data if isinstance(data, dict) else {}
 
     @property
     def error(self) -> ReplyError | None:

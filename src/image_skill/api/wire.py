@@ -1,77 +1,31 @@
-"""Wire-format helpers of the API client: base URL, path encoding, request bodies,
+"""Wire-format helpers of the API client: path encoding, request bodies,
 envelope detection in reply bodies and Retry-After parsing.
 
-Pure functions with no I/O, shared by :mod:`image_skill.api.client` and its tests.
+Pure functions with no I/O, shared by :mod:`image_skill.api.client` and its tests. The
+base-URL rules are :mod:`image_skill.config.connection`'s, re-exported here.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from image_skill import _constants as C
-from image_skill._constants import BASE_URL_ENV
+from image_skill.config.connection import InvalidBaseUrl, base_url_problem, resolve_base_url
 
-
-class InvalidBaseUrl(ValueError):
-    """An explicitly given API base URL that cannot be used (``source`` names where from)."""
-
-    def __init__(self, source: str, value: str, problem: str) -> None:
-        super().__init__(
-            f"{source} {value!r} is not usable: {problem}; give an http(s) URL with a host, "
-            f"or {C.LOCAL_BASE_URL_ALIAS!r} for the in-process local backend"
-        )
-        self.source = source
-        self.value = value
-        self.problem = problem
-
-
-def base_url_problem(value: str) -> str | None:
-    """Why ``value`` is not a usable API base URL, or None (``local`` is one)."""
-    if value == C.LOCAL_BASE_URL_ALIAS:
-        return None
-    if not value.strip():
-        return "it is empty"
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
-        return "it contains a control character (such as a newline)"
-    if any(char.isspace() for char in value):
-        return "it contains whitespace"
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        return "it is not a valid URL"
-    if parts.scheme.lower() not in ("http", "https"):
-        return "it is not an http or https URL"
-    if not parts.hostname:
-        return "it has no host"
-    return None
-
-
-def resolve_base_url(flag: str | None, env: Mapping[str, str] | None = None) -> str:
-    """`--api-base-url` > `IMAGE_SKILL_API_BASE_URL` > the hosted default.
-
-    An explicit ``flag`` must be usable (an empty one is an error, never "use the default":
-    that would send the saved token to the hosted API). An empty or blank environment
-    variable counts as unset, like an empty ``XDG_CONFIG_HOME``; any other unusable value is
-    an error too. Raises :class:`InvalidBaseUrl`.
-    """
-    env = os.environ if env is None else env
-    if flag is not None:
-        problem = base_url_problem(flag)
-        if problem is not None:
-            raise InvalidBaseUrl("the API base URL", flag, problem)
-        return flag
-    value = env.get(BASE_URL_ENV)
-    if value is not None and value.strip():
-        problem = base_url_problem(value)
-        if problem is not None:
-            raise InvalidBaseUrl(BASE_URL_ENV, value, problem)
-        return value
-    return C.DEFAULT_BASE_URL
+__all__ = [
+    "MAX_REPLY_BYTES",
+    "InvalidBaseUrl",
+    "base_url_problem",
+    "encode_path_id",
+    "envelope_problem",
+    "json_body",
+    "parse_envelope_body",
+    "parse_retry_after",
+    "read_capped",
+    "resolve_base_url",
+]
 
 
 def encode_path_id(value: str) -> str:

@@ -62,20 +62,25 @@ class AppState:
     _stdin_read: bool = False
     _clients: list[Any] = field(default_factory=list)
     _resolved_base_url: str | None = None
+    #: Where the base URL came from: "flag", "env", "config" or "default".
+    base_url_source: str | None = None
 
     # -- base URL and rendering ----------------------------------------------------
     def base_url(self) -> str:
         """The API base URL of this invocation, resolved once (``--api-base-url``, else
-        ``IMAGE_SKILL_API_BASE_URL``, else the hosted API; ``local`` stays ``local``). The
-        client, breadcrumbs, saved configs and reports all take it from here;
-        :attr:`api_base_url` is only the explicit flag, which rendered commands repeat."""
+        ``IMAGE_SKILL_API_BASE_URL``, else the saved config's, else the hosted API; ``local``
+        stays ``local``: :func:`image_skill.config.resolve_api_base_url`). The client,
+        breadcrumbs, saved configs and reports all take it from here; :attr:`api_base_url`
+        is only the explicit flag, which rendered commands repeat."""
         if self._resolved_base_url is None:
-            from image_skill.api.wire import InvalidBaseUrl, resolve_base_url
+            from image_skill.config import resolve_api_base_url
+            from image_skill.config.connection import InvalidBaseUrl
 
             try:
-                self._resolved_base_url = resolve_base_url(self.api_base_url)
+                where = resolve_api_base_url(self.api_base_url)
             except InvalidBaseUrl as exc:
                 raise CommandFailed(E.invalid(label(), str(exc))) from None
+            self._resolved_base_url, self.base_url_source = where.url, where.source
         return self._resolved_base_url
 
     def private_network_allowed(self) -> bool:
@@ -133,7 +138,9 @@ class AppState:
     def resolve_token(
         self, label: str, *, allow_missing: bool = False, allow_saved: bool = True
     ) -> TokenResolution:
+        from image_skill.cli._auth_failures import invalid_token
         from image_skill.config import ConfigError, resolve_token
+        from image_skill.config.connection import token_problem
 
         stdin_token = self.read_stdin_token(label) if self.token_stdin else None
         try:
@@ -141,12 +148,16 @@ class AppState:
                 stdin_token=stdin_token,
                 flag_token=self.token,
                 allow_saved=allow_saved,
+                api_base_url=self.base_url() if allow_saved else None,
             )
         except ConfigError as exc:
             raise CommandFailed(config_invalid(label, exc.path, exc.reason)) from None
         self.token_source = resolution.source
+        problem = None if resolution.token is None else token_problem(resolution.token)
+        if problem is not None:
+            raise CommandFailed(invalid_token(label, resolution.source, problem))
         if resolution.token is None and not allow_missing:
-            raise CommandFailed(auth_required(label, self))
+            raise CommandFailed(auth_required(label, self, resolution.withheld_for))
         return resolution
 
     # -- client ----------------------------------------------------------------------
@@ -345,17 +356,12 @@ def local_extra_missing(label_: str, message: str) -> Result:
     )
 
 
-def auth_required(label_: str, app: AppState) -> Result:
-    return E.error_result(
-        label_,
-        E.AUTH_REQUIRED,
-        "this command needs an Image Skill token: run signup, set IMAGE_SKILL_TOKEN, "
-        "or pipe one with --token-stdin",
-        recovery={
-            "suggested_command": app.render(list(C.SIGNUP_SUGGESTED_ARGS)),
-            "docs_url": f"{C.DOCS_URL}#image-skill-signup-agent",
-        },
-    )
+def auth_required(label_: str, app: AppState, withheld_for: str | None = None) -> Result:
+    """AUTH_REQUIRED (:func:`image_skill.cli._auth_failures.auth_required`)."""
+    from image_skill.cli import _auth_failures
+
+    base = app.base_url() if withheld_for is not None else None
+    return _auth_failures.auth_required(label_, app.render, withheld_for, base)
 
 
 def config_invalid(label_: str, path: Path, reason: str) -> Result:

@@ -39,6 +39,7 @@ def auth_status() -> Result:
     data = result.envelope.get("data")
     if isinstance(data, dict):
         data["auth_source"] = resolution.source
+        _where(data)
     return result
 
 
@@ -94,7 +95,18 @@ def whoami() -> Result:
     """Show the identity behind the current token."""
     app = state()
     resolution = app.resolve_token(group_label())
-    return app.call(app.client(resolution.token).whoami())
+    result = app.call(app.client(resolution.token).whoami())
+    data = result.envelope.get("data")
+    if isinstance(data, dict):
+        _where(data)
+    return result
+
+
+def _where(data: dict[str, Any]) -> None:
+    """Say which backend answered and why that one (flag, env, saved config or default)."""
+    app = state()
+    data["api_base_url"] = app.base_url()
+    data["api_base_url_source"] = app.base_url_source
 
 
 COMMANDS = [auth, whoami]

@@ -32,13 +32,19 @@ from image_skill.envelope import Result, ok_result
 @common_options
 def doctor(sweep_in_flight: bool) -> Result:
     """Check API reachability, auth sources and in-flight spend breadcrumbs."""
-    from image_skill.config import ConfigError, saved_token
+    from image_skill.config import ConfigError, read_config, saved_token, token_base_url
+    from image_skill.config.connection import same_backend
 
     app = state()
     path = app.config_path()
     auth: dict[str, Any] = {"config_path": str(path)}
     try:
         auth["saved_token"] = saved_token(path) is not None
+        if auth["saved_token"]:
+            # A saved token is sent only to the base URL it was saved for.
+            owner = token_base_url(read_config(path) or {})
+            auth["saved_token_api_base_url"] = owner
+            auth["saved_token_applies"] = same_backend(owner, app.base_url())
     except ConfigError as exc:
         auth["saved_token"] = False
         auth["config_error"] = {"code": "PUBLIC_CLI_CONFIG_INVALID", "message": str(exc)}
@@ -65,6 +71,7 @@ def doctor(sweep_in_flight: bool) -> Result:
         "package": C.PACKAGE_NAME,
         "mode": C.MODE,
         "api_base_url": app.base_url(),
+        "api_base_url_source": app.base_url_source,
         "hosted_api": hosted,
         "auth": auth,
         "in_flight": in_flight,

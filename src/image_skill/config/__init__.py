@@ -11,6 +11,12 @@ every OS:
 
 Token order (first hit wins): ``--token-stdin`` > ``--token`` > ``IMAGE_SKILL_TOKEN`` >
 ``IMAGE_SKILL_HOSTED_TOKEN`` (only when ``IMAGE_SKILL_TOKEN`` is unset) > the config file.
+Base URL order: ``--api-base-url`` (or the client's ``base_url=``) >
+``IMAGE_SKILL_API_BASE_URL`` > the saved config's ``api_base_url`` > the hosted API. A saved
+token belongs to the saved ``api_base_url`` (the hosted API when the file names none) and is
+used for no other base URL.
+The pure rules are in :mod:`image_skill.config.connection`; these resolvers are shared by the
+CLI and the Python client.
 
 Writes are atomic (a temporary file in the same folder, created with mode 0600, then
 ``os.replace``). A config file that exists but is not valid JSON is reported as an error
@@ -36,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from image_skill._atomic import write_atomic
+from image_skill._constants import BASE_URL_ENV, DEFAULT_BASE_URL, HOSTED_TOKEN_ENV, TOKEN_ENV
 from image_skill._constants import CONFIG_PATH_ENV as CONFIG_ENV
-from image_skill._constants import HOSTED_TOKEN_ENV, TOKEN_ENV
+from image_skill.config.connection import base_url_problem, resolve_base_url, same_backend
 
 SUGGESTED_CONFIG_PATH = "$PWD/.image-skill/config.json"
 
@@ -242,6 +249,59 @@ def delete_config(path: Path) -> bool:
 class TokenResolution:
     token: str | None
     source: str | None  # "stdin" | "flag" | "env" | "config" | None
+    #: When a saved token exists but belongs to another base URL (and so was not used):
+    #: the base URL it was saved for.
+    withheld_for: str | None = None
+
+
+def token_base_url(cfg: Mapping[str, Any]) -> str:
+    """The base URL a saved token belongs to: the config's ``api_base_url`` (written with
+    the token by signup and auth save, by this client and the npm one), or the hosted API
+    when the file names none."""
+    value = cfg.get("api_base_url")
+    return value if isinstance(value, str) else DEFAULT_BASE_URL
+
+
+def saved_base_url(path: Path) -> str | None:
+    """The usable ``api_base_url`` of the saved config, or None (no file, none recorded,
+    unusable, or a corrupt file: the token resolver reports that one)."""
+    try:
+        cfg = read_config(path)
+    except ConfigError:
+        return None
+    value = (cfg or {}).get("api_base_url")
+    if isinstance(value, str) and base_url_problem(value) is None:
+        return value
+    return None
+
+
+@dataclass(frozen=True)
+class BaseUrlResolution:
+    url: str
+    #: "flag" (or the caller's own name for an explicit value) | "env" | "config" | "default"
+    source: str
+
+
+def resolve_api_base_url(
+    explicit: str | None,
+    *,
+    env: Mapping[str, str] | None = None,
+    path: Path | None = None,
+    explicit_source: str = "flag",
+) -> BaseUrlResolution:
+    """``explicit`` > ``IMAGE_SKILL_API_BASE_URL`` > the saved config's base URL > the
+    hosted API. Raises :class:`image_skill.config.connection.InvalidBaseUrl` for an unusable
+    explicit or environment value."""
+    env = os.environ if env is None else env
+    url = resolve_base_url(explicit, env)
+    if explicit is not None:
+        return BaseUrlResolution(url, explicit_source)
+    if (env.get(BASE_URL_ENV) or "").strip():
+        return BaseUrlResolution(url, "env")
+    saved = saved_base_url(path if path is not None else config_path(env))
+    if saved is not None:
+        return BaseUrlResolution(saved, "config")
+    return BaseUrlResolution(url, "default")
 
 
 def resolve_token(
@@ -251,8 +311,13 @@ def resolve_token(
     env: Mapping[str, str] | None = None,
     path: Path | None = None,
     allow_saved: bool = True,
+    api_base_url: str | None = None,
 ) -> TokenResolution:
     """Pick the token by the documented order. Reading stdin is the caller's job.
+
+    With ``api_base_url``, a saved token is used only when it was saved for that base URL
+    (:func:`token_base_url`); otherwise the result has no token and says in
+    ``withheld_for`` which base URL the saved one belongs to.
 
     Raises ConfigError when the saved config is consulted and is corrupt.
     """
@@ -267,7 +332,11 @@ def resolve_token(
     if env_value is not None and env_value.strip():
         return TokenResolution(env_value.strip(), "env")
     if allow_saved:
-        token = saved_token(path if path is not None else config_path(env))
-        if token:
-            return TokenResolution(token, "config")
+        cfg = read_config(path if path is not None else config_path(env)) or {}
+        token = cfg.get("token")
+        if isinstance(token, str) and token.strip():
+            owner = token_base_url(cfg)
+            if api_base_url is not None and not same_backend(owner, api_base_url):
+                return TokenResolution(None, None, withheld_for=owner)
+            return TokenResolution(token.strip(), "config")
     return TokenResolution(None, None)
