@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the project with its dev extra into .venv and run every quality gate:
-# ruff (lint + format), mypy --strict on src/, the docs/cli.md freshness check, pytest.
+# ruff (lint + format), mypy --strict on src/, the import-linter layer contracts, the
+# docs/cli.md freshness check, pytest.
 # Exits non-zero when any gate fails, including when pytest collects no tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,16 +13,19 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 
 echo "== ruff check"
-.venv/bin/ruff check src tests scripts benchmarks
+.venv/bin/ruff check src tests scripts benchmarks examples
 echo "== ruff format --check"
-.venv/bin/ruff format --check src tests scripts benchmarks
-echo "== mypy (strict, src/)"
+.venv/bin/ruff format --check src tests scripts benchmarks examples
+echo "== mypy (strict: src/ and examples/)"
 .venv/bin/mypy
+echo "== import-linter (layers, no cycles: .importlinter)"
+.venv/bin/lint-imports --no-cache
 echo "== docs/cli.md is current"
 .venv/bin/python scripts/gen_cli_docs.py --check
 echo "== pytest"
 set +e
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# -n 2: both cores of the CI machine (pytest-xdist); pass -n 0 to run in one process.
+.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -25,6 +25,7 @@ from image_skill.cli import _outputs as O
 from image_skill.cli import _spend as S
 from image_skill.cli._app import common_options, state
 from image_skill.cli._recovery import spend_command
+from image_skill.cli.spend_options import spend_options
 from image_skill.envelope import Result
 
 LABEL = "image-skill create"
@@ -41,7 +42,7 @@ GUIDE_LABEL = "image-skill create --guide"
 @click.option("--intent", help="explore, final, ... (guides the default model choice).")
 @click.option("--aspect-ratio", metavar="W:H", help='Aspect ratio, default "1:1".')
 @click.option("--output-count", metavar="N", help="Number of outputs (positive integer).")
-@S.spend_options("created")
+@spend_options("created")
 @common_options
 def create(
     positional: tuple[str, ...],

@@ -22,6 +22,7 @@ from image_skill.cli import _outputs as O
 from image_skill.cli import _spend as S
 from image_skill.cli._app import CommandFailed, common_options, state
 from image_skill.cli._recovery import spend_command
+from image_skill.cli.spend_options import spend_options
 from image_skill.envelope import Result
 
 LABEL = "image-skill edit"
@@ -68,7 +69,7 @@ def _fail(message: str) -> CommandFailed:
 @click.option("--provider", help="Provider id.")
 @click.option("--intent", help="Intent (guides the default model choice).")
 @click.option("--aspect-ratio", metavar="W:H", help='Aspect ratio, default "auto".')
-@S.spend_options("edited")
+@spend_options("edited")
 @common_options
 def edit(
     positional: tuple[str, ...],
