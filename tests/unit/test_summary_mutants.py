@@ -9,3 +9,16 @@ def test_availability_reason_is_copied_from_the_row() -> None:
     row = summary_row({"id": "fal.x", "availability_reason": "provider_key_missing"})
     assert row["availability_reason"] == "provider_key_missing"
     assert summary_row({"id": "fal.x"})["availability_reason"] is None
+
+
+def test_execution_fields_are_copied_from_the_row() -> None:
+    model = {
+        "id": "fal.x",
+        "execution": {
+            "artifact_storage": "image_skill_owned",
+            "model_execution_status": "executable",
+        },
+    }
+    row = summary_row(model)
+    assert row["artifact_storage"] == "image_skill_owned"
+    assert row["model_execution_status"] == "executable"
