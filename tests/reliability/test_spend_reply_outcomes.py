@@ -89,11 +89,14 @@ def fs(upstream: str) -> Iterator[FaultServer]:
 
 
 @pytest.fixture
-def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upstream: str) -> Agent:
-    """A fresh agent whose token is saved in this test's config."""
+def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fs: FaultServer) -> Agent:
+    """A fresh agent whose token is saved in this test's config.
+
+    Signed up through the proxy: a saved token is only sent to the base URL it was saved for.
+    """
     monkeypatch.setenv("IMAGE_SKILL_CONFIG_PATH", str(tmp_path / "cfg" / "config.json"))
     monkeypatch.chdir(tmp_path)
-    return saved_agent(upstream)
+    return saved_agent(fs.url)
 
 
 def _unknown_outcome(res: Any, key: str, mangle: Mangle, config: Path) -> str:
@@ -198,7 +201,7 @@ def test_mangled_buy_reply_is_an_unknown_outcome_recovered_once(
         "--idempotency-key",
         f"mangled-quote-{name}",
         "--api-base-url",
-        upstream,
+        fs.url,  # unscripted, so proxied: the saved token belongs to the proxy's URL
     )
     assert quote.exit_code == 0, quote.stdout
     quote_id = quote.data["quote_id"]
@@ -223,7 +226,7 @@ def test_mangled_buy_reply_is_an_unknown_outcome_recovered_once(
     assert replay.json["actor"]["actor_id"] == agent.actor_id
     # The attempt the mangled request opened, replayed: not a second purchase.
     assert any("replayed" in warning for warning in replay.json["warnings"])
-    status = invoke("credits", "status", "--quote-id", quote_id, "--api-base-url", upstream)
+    status = invoke("credits", "status", "--quote-id", quote_id, "--api-base-url", fs.url)
     attempt = status.data["payment_attempt"]
     assert attempt["payment_attempt_id"] == replay.json["data"]["payment_attempt_id"]
     assert crumbs(config) == []
