@@ -186,7 +186,8 @@ class Calibration:
 
 def calibrate(base_url: str, root: Path, link: Link | None = None) -> Calibration:
     """Time one undisturbed create subprocess and the credits it costs."""
-    agent = new_agent(base_url, root, "calibration")
+    # a saved token is only sent to the base URL it was saved for: sign up where creates go
+    agent = new_agent(link.proxy.url if link else base_url, root, "calibration")
     before = agent.balance()
     target = link.arm() if link else base_url
     proc = subprocess.Popen(
@@ -279,7 +280,7 @@ def run_signal_case(
     link: Link | None = None,
 ) -> SignalOutcome:
     """One create for a fresh agent, signalled as ``case`` says; through ``link`` if given."""
-    agent = new_agent(base_url, root, f"signal{index}")
+    agent = new_agent(link.proxy.url if link else base_url, root, f"signal{index}")
     before = agent.balance()
     target = link.arm() if link else base_url
     proc = subprocess.Popen(

@@ -164,8 +164,8 @@ def test_real_read_reply_with_a_non_boolean_ok_is_wrapped(
     upstream: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], path: str
 ) -> None:
     monkeypatch.setenv("IMAGE_SKILL_CONFIG_PATH", str(tmp_path / "cfg" / "config.json"))
-    saved_agent(upstream)
     with FaultServer(upstream=upstream) as proxy:
+        saved_agent(proxy.url)  # a saved token is only sent to the base URL it was saved for
         proxy.script("GET", path, Fault(proxy=True, edit=_mangle_ok))
         res = invoke(*argv, "--api-base-url", proxy.url)
     assert res.exit_code == 1
