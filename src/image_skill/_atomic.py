@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["open_temp", "sync", "write_atomic"]
+__all__ = ["open_new", "open_temp", "sync", "write_atomic"]
 
 
 def open_temp(
@@ -44,6 +44,24 @@ def open_temp(
             os.unlink(name)
         raise
     return handle, name
+
+
+def open_new(path: str, *, mode: int | None = None) -> BinaryIO:
+    """Create ``path`` (which must not exist yet), private (0600) unless ``mode`` says
+    otherwise, and open it for binary writing.
+
+    Unlike :func:`open_temp` the caller chooses the name first, so it knows what to remove
+    even when it is interrupted while the file is being created.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        return os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def sync(handle: BinaryIO) -> None:

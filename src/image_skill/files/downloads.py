@@ -22,11 +22,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from image_skill._atomic import open_temp, sync
+from image_skill._atomic import open_new, sync
 from image_skill.files.download_errors import (
     DownloadError,
     exists_error,
@@ -169,9 +170,17 @@ def download(
             sha_header = response.headers.get(SHA256_HEADER)
             content_type = response.headers.get("content-type")
             try:
-                handle, tmp_name = open_temp(
-                    target.parent, prefix=f".{target.name}.", suffix=".part"
-                )
+                # The name is known before the file exists, so an interrupt at any moment
+                # still lets the `finally` below remove what was created.
+                for _ in range(8):
+                    tmp_name = str(target.parent / f".{target.name}.{secrets.token_hex(4)}.part")
+                    try:
+                        handle = open_new(tmp_name)
+                        break
+                    except FileExistsError:
+                        tmp_name = None
+                else:
+                    raise FileExistsError(f"no free temporary name next to {target}")
             except OSError as exc:
                 raise failed(
                     f"cannot write in {target.parent}: {exc.strerror or exc}",
