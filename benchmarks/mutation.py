@@ -48,7 +48,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "image_skill"
 REPORT = ROOT / "docs" / "mutation.md"
 #: Outcomes of the last run, for --rejudge (outside the tree).
-LAST_RUN = Path(tempfile.gettempdir()) / "image-skill-mutation-last-run.pickle"
+LAST_RUN = Path(
+    os.environ.get("MUTATION_LAST_RUN")
+    or Path(tempfile.gettempdir()) / "image-skill-mutation-last-run.pickle"
+)
 PRELOAD = (
     "pytest",
     "pytest_timeout",
@@ -292,6 +295,8 @@ def _run_parallel(
                 try:
                     out.write_bytes(pickle.dumps(_run_group(group, floor, verbose)))
                     code = 0
+                except BaseException as error:  # say why before the worker ends
+                    print(f"worker {i} stopped: {error}", flush=True)
                 finally:
                     os._exit(code)
             workers[pid] = out

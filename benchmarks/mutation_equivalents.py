@@ -76,6 +76,26 @@ EQUIVALENT: dict[str, str] = {
         "shlex.split cannot fail on text _plain_shell_words accepted: unterminated quotes "
         "and a trailing backslash are refused before it"
     ),
+    "files/sniff.py | _ftyp_brands | 64 -> 65": (
+        "min(len(data), 65): the data is the head, at most 64 bytes, so both give len(data)"
+    ),
+    "files/sniff.py | _webp_size | 25 -> 26": (
+        "a fifth little-endian byte only sets bits 32-39, which neither 14-bit field reads"
+    ),
+    "files/sniff.py | extension_for_mime | 1 -> 2": (
+        "split(';', 2)[0] is the same first part as split(';', 1)[0]"
+    ),
+    "guide/pricing.py | xai_credit_pricing | 2 -> 3": (
+        "credits * 0.01 for a whole number of credits rounds to the same float at 3 places as at 2"
+    ),
+    "local/billing/ledger.py | utc_day_window | 0 -> 1 #4": (
+        "microsecond=1: every time the window is compared or shown as goes through iso(), "
+        "which keeps milliseconds, so the window is unchanged"
+    ),
+    "guide/pricing.py | xai_credit_pricing | 6 -> 7": (
+        "the rounding before ceil only removes float noise: for every reachable cost the "
+        "quotient rounded at 7 places has the same ceiling as at 6"
+    ),
     "files/sniff.py | <module> | 208 -> 209": (
         "0xD0 joins the start-of-frame set, but 0xD0 is a standalone marker handled first"
     ),

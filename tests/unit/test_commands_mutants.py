@@ -73,3 +73,10 @@ def test_double_quoted_server_text() -> None:
     # A backslash-newline continues the line for sh but not for shlex: refused.
     assert rerender('image-skill feedback create --title "a\\\nb"') is None
     assert rerender('image-skill feedback create --title "a\\\rb"') is None
+
+
+def test_an_expansion_right_after_an_escaped_character_is_still_seen() -> None:
+    from image_skill.commands import rerender_server_command as rerender
+
+    assert rerender('image-skill feedback create --title "a\\\\$HOME"') is None
+    assert rerender('image-skill feedback create --title "a\\"$HOME"') is None

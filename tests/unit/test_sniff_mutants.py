@@ -209,3 +209,7 @@ def test_one_pixel_is_a_size() -> None:
 
 def test_quicktime_box_names_are_read_at_bytes_4_to_8_of_a_longer_file() -> None:
     assert sniff_mime(b"\x00\x00\x10\x00mdat" + b"\x00" * 64) == "video/quicktime"
+
+
+def test_a_start_of_image_marker_inside_is_a_segment_not_a_standalone_marker() -> None:
+    assert image_size(SOI + segment(0xD8, 2) + sof(9, 7)) == (9, 7)
