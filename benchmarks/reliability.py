@@ -123,7 +123,7 @@ def hostile_inputs(root: Path, per_command: int) -> Row:
                 argv=argv_for(spec),
                 base=st.sampled_from(["fault", "fault", "fault", "local"]),
                 token_way=st.sampled_from(["config", "env", "flag"]),
-                stdin=st.sampled_from([None, "", "isk_r_benchstdin0000000000000000000000\n"]),
+                stdin=st.sampled_from([None, "", "isk_r_benchstdinxxxxxxxxxxxxxxxxxxxxxx\n"]),
             )
             @_settings(per_command)
             def probe(argv: list[str], base: str, token_way: str, stdin: str | None) -> None:

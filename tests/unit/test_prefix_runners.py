@@ -84,7 +84,7 @@ def test_a_custom_pipx_home_counts_only_when_it_is_pipx_home() -> None:
         f"/home/u/project/.venv/{SITE}",
         f"/home/uv/project/.venv/{SITE}",
         "/home/u/src/image-skill/src/image_skill",
-        f"/home/u/work/archive-v0/.venv/{SITE}",
+        f"/home/u/jobs/archive-v0/.venv/{SITE}",
         "/usr/lib/python3/dist-packages/image_skill",
         # Almost a pipx run environment: wrong digest length, upper case, no pipx around.
         f"/home/u/.cache/pipx/{HASH}f/{SITE}",
