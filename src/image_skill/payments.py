@@ -8,15 +8,20 @@ Standard library only, no I/O:
   ``checkout_compact_url`` next to Checkout URLs without ever rewriting them (a ``#``
   fragment survives untouched);
 * status-reference validation;
-* :func:`new_idempotency_key`, the one minting of idempotency keys (also used outside credits).
+* :func:`new_idempotency_key`, the one minting of idempotency keys (also used outside credits);
+* the self-fund handoff (0.1.70 §7): :func:`urgency_fields` and :func:`self_fund_action`,
+  shared by the CLI, the guide and the local backend.
 """
 
 from __future__ import annotations
 
+import copy
 import secrets
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from image_skill._js import get, is_number
 
 #: Flag names (without ``--``) that credits commands reject whatever their value.
 CREDENTIAL_FLAGS: tuple[str, ...] = (
@@ -193,3 +198,121 @@ def new_idempotency_key(kind: str, *, random_bytes: int = 4) -> str:
     requests, the guide's commands (``create-guide``), the local backend for server-made keys.
     """
     return f"{kind}-{int(time.time() * 1000)}-{secrets.token_hex(random_bytes)}"
+
+
+# ------------------------------------------------------------------ self-fund handoff
+
+#: ``recommendation_reason`` -> ``(urgency, urgency_score)`` (contract 0.1.70 §7.2); a reason
+#: not listed here reads as ``("available", 0)``.
+URGENCY: dict[str, tuple[str, int]] = {
+    "credits_depleted": ("blocked", 100),
+    "daily_job_cap_reached": ("blocked", 100),
+    "low_remaining_credits": ("near_wall", 80),
+    "self_fund_setup_missing": ("setup_recommended", 60),
+    "available": ("available", 0),
+}
+
+#: The keys of a ``top_up.commands`` object, each a command string (0.1.70 §7.3).
+TOP_UP_COMMANDS_KEYS: tuple[str, ...] = (
+    "inspect_methods",
+    "inspect_packs",
+    "quote",
+    "buy",
+    "status",
+    "fallback_quote",
+    "fallback_buy",
+)
+
+#: What the first safe command (listing the payment methods) does: nothing that spends.
+INSPECT_METHODS_EFFECT: dict[str, Any] = {
+    "label": "inspect_payment_methods_no_spend",
+    "no_spend": True,
+    "live_money": False,
+    "provider_call": False,
+    "hosted_create": False,
+    "payment_object": False,
+    "credit_debit": False,
+    "media_write": False,
+}
+
+
+def urgency_fields(top_up: Any) -> dict[str, Any]:
+    """``urgency``, ``urgency_score`` and ``urgency_reasons`` of a ``top_up`` object (§7.2).
+
+    Values the object states are kept; missing ones are derived from its
+    ``recommendation_reason`` (``available`` when it has none).
+    """
+    reason = get(top_up, "recommendation_reason")
+    if reason is None:
+        reason = "available"
+    known = URGENCY.get(reason) if isinstance(reason, str) else None
+    derived, score = known if known is not None else URGENCY["available"]
+    urgency = get(top_up, "urgency")
+    given_score = get(top_up, "urgency_score")
+    reasons = get(top_up, "urgency_reasons")
+    if isinstance(reasons, list):
+        reason_list = [r for r in reasons if isinstance(r, str) and r != ""]
+    else:
+        reason_list = [] if reason == "available" else [reason]
+    return {
+        "urgency": urgency if isinstance(urgency, str) and urgency != "" else derived,
+        "urgency_score": given_score if is_number(given_score) else score,
+        "urgency_reasons": reason_list,
+    }
+
+
+def self_fund_action(
+    top_up: dict[str, Any], *, warning: str, simulated: bool = False
+) -> dict[str, Any] | None:
+    """``next_actions.self_fund`` derived from a ``top_up`` object (0.1.70 §7.1).
+
+    None when the object does not qualify (not available, a command missing, no
+    ``workflow``). The CLI derives it from a quota reply and the local backend adds it to
+    its read replies; ``simulated`` adds the backend's ``simulated: true`` after
+    ``live_money``. ``live_money`` is true unless the object states a boolean.
+    """
+    commands = top_up.get("commands")
+    workflow = top_up.get("workflow")
+    if top_up.get("available") is not True or not isinstance(commands, dict):
+        return None
+    if not all(isinstance(commands.get(key), str) for key in TOP_UP_COMMANDS_KEYS):
+        return None
+    if not isinstance(workflow, dict):
+        return None
+    reason = top_up.get("recommendation_reason")
+    live = top_up.get("live_money")
+    action: dict[str, Any] = {
+        "purpose": "open_browserless_top_up_path",
+        "available": True,
+        "recommended": top_up.get("recommended") is True,
+        "recommendation_reason": reason if reason is not None else "available",
+        **urgency_fields(top_up),
+    }
+    if "path" in top_up:
+        action["path"] = top_up["path"]
+    action.update(
+        {
+            "first_safe_command": commands["inspect_methods"],
+            "first_safe_command_effect": dict(INSPECT_METHODS_EFFECT),
+            "inspect_methods_command": commands["inspect_methods"],
+            "inspect_packs_command": commands["inspect_packs"],
+            "quote_command": commands["quote"],
+            "quote_command_copy_runnable": True,
+            "quote_idempotency_key_source": "public_cli_generated_if_missing",
+            "buy_command": commands["buy"],
+            "status_command": commands["status"],
+            "fallback_quote_command": commands["fallback_quote"],
+            "fallback_buy_command": commands["fallback_buy"],
+            "live_money": live if isinstance(live, bool) else True,
+        }
+    )
+    if simulated:
+        action["simulated"] = True
+    action.update(
+        {
+            "payment_method": top_up.get("preferred_payment_method"),
+            "workflow": copy.deepcopy(workflow),
+            "warning": warning,
+        }
+    )
+    return action

@@ -25,7 +25,7 @@ from image_skill.guide import text as T
 from image_skill.guide.build import ConfigWriteStatus
 from image_skill.guide.placeholders import copy_runnable, missing_inputs
 from image_skill.guide.recovery import detect_runtime
-from image_skill.guide.topup import urgency_fields
+from image_skill.payments import urgency_fields
 
 # --- §0.2 placeholders ------------------------------------------------------------------------
 

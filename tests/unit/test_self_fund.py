@@ -148,3 +148,25 @@ def test_with_self_fund_replaces_the_servers_next_actions_in_place() -> None:
     assert appended["top_up"]["workflow"] == {"steps": [{"command": "m"}]}
     assert with_self_fund({"top_up": None}) is False
     assert copy.deepcopy(top_up()) == top_up()
+
+
+def test_the_local_backend_derives_the_same_action_plus_simulated() -> None:
+    from image_skill.local.billing import top_up as local_top_up
+
+    top = local_top_up.top_up(
+        "http://127.0.0.1:1", total_remaining=5, paid_remaining=0, daily_remaining=3
+    )
+    cli_action = self_fund(top)
+    local_action = local_top_up.self_fund(top)
+    assert cli_action is not None
+    keys = list(cli_action)
+    assert list(local_action) == [
+        *keys[: keys.index("live_money") + 1],
+        "simulated",
+        *keys[keys.index("live_money") + 1 :],
+    ]
+    assert local_action["simulated"] is True and local_action["live_money"] is False
+    assert local_action["warning"] == local_top_up.SELF_FUND_WARNING != cli_action["warning"]
+    same = {k: v for k, v in local_action.items() if k not in ("simulated", "warning")}
+    assert same == {k: v for k, v in cli_action.items() if k != "warning"}
+    assert local_action["urgency"] == "near_wall" and local_action["recommended"] is True

@@ -77,7 +77,8 @@ from image_skill.guide.state import (
     needs_config_probe,
     remaining_credits,
 )
-from image_skill.guide.topup import normalize_top_up, urgency_fields
+from image_skill.guide.topup import normalize_top_up
+from image_skill.payments import urgency_fields
 
 __all__ = [
     "ConfigWriteStatus",

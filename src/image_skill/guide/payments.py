@@ -21,6 +21,7 @@ from typing import Any
 
 from image_skill._js import WS_CLASS, get, is_number, truthy
 from image_skill.guide import text
+from image_skill.payments import INSPECT_METHODS_EFFECT
 
 DEFAULT_METHODS_COMMAND = "image-skill credits methods --json"
 DEFAULT_PACKS_COMMAND = "image-skill credits packs list --json"
@@ -45,16 +46,6 @@ _KIND_PATTERNS = {
 _KIND_PATTERNS["packs"] = re.compile(
     r"\bcredits" + WS_CLASS + "+packs" + WS_CLASS + r"+list\b", re.ASCII
 )
-FIRST_SAFE_EFFECT = {
-    "label": "inspect_payment_methods_no_spend",
-    "no_spend": True,
-    "live_money": False,
-    "provider_call": False,
-    "hosted_create": False,
-    "payment_object": False,
-    "credit_debit": False,
-    "media_write": False,
-}
 Render = Callable[[str], str]
 
 
@@ -287,7 +278,7 @@ def self_fund_handoff(
         "agent_settleable": agent_settleable,
         "human_handoff_required": member("human_handoff_methods"),
         "first_safe_command": inspect_methods,
-        "first_safe_command_effect": dict(FIRST_SAFE_EFFECT),
+        "first_safe_command_effect": dict(INSPECT_METHODS_EFFECT),
         "inspect_methods_command": inspect_methods,
         "inspect_packs_command": command_by_kind(commands, "packs"),
         "payment_commands": payment_commands,

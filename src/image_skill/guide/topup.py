@@ -2,7 +2,8 @@
 
 * :func:`normalize_top_up` makes the command strings of a server ``top_up`` object runnable
   with our prefix (§7.1 step 1) and sets the urgency trio (§7.2);
-* :func:`urgency_fields` derives ``urgency``, ``urgency_score`` and ``urgency_reasons``;
+* :func:`urgency_fields` (from :mod:`image_skill.payments`) derives ``urgency``,
+  ``urgency_score`` and ``urgency_reasons``;
 * :func:`self_fund_preparation` is the ``ready_to_create`` affordance that lets an agent open
   a quote before the free allowance runs out, and :func:`pre_wall_label` names it.
 
@@ -16,51 +17,16 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from image_skill._js import get, is_number
+from image_skill._js import get
 from image_skill.guide import text
 from image_skill.guide.placeholders import copy_runnable
+from image_skill.payments import TOP_UP_COMMANDS_KEYS, urgency_fields
 
 Render = Callable[[str], str]
 
 TOP_UP_COMMAND_KEYS = ("first_command", "quote_command")
-TOP_UP_COMMANDS_KEYS = (
-    "inspect_methods",
-    "inspect_packs",
-    "quote",
-    "buy",
-    "status",
-    "fallback_quote",
-    "fallback_buy",
-)
-_URGENCY = {
-    "credits_depleted": ("blocked", 100),
-    "daily_job_cap_reached": ("blocked", 100),
-    "low_remaining_credits": ("near_wall", 80),
-    "self_fund_setup_missing": ("setup_recommended", 60),
-}
 SELF_FUND_PATH = "browserless_agent_self_fund"
 HUMAN_PATH = "human_payment_handoff"
-
-
-def urgency_fields(top_up: Any) -> dict[str, Any]:
-    """``urgency``, ``urgency_score`` and ``urgency_reasons`` of a ``top_up`` object (§7.2)."""
-    reason = get(top_up, "recommendation_reason")
-    if reason is None:
-        reason = "available"
-    known = _URGENCY.get(reason) if isinstance(reason, str) else None
-    derived, score = known if known is not None else ("available", 0)
-    urgency = get(top_up, "urgency")
-    given_score = get(top_up, "urgency_score")
-    reasons = get(top_up, "urgency_reasons")
-    if isinstance(reasons, list):
-        reason_list = [r for r in reasons if isinstance(r, str) and r != ""]
-    else:
-        reason_list = [] if reason == "available" else [reason]
-    return {
-        "urgency": urgency if isinstance(urgency, str) and urgency != "" else derived,
-        "urgency_score": given_score if is_number(given_score) else score,
-        "urgency_reasons": reason_list,
-    }
 
 
 def runnable_top_up(top_up: dict[str, Any], render: Render) -> dict[str, Any]:

@@ -22,20 +22,18 @@ from typing import Any
 
 from image_skill.local.billing.catalog import CHECKOUT, DEFAULT_PACK_ID, X402
 from image_skill.local.cli_commands import cli_command
+from image_skill.payments import URGENCY, self_fund_action
 
 #: Fewer credits than this (about two default local images) make a top-up advisable.
 LOW_REMAINING_CREDITS = 20
 
-#: ``recommendation_reason`` -> ``(urgency, urgency_score)`` (contract 0.1.70 §7.2).
-URGENCY: dict[str, tuple[str, int]] = {
-    "credits_depleted": ("blocked", 100),
-    "daily_job_cap_reached": ("blocked", 100),
-    "low_remaining_credits": ("near_wall", 80),
-    "self_fund_setup_missing": ("setup_recommended", 60),
-    "available": ("available", 0),
-}
 PATH = "browserless_x402"
-PURPOSE = "open_browserless_top_up_path"
+SELF_FUND_WARNING = (
+    "run first_safe_command first: it only lists the payment rails. The quote "
+    "command makes a payment object and charges nothing; buying, settling and "
+    "checking status need delegated spend authority. On this offline backend the "
+    "rails are simulated and no money moves."
+)
 
 METHODS = "image-skill credits methods --json"
 PACKS = "image-skill credits packs list --json"
@@ -72,19 +70,6 @@ def quote_effect() -> dict[str, Any]:
         "credit_debit": False,
         "media_write": False,
         "wallet_settlement": False,
-    }
-
-
-def inspect_effect() -> dict[str, Any]:
-    return {
-        "label": "inspect_payment_methods_no_spend",
-        "no_spend": True,
-        "live_money": False,
-        "provider_call": False,
-        "hosted_create": False,
-        "payment_object": False,
-        "credit_debit": False,
-        "media_write": False,
     }
 
 
@@ -174,39 +159,11 @@ def top_up_for_quota(quota: dict[str, Any], base: str, wall: str | None = None) 
 
 
 def self_fund(top: dict[str, Any]) -> dict[str, Any]:
-    """``next_actions.self_fund``: the client's derivation of a ``top_up`` (0.1.70 §7.1)."""
-    commands = top["commands"]
-    return {
-        "purpose": PURPOSE,
-        "available": top["available"],
-        "recommended": top["recommended"],
-        "recommendation_reason": top["recommendation_reason"],
-        "urgency": top["urgency"],
-        "urgency_score": top["urgency_score"],
-        "urgency_reasons": list(top["urgency_reasons"]),
-        "path": top["path"],
-        "first_safe_command": commands["inspect_methods"],
-        "first_safe_command_effect": inspect_effect(),
-        "inspect_methods_command": commands["inspect_methods"],
-        "inspect_packs_command": commands["inspect_packs"],
-        "quote_command": commands["quote"],
-        "quote_command_copy_runnable": True,
-        "quote_idempotency_key_source": "public_cli_generated_if_missing",
-        "buy_command": commands["buy"],
-        "status_command": commands["status"],
-        "fallback_quote_command": commands["fallback_quote"],
-        "fallback_buy_command": commands["fallback_buy"],
-        "live_money": False,
-        "simulated": True,
-        "payment_method": top["preferred_payment_method"],
-        "workflow": top["workflow"],
-        "warning": (
-            "run first_safe_command first: it only lists the payment rails. The quote "
-            "command makes a payment object and charges nothing; buying, settling and "
-            "checking status need delegated spend authority. On this offline backend the "
-            "rails are simulated and no money moves."
-        ),
-    }
+    """``next_actions.self_fund``: the client's derivation of a ``top_up`` (0.1.70 §7.1),
+    with this backend's ``simulated: true`` and a warning that says no money moves here."""
+    action = self_fund_action(top, warning=SELF_FUND_WARNING, simulated=True)
+    assert action is not None, "a local top_up always qualifies"
+    return action
 
 
 def self_fund_next(action: dict[str, Any]) -> dict[str, Any]:
