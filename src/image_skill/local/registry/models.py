@@ -16,15 +16,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from image_skill.guide.compact import RESULT_SHAPE, task_tags
 from image_skill.guide.lookup import text_matches
 from image_skill.local.cli_commands import cli_command
 from image_skill.local.registry.catalog import CATALOG_ROWS
-from image_skill.local.registry.compact import (
-    FULL_LIST_COMMAND,
-    RESULT_SHAPE,
-    compact_row,
-    task_tags,
-)
+from image_skill.local.registry.compact import FULL_LIST_COMMAND, compact_row
 from image_skill.local.registry.data import (
     AVAILABLE,
     CATALOGED_NOT_WIRED,
