@@ -56,6 +56,8 @@ from image_skill.api.reply import Reply
 from image_skill.api.transports import registered_transport
 from image_skill.api.wire import (
     MAX_REPLY_BYTES,
+    RequestContent,
+    encode_json,
     encode_path_id,
     envelope_problem,
     json_body,
@@ -245,10 +247,8 @@ class ImageSkillClient(EndpointsMixin):
         bearer = check_token(token, "token") if token is not None else self.token
         if auth and bearer is not None:
             headers["authorization"] = f"Bearer {bearer}"
-        content: bytes | None = None
-        if json is not None:
-            headers["content-type"] = "application/json"
-            content = json_body(json)
+        body_headers, content = encode_json(json)  # a StreamedJson is sent as it is read
+        headers.update(body_headers)
         url = self.url(path, params)
         method = method.upper()
         what = f"{method} {path}"
@@ -289,7 +289,7 @@ class ImageSkillClient(EndpointsMixin):
             return self._to_reply(response, body, what, idempotency_key)
 
     def _exchange(
-        self, method: str, url: httpx.URL, headers: dict[str, str], content: bytes | None
+        self, method: str, url: httpx.URL, headers: dict[str, str], content: RequestContent | None
     ) -> tuple[httpx.Response, bytes | None]:
         """Send one request; the reply and at most ``MAX_REPLY_BYTES`` of its body (None when
         the body is longer: reading stops there, so a huge reply never sits in memory).

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from image_skill.api.reply import Reply
+from image_skill.api.wire import StreamedJson
 
 Params = Sequence[tuple[str, str]]
 
@@ -134,7 +135,8 @@ class EndpointsMixin:
         key = body.get("idempotency_key")
         return self.request("POST", "/v1/edit", json=body, idempotency_key=key)
 
-    def upload(self, payload: dict[str, Any]) -> Reply:
+    def upload(self, payload: dict[str, Any] | StreamedJson) -> Reply:
+        """``payload`` is the §10.1 body, or a :class:`StreamedJson` of it (sent as read)."""
         return self.request("POST", "/v1/upload", json=payload)
 
     def asset(self, asset_id: str) -> Reply:

@@ -8,7 +8,8 @@ base-URL rules are :mod:`image_skill.config.connection`'s, re-exported here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -17,8 +18,11 @@ from image_skill.config.connection import InvalidBaseUrl, base_url_problem, reso
 __all__ = [
     "MAX_REPLY_BYTES",
     "InvalidBaseUrl",
+    "RequestContent",
+    "StreamedJson",
     "base_url_problem",
     "encode_path_id",
+    "encode_json",
     "envelope_problem",
     "json_body",
     "parse_envelope_body",
@@ -38,6 +42,34 @@ def encode_path_id(value: str) -> str:
 
 def json_body(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class StreamedJson(ABC):
+    """A JSON request body that produces its own bytes while it is sent (an upload of a
+    large file). Iterating it again must start over: a retried request sends it anew."""
+
+    @property
+    @abstractmethod
+    def length(self) -> int:
+        """The body's size in bytes, sent as ``Content-Length``."""
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[bytes]: ...
+
+
+#: What the client sends as a request body.
+RequestContent = bytes | StreamedJson
+
+
+def encode_json(payload: Any) -> tuple[dict[str, str], RequestContent | None]:
+    """The headers and content of a JSON request body: none for None, a
+    :class:`StreamedJson` as it is (with its length), anything else encoded."""
+    if payload is None:
+        return {}, None
+    if isinstance(payload, StreamedJson):
+        headers = {"content-type": "application/json", "content-length": str(payload.length)}
+        return headers, payload
+    return {"content-type": "application/json"}, json_body(payload)
 
 
 #: The most reply bytes read for one envelope; a longer reply is treated as no envelope.

@@ -94,7 +94,8 @@ class TextResult(Result):
         self.text = text
 
 
-#: Reports how much of a download is done: ``update(bytes_done, bytes_total_or_None)``.
+#: Reports how much of a transfer (a download or an upload) is done:
+#: ``update(bytes_done, bytes_total_or_None)``.
 ProgressUpdate = Callable[[int, "int | None"], None]
 
 
@@ -162,8 +163,9 @@ class Output:
 
     @contextmanager
     def progress(self, description: str) -> Iterator[ProgressUpdate | None]:
-        """A transfer progress bar on stderr (see :meth:`interactive`); yields its update
-        function, or None when nothing is shown."""
+        """A transfer progress bar on stderr (see :meth:`interactive`): description, bar,
+        percent, time left, bytes done of total and rate. Yields its update function, or
+        None when nothing is shown; the bar is gone once the block ends."""
         if not self.interactive():
             yield None
             return

@@ -6,6 +6,8 @@ sha256; URLs are fetched here, client-side). ``--input`` wins over the positiona
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from image_skill import envelope as E
@@ -30,7 +32,9 @@ def upload(positional: tuple[str, ...], input_: str | None) -> Result:
     if len(positional) > (0 if input_ is not None else 1):
         return E.invalid(LABEL, "upload takes exactly one PATH_OR_URL")
     token = app.resolve_token(LABEL).token
-    return send_upload(app.client(token), value, finish=app.call)
+    # A bar (bytes, rate, ETA) on stderr in --human mode at a terminal; nothing otherwise.
+    with app.out.progress(f"uploading {Path(value).name or value}") as progress:
+        return send_upload(app.client(token), value, finish=app.call, progress=progress)
 
 
 COMMANDS = [upload]

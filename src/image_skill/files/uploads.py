@@ -5,6 +5,10 @@
 
     {source_kind, filename, remote_origin, mime_type, content_length, sha256, bytes_base64}
 
+A local file is not held in memory: it is scanned once (size, sha256, leading bytes) and
+read again in chunks while the request is sent, base64-encoded on the way
+(:mod:`image_skill.files.upload_body`), which also reports progress to the caller.
+
 How the MIME type is chosen (this differs from the npm client, which trusts the extension
 or the ``content-type`` header alone):
 
@@ -37,7 +41,6 @@ Failures are raised as :class:`UploadError`, which carries the ready failure
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
@@ -51,6 +54,7 @@ from image_skill._constants import ALLOW_PRIVATE_NETWORK_ENV
 from image_skill.api.netpolicy import DestinationRefused, NetworkPolicy
 from image_skill.envelope import Result
 from image_skill.files.sniff import mime_for_extension, sniff_mime
+from image_skill.files.upload_body import Progress, SourceChanged, UploadBody, scan_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -73,6 +77,8 @@ __all__ = [
     "choose_mime",
     "is_remote",
     "resolve_input_asset",
+    "send",
+    "upload",
 ]
 
 UPLOAD_LABEL = "image-skill upload"
@@ -94,10 +100,16 @@ class UploadError(Exception):
 
 @dataclass
 class PreparedUpload:
-    """The request body plus warnings about how it was built."""
+    """The request body (streamed from the file when it is sent) plus warnings about how
+    it was built."""
 
-    payload: dict[str, Any]
+    body: UploadBody
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The body as a dict with ``bytes_base64`` filled in (reads the whole file)."""
+        return self.body.payload()
 
 
 def is_remote(value: str) -> bool:
@@ -155,17 +167,17 @@ def choose_mime(data: bytes, claimed: str | None) -> tuple[str, list[str]]:
     return claim, []
 
 
-def _payload(
-    source_kind: str, filename: str, origin: str | None, mime: str, data: bytes
+def _fields(
+    source_kind: str, filename: str, origin: str | None, mime: str, size: int, sha256: str
 ) -> dict[str, Any]:
+    """Every body member but ``bytes_base64``, which follows them (contract order)."""
     return {
         "source_kind": source_kind,
         "filename": filename,
         "remote_origin": origin,
         "mime_type": mime,
-        "content_length": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes_base64": base64.b64encode(data).decode("ascii"),
+        "content_length": size,
+        "sha256": sha256,
     }
 
 
@@ -186,14 +198,16 @@ def _read_local(value: str) -> PreparedUpload:
             raise IsADirectoryError(21, "Is a directory")
         if size > C.MAX_UPLOAD_BYTES:
             raise _too_large(size)
-        with path.open("rb") as handle:
-            data = handle.read(C.MAX_UPLOAD_BYTES + 1)
+        # Size, digest and leading bytes only: the bytes themselves are read again, in
+        # chunks, while the request is sent (files.upload_body).
+        size, sha256, head = scan_file(path, C.MAX_UPLOAD_BYTES + 1)
     except OSError as exc:
         raise _unreadable(path, exc) from None
-    if len(data) > C.MAX_UPLOAD_BYTES:  # the file grew after stat()
-        raise _too_large(len(data))
-    mime, warnings = choose_mime(data, mime_for_extension(path.name))
-    return PreparedUpload(_payload("local_path", path.name, None, mime, data), warnings)
+    if size > C.MAX_UPLOAD_BYTES:  # the file grew after stat()
+        raise _too_large(size)
+    mime, warnings = choose_mime(head, mime_for_extension(path.name))
+    fields = _fields("local_path", path.name, None, mime, size, sha256)
+    return PreparedUpload(UploadBody(fields, path=path), warnings)
 
 
 def _remote_filename(path: str) -> str:
@@ -276,7 +290,9 @@ def _read_remote(
     mime, warnings = choose_mime(data, claimed)
     port = f":{url.port}" if url.port is not None else ""
     origin = f"{url.scheme}://{url.host}{port}"
-    return PreparedUpload(_payload("remote_url", filename, origin, mime, data), warnings)
+    sha256 = hashlib.sha256(data).hexdigest()
+    fields = _fields("remote_url", filename, origin, mime, len(data), sha256)
+    return PreparedUpload(UploadBody(fields, data=data), warnings)
 
 
 def build_payload(
@@ -296,13 +312,35 @@ def build_payload(
     return _read_local(value)
 
 
-def upload(client: ImageSkillClient, value: str, *, finish: Finish) -> Result:
-    """Prepare and send one upload; payload problems come back as the failure result."""
+def send(client: ImageSkillClient, prepared: PreparedUpload, progress: Progress | None) -> Reply:
+    """``POST /v1/upload`` with the body streamed from its source; ``progress(done, total)``
+    follows the bytes sent. A file that cannot be read again, or changed, while it is sent
+    is INPUT_FILE_UNREADABLE (the server never receives a complete body then)."""
+    prepared.body.progress = progress
+    try:
+        return client.upload(prepared.body)
+    except SourceChanged as exc:
+        path = prepared.body.path
+        raise _fail(
+            E.INPUT_FILE_UNREADABLE,
+            f"upload file {path} changed or could not be read while it was sent: {exc}",
+            path=str(path),
+        ) from None
+    finally:
+        prepared.body.progress = None
+
+
+def upload(
+    client: ImageSkillClient, value: str, *, finish: Finish, progress: Progress | None = None
+) -> Result:
+    """Prepare and send one upload; payload problems come back as the failure result.
+    ``progress(done, total)`` is told how many of the file's bytes are sent so far."""
     try:
         prepared = build_payload(value, policy=client.network_policy())
+        reply = send(client, prepared, progress)
     except UploadError as exc:
         return exc.result
-    result = finish(client.upload(prepared.payload))
+    result = finish(reply)
     if prepared.warnings:
         warnings = result.envelope.get("warnings")
         if isinstance(warnings, list):
@@ -316,6 +354,7 @@ def resolve_input_asset(
     *,
     finish: Finish,
     warnings: list[str] | None = None,
+    progress: Progress | None = None,
 ) -> str:
     """The asset id for an edit input, mask or reference (contract §10.2).
 
@@ -325,6 +364,7 @@ def resolve_input_asset(
     ``image-skill upload`` for uploads made on behalf of create/edit). Warnings about how
     the payload was built are appended to ``warnings``. Raises :class:`UploadError` carrying
     the failed result (the server's envelope unchanged, or ``UPLOAD_ASSET_ID_MISSING``).
+    ``progress`` follows the upload's bytes, as for :func:`upload`.
     """
     from image_skill.files.refs import recognize_asset_reference
 
@@ -332,7 +372,7 @@ def resolve_input_asset(
     if recognised is not None:
         return recognised.asset_id
     prepared = build_payload(value, policy=client.network_policy())
-    result = finish(client.upload(prepared.payload))
+    result = finish(send(client, prepared, progress))
     if not result.ok:
         raise UploadError(result)
     data = result.data if isinstance(result.data, dict) else {}
