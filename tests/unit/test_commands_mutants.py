@@ -80,3 +80,25 @@ def test_an_expansion_right_after_an_escaped_character_is_still_seen() -> None:
 
     assert rerender('image-skill feedback create --title "a\\\\$HOME"') is None
     assert rerender('image-skill feedback create --title "a\\"$HOME"') is None
+
+
+def test_an_unquoted_backslash_escapes_exactly_the_next_character() -> None:
+    from image_skill.commands import rerender_server_command as rerender
+
+    # An escaped special character is a literal one to sh and to shlex: kept, quoted our way.
+    assert rerender("image-skill jobs show a\\;b") == "image-skill jobs show 'a;b'"
+    assert rerender("image-skill jobs show a\\$b") == "image-skill jobs show 'a$b'"
+    assert rerender("image-skill jobs show a\\'b") == "image-skill jobs show 'a'\"'\"'b'"
+    # Only that one character: the next one is read as shell syntax again.
+    assert rerender("image-skill jobs show a\\;; id") is None
+    assert rerender("image-skill jobs show a\\''b") is None
+
+
+def test_an_unquoted_backslash_before_a_control_character_or_the_end_is_refused() -> None:
+    from image_skill.commands import rerender_server_command as rerender
+
+    # sh joins the lines at a backslash-newline; shlex would keep the newline in the word.
+    assert rerender("image-skill jobs show a\\\nb") is None
+    assert rerender("image-skill jobs show a\\\rb") is None
+    assert rerender("image-skill jobs show a\\\tb") is None
+    assert rerender("image-skill jobs show a\\") is None

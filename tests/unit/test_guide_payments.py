@@ -347,6 +347,25 @@ def test_a_simulated_rail_says_so_and_moves_no_money() -> None:
     assert sim_wallet["next_step"] == T.WS_NEXT_STEP_SIMULATED
 
 
+def test_wallet_settlement_is_for_real_money_unless_told_otherwise() -> None:
+    wallet = wallet_settlement("image-skill credits status --id S --json")
+    assert (wallet["next_step"], wallet["warning"]) == (T.WS_NEXT_STEP, T.WS_WARNING)
+    assert wallet["status_command_after_payment"] == "image-skill credits status --id S --json"
+    assert (wallet["wallet_required"], wallet["browser_required"]) == (True, False)
+
+
+@pytest.mark.parametrize("unsaid", [None, 0, ""])
+def test_a_simulated_rail_that_does_not_say_false_is_still_no_live_money(unsaid: Any) -> None:
+    # Usable because it is marked simulated; its summary reads live_money as not false, but
+    # it is not among the live-money rails, so the handoff must not promise real money.
+    quiet = rail("quiet", live_money=unsaid, simulated=True)
+    assert summary(quiet)["preferred_method_summary"]["live_money"] is True
+    assert summary(quiet)["live_money_methods"] == []
+    got = handoff(quiet)
+    assert got["preferred_method"] == "quiet"
+    assert got["live_money"] is False
+
+
 def test_local_settle_command_of_the_preferred_method() -> None:
     settle = rail("sim", recovery={"local_settle_command": "settle it"})
     other = rail("other", recovery={"local_settle_command": "not this one"})

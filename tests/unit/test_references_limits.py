@@ -126,6 +126,21 @@ def test_a_leading_at_sign_is_a_suffix_and_leaves_no_image() -> None:
     assert parse_value(ELEMENT_FRONTAL, "@3") == ReferencePlan(ELEMENT_FRONTAL, "", 3)
 
 
+def test_an_index_is_read_exactly_up_to_six_digits_and_capped_past_that() -> None:
+    # Leading zeros do not count: the value is what the digits say.
+    assert parse_value(ELEMENT_FRONTAL, "f.png@999999").index == 999_999
+    assert parse_value(ELEMENT_REFERENCE, "r.png@0000999999:000002").index == 999_999
+    assert parse_value(ELEMENT_REFERENCE, "r.png@0:0000999999").reference_index == 999_999
+    # Seven significant digits or more all read as the one value 1,000,000, however long the
+    # text (int() of a 5,000-digit string would raise): out of range, never a crash.
+    for digits in ("1000000", "1234567", "9999999", "0" * 9 + "12345678", "9" * 5000):
+        assert parse_value(REFERENCE_IMAGE, f"x.png@{digits}").index == 1_000_000
+        element = parse_value(ELEMENT_REFERENCE, f"r.png@0:{digits}")
+        assert element.reference_index == 1_000_000
+    message = rejected(reference_image=["x.png@" + "9" * 5000])
+    assert message == "--reference-image index must be between 0 and 9"
+
+
 def test_plans_are_immutable_values() -> None:
     plan = parse_value(REFERENCE_IMAGE, "x.png@1:style")
     with pytest.raises(dataclasses.FrozenInstanceError):
