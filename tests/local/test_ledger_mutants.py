@@ -97,6 +97,19 @@ def test_unknown_buckets_and_references_are_refused(conn: sqlite3.Connection) ->
     assert balance(conn, org)["free_preview"] == (10, 10, 0)
 
 
+def test_balances_and_events_are_immutable_values(conn: sqlite3.Connection) -> None:
+    org = agent(conn, free=3).organization_id
+    bucket = ledger.balances(conn, org)["free_preview"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        bucket.balance = 99  # type: ignore[misc]
+    assert {bucket, ledger.balances(conn, org)["free_preview"]} == {bucket}
+    (event,) = ledger.debit(conn, org, 2, reason="job")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.delta = 0  # type: ignore[misc]
+    assert {event, dataclasses.replace(event)} == {event}
+    assert ledger.balances(conn, org)["free_preview"].balance == 1
+
+
 # --- debits ---------------------------------------------------------------------------------
 
 
@@ -117,6 +130,21 @@ def test_a_debit_the_free_bucket_covers_touches_only_that_bucket(conn: sqlite3.C
     spent = ledger.debit(conn, org, 10, reason="job")
     assert [(e.bucket, e.delta) for e in spent] == [("free_preview", -10)]
     assert balance(conn, org)["payment_backed"] == (5, 5, 0)
+
+
+def test_a_single_credit_is_taken_from_the_bucket_that_holds_it(
+    conn: sqlite3.Connection,
+) -> None:
+    org = agent(conn, free=1).organization_id
+    ledger.grant(conn, org, "payment_backed", 5, reason="paid")
+    spent = ledger.debit(conn, org, 3, reason="job")
+    assert [(e.bucket, e.delta, e.balance_after) for e in spent] == [
+        ("free_preview", -1, 0),
+        ("payment_backed", -2, 3),
+    ]
+    (last,) = ledger.debit(conn, org, 1, reason="job")
+    assert (last.bucket, last.delta, last.balance_after) == ("payment_backed", -1, 2)
+    assert balance(conn, org) == {"free_preview": (0, 1, 1), "payment_backed": (2, 5, 3)}
 
 
 def test_a_zero_debit_writes_nothing(conn: sqlite3.Connection) -> None:
