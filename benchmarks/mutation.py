@@ -305,8 +305,10 @@ def _run_parallel(
             for pid in workers:
                 _, status = os.waitpid(pid, 0)
                 running.discard(pid)
-                if os.waitstatus_to_exitcode(status) != 0:
-                    raise SystemExit("a mutation worker failed; see its output above")
+                code = os.waitstatus_to_exitcode(status)
+                if code != 0:  # a signal (e.g. the OOM killer) leaves no output of its own
+                    how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
+                    raise SystemExit(f"mutation worker {pid} failed ({how}); see its output above")
         finally:
             for pid in running:  # only our own workers that have not been reaped
                 with contextlib.suppress(ProcessLookupError):

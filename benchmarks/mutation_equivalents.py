@@ -99,6 +99,14 @@ EQUIVALENT: dict[str, str] = {
     "files/sniff.py | <module> | 208 -> 209": (
         "0xD0 joins the start-of-frame set, but 0xD0 is a standalone marker handled first"
     ),
+    "guide/payments.py | _suggested_commands | continue -> pass": (
+        "the preferred rail's recovery strings were all added by the first loop, so the "
+        "second loop's `not in commands` test skips each of them anyway"
+    ),
+    "guide/payments.py | _suggested_commands | True -> False": (
+        "zip(strict=False): the recovery keys and their defaults are two constant tuples "
+        "of three, so strict never has a shorter one to refuse"
+    ),
 }
 
 #: (label, ``Mutant.key``) of mutants that survived the whole suite when issue 14 was filed.
