@@ -12,19 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from image_skill.local.registry.data import (
+    CREATE_AUDIO,
+    CREATE_IMAGE,
+    CREATE_VIDEO,
+    EDIT_IMAGE,
     EDIT_RATIOS,
     IMAGE_RATIOS,
+    IMAGE_TO_3D,
     VIDEO_RATIOS,
     Row,
     economics,
-    images,
-    media,
     model,
     param,
     parameters,
-    references,
     seed,
 )
+from image_skill.local.registry.media_block import images, media, media_3d, references
 from image_skill.local.registry.pricing import ESTIMATED, UNKNOWN
 
 _PNG = "image/png"
@@ -55,7 +58,8 @@ def _gpt_image_params() -> dict[str, dict[str, Any]]:
     }
 
 
-def _create(
+def _image(
+    kind: dict[str, Any],
     model_id: str,
     name: str,
     usd: float | None,
@@ -63,52 +67,30 @@ def _create(
     *,
     confidence: str = "known",
     fallback: float | None = None,
+    tiers: tuple[str, dict[str, float]] | None = None,
     max_outputs: int = 1,
     transparent: bool = False,
-    tiers: tuple[str, dict[str, float]] | None = None,
-) -> Row:
-    return model(
-        model_id,
-        name,
-        operation="image.generate",
-        supports=["create"],
-        modality="image",
-        intents=["explore", "draft", "final"],
-        media_=media(
-            output_mime=_PNG, ratios=IMAGE_RATIOS, max_outputs=max_outputs, transparent=transparent
-        ),
-        economics_=economics(usd, confidence=confidence, fallback=fallback, tiers=tiers),
-        parameters_=parameters(props),
-    )
-
-
-def _edit(
-    model_id: str,
-    name: str,
-    usd: float | None,
-    props: dict[str, dict[str, Any]],
-    *,
-    confidence: str = "known",
-    fallback: float | None = None,
     mask: str = "none",
     ref_max: int = 0,
 ) -> Row:
+    """A hosted image row: ``kind`` is :data:`CREATE_IMAGE` or :data:`EDIT_IMAGE`; an edit
+    row needs one input image and may take a mask and references."""
+    edit = kind is EDIT_IMAGE
     return model(
         model_id,
         name,
-        operation="image.edit",
-        supports=["edit"],
-        modality="image",
-        mode="edit",
-        intents=["explore", "final"],
+        **kind,
+        intents=["explore", "final"] if edit else ["explore", "draft", "final"],
         media_=media(
             output_mime=_PNG,
-            input_images=images(required=True),
+            input_images=images(required=True) if edit else None,
             mask=mask,
             refs=references(ref_max),
-            ratios=EDIT_RATIOS,
+            ratios=EDIT_RATIOS if edit else IMAGE_RATIOS,
+            max_outputs=max_outputs,
+            transparent=transparent,
         ),
-        economics_=economics(usd, confidence=confidence, fallback=fallback),
+        economics_=economics(usd, confidence=confidence, fallback=fallback, tiers=tiers),
         parameters_=parameters(props),
     )
 
@@ -117,8 +99,12 @@ def _catalog_rows() -> list[Row]:
     quality_res = _enum("Output size class; 2k is priced higher.", ["1k", "2k"], default="1k")
     gemini_res = _enum("Output resolution; 4K is priced higher.", ["1K", "2K", "4K"], default="1K")
     banana_res = _enum("Output resolution.", ["0.5K", "1K", "2K", "4K"], default="1K")
+    gemini = {"resolution": gemini_res, "seed": seed()}
+    gemini_tiers = ("resolution", {"1K": 0.15, "2K": 0.15, "4K": 0.30})
+    banana = {"resolution": banana_res, "seed": seed()}
     return [
-        _create(
+        _image(
+            CREATE_IMAGE,
             "xai.grok-imagine-image-quality",
             "xAI Grok Imagine Image Quality",
             0.05,
@@ -126,8 +112,16 @@ def _catalog_rows() -> list[Row]:
             max_outputs=4,
             tiers=("resolution", {"1k": 0.05, "2k": 0.07}),
         ),
-        _create("xai.grok-imagine-image", "xAI Grok Imagine Image", 0.02, {}, max_outputs=4),
-        _edit(
+        _image(
+            CREATE_IMAGE,
+            "xai.grok-imagine-image",
+            "xAI Grok Imagine Image",
+            0.02,
+            {},
+            max_outputs=4,
+        ),
+        _image(
+            EDIT_IMAGE,
             "xai.grok-imagine-image-edit",
             "xAI Grok Imagine Image Edit",
             0.022,
@@ -135,7 +129,8 @@ def _catalog_rows() -> list[Row]:
             confidence=ESTIMATED,
             ref_max=2,
         ),
-        _create(
+        _image(
+            CREATE_IMAGE,
             "openai.gpt-image-2",
             "OpenAI GPT Image 2",
             0.21,
@@ -144,7 +139,8 @@ def _catalog_rows() -> list[Row]:
             max_outputs=4,
             transparent=True,
         ),
-        _edit(
+        _image(
+            EDIT_IMAGE,
             "openai.gpt-image-2-edit",
             "OpenAI GPT Image 2 Edit",
             None,
@@ -152,27 +148,31 @@ def _catalog_rows() -> list[Row]:
             confidence=UNKNOWN,
             fallback=0.25,
         ),
-        _create(
+        _image(
+            CREATE_IMAGE,
             "fal.flux-dev",
             "Fal FLUX.1 dev",
             0.025,
             {"image_size": _enum("Image size preset.", _FAL_SIZES), "seed": seed()},
             confidence=ESTIMATED,
         ),
-        _create(
+        _image(
+            CREATE_IMAGE,
             "fal.flux-pro-v1-1-ultra",
             "Fal FLUX Pro 1.1 Ultra",
             0.06,
             {"seed": seed(), "raw": param("boolean", "Less processed, more natural look.")},
         ),
-        _create(
+        _image(
+            CREATE_IMAGE,
             "fal.gemini-3-pro-image-preview",
             "Fal Gemini 3 Pro Image Preview",
             0.15,
-            {"resolution": gemini_res, "seed": seed()},
-            tiers=("resolution", {"1K": 0.15, "2K": 0.15, "4K": 0.30}),
+            gemini,
+            tiers=gemini_tiers,
         ),
-        _edit(
+        _image(
+            EDIT_IMAGE,
             "fal.flux-pro-kontext",
             "Fal FLUX Pro Kontext Edit",
             0.04,
@@ -189,36 +189,35 @@ def _catalog_rows() -> list[Row]:
         ),
         # ``fal.nano-banana-2`` is where the ``nano-banana`` alias leads (0.1.70 §3.6); the
         # docs give no price for it, so it is unknown-cost like its edit sibling.
-        _create(
+        _image(
+            CREATE_IMAGE,
             "fal.nano-banana-2",
             "Fal Nano Banana 2",
             None,
-            {"resolution": banana_res, "seed": seed()},
+            banana,
             confidence=UNKNOWN,
             fallback=0.15,
         ),
-        _create(
+        _image(
+            CREATE_IMAGE,
             "fal.nano-banana-pro",
             "Fal Nano Banana Pro",
             0.15,
-            {"resolution": gemini_res, "seed": seed()},
-            tiers=("resolution", {"1K": 0.15, "2K": 0.15, "4K": 0.30}),
+            gemini,
+            tiers=gemini_tiers,
         ),
-        _edit(
-            "fal.nano-banana-pro-edit",
-            "Fal Nano Banana Pro Edit",
-            0.15,
-            {"resolution": gemini_res, "seed": seed()},
-        ),
-        _edit(
+        _image(EDIT_IMAGE, "fal.nano-banana-pro-edit", "Fal Nano Banana Pro Edit", 0.15, gemini),
+        _image(
+            EDIT_IMAGE,
             "fal.nano-banana-2-edit",
             "Fal Nano Banana 2 Edit",
             None,
-            {"resolution": banana_res, "seed": seed()},
+            banana,
             confidence=UNKNOWN,
             fallback=0.15,
         ),
-        _edit(
+        _image(
+            EDIT_IMAGE,
             "fal.ideogram-v2-edit",
             "Fal Ideogram V2 Edit",
             None,
@@ -236,9 +235,7 @@ def _catalog_rows() -> list[Row]:
         model(
             "fal.ltx-video-13b-distilled",
             "Fal LTX Video 13B Distilled",
-            operation="video.generate",
-            supports=["create"],
-            modality="video",
+            **CREATE_VIDEO,
             intents=["explore", "draft"],
             media_=media(output_mime="video/mp4", ratios=VIDEO_RATIOS),
             economics_=economics(0.20, confidence=ESTIMATED),
@@ -247,9 +244,7 @@ def _catalog_rows() -> list[Row]:
         model(
             "fal.stable-audio-25-text-to-audio",
             "Fal Stable Audio 2.5 Text to Audio",
-            operation="audio.generate",
-            supports=["create"],
-            modality="audio",
+            **CREATE_AUDIO,
             intents=["explore"],
             media_=media(output_mime="audio/wav"),
             economics_=economics(0.20),
@@ -258,16 +253,8 @@ def _catalog_rows() -> list[Row]:
         model(
             "fal.trellis-image-to-3d",
             "Fal Trellis Image to 3D",
-            operation="3d.generate",
-            supports=["variation"],
-            modality="3d",
-            mode="edit",
-            intents=["image-to-3d"],
-            media_=media(
-                output_mime="model/gltf-binary",
-                input_images=images(required=True),
-                prompt="forbidden",
-            ),
+            **IMAGE_TO_3D,
+            media_=media_3d(),
             economics_=economics(0.02),
             parameters_=parameters(),
         ),

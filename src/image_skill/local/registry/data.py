@@ -2,8 +2,9 @@
 
 Rows are plain dicts in the hosted registry shape (server.md §4.1). The ``local.*`` rows
 are executable offline; the ``xai.*``, ``fal.*`` and ``openai.*`` rows mirror hosted
-models for inspection only and never run here. :data:`LOCAL_ROWS` is built once at import time
-(the hosted mirrors live in :mod:`.registry_catalog`); callers get deep copies through
+models for inspection only and never run here. :data:`LOCAL_ROWS` is built once at import
+time (the hosted mirrors live in :mod:`.catalog`, the ``media`` blocks are built by
+:mod:`.media_block`); callers get read-only copies through
 :mod:`image_skill.local.registry.models`.
 """
 
@@ -12,12 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from image_skill.guide.lookup import aliases_of
+from image_skill.local.registry.media_block import images, media, media_3d, references
 from image_skill.local.registry.pricing import KNOWN, UNKNOWN, credit_pricing_block
 
 Row = dict[str, Any]
 
-IMAGE_INPUT_MIME = ["image/png", "image/jpeg", "image/webp", "image/gif", "image/avif"]
-REFERENCE_MIME = ["image/png", "image/jpeg", "image/webp"]
 IMAGE_RATIOS = ["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3"]
 EDIT_RATIOS = ["auto", *IMAGE_RATIOS]
 VIDEO_RATIOS = ["16:9", "9:16", "1:1"]
@@ -98,76 +98,6 @@ def parameters(
         "additionalProperties": False,
         "properties": dict(properties or {}),
         "fixed": dict(fixed or {}),
-    }
-
-
-def images(*, required: bool, max_: int = 1) -> dict[str, Any]:
-    if not required and max_ == 0:
-        return {"supported": False, "required": False, "min": 0, "max": 0, "mime_types": []}
-    return {
-        "supported": True,
-        "required": required,
-        "min": 1 if required else 0,
-        "max": max_,
-        "mime_types": list(IMAGE_INPUT_MIME),
-    }
-
-
-def references(max_: int = 0, *, reference_task: bool = False) -> dict[str, Any]:
-    if max_ == 0:
-        return {"supported": False, "required": False, "max": 0, "roles": [], "rules": {}}
-    rules = {
-        "contiguous_indexes_from": 0,
-        "reference_task_allowed": reference_task,
-        "reference_tasks": ["ip", "id", "style"] if reference_task else [],
-        "mime_types": list(REFERENCE_MIME),
-        "max_bytes": 10 * 1024 * 1024,
-        "min_width": 300,
-        "min_height": 300,
-        "min_aspect_ratio": 0.40,
-        "max_aspect_ratio": 2.50,
-        "ownership": "actor_organization",
-        "urls_allowed": False,
-    }
-    return {
-        "supported": True,
-        "required": False,
-        "max": max_,
-        "roles": ["reference_image"],
-        "rules": rules,
-    }
-
-
-def media(
-    *,
-    output_mime: str,
-    input_images: dict[str, Any] | None = None,
-    mask: str = "none",
-    refs: dict[str, Any] | None = None,
-    ratios: list[str] | None = None,
-    prompt: str = "required",
-    max_outputs: int = 1,
-    max_resolution: str | None = None,
-    transparent: bool = False,
-) -> dict[str, Any]:
-    """``mask`` is ``none``, ``optional`` or ``required``; ``prompt`` is ``required`` or
-    ``forbidden`` (promptless models reject a supplied prompt)."""
-    values = list(ratios or [])
-    return {
-        "input": {
-            "prompt": {"supported": prompt != "forbidden", "required": prompt == "required"},
-            "images": input_images or images(required=False, max_=0),
-            "mask": {"supported": mask != "none", "required": mask == "required"},
-            "references": refs or references(),
-            "aspect_ratios": {"values": values, "default": values[0] if values else None},
-        },
-        "output": {
-            "mime_types": [output_mime],
-            "media_type": output_mime,
-            "max_outputs_per_request": max_outputs,
-            "max_resolution": max_resolution,
-            "transparent_background": transparent,
-        },
     }
 
 
@@ -256,6 +186,19 @@ def model(
     }
 
 
+def _kind(operation: str, modality: str, *, mode: str = "create") -> dict[str, Any]:
+    supports = {"image.edit": ["edit"], "3d.generate": ["variation"]}.get(operation, ["create"])
+    return {"operation": operation, "supports": supports, "modality": modality, "mode": mode}
+
+
+#: What a row's kind fixes, spread into :func:`model` (``model(..., **EDIT_IMAGE, ...)``).
+CREATE_IMAGE = _kind("image.generate", "image")
+EDIT_IMAGE = _kind("image.edit", "image", mode="edit")
+CREATE_VIDEO = _kind("video.generate", "video")
+CREATE_AUDIO = _kind("audio.generate", "audio")
+IMAGE_TO_3D = {**_kind("3d.generate", "3d", mode="edit"), "intents": ["image-to-3d"]}
+
+
 _RESOLUTION = param(
     "string",
     "Output size class; 2k is priced from the higher tier.",
@@ -291,13 +234,50 @@ def _local_rows() -> list[Row]:
         ratios=EDIT_RATIOS,
         max_resolution="2048x2048",
     )
+
+    def edit(model_id: str, name: str, economics_: dict[str, Any], intents: list[str]) -> Row:
+        return model(
+            model_id,
+            name,
+            **EDIT_IMAGE,
+            intents=intents,
+            media_=edit_media,
+            economics_=economics_,
+            parameters_=parameters({"seed": seed(0)}, fixed={"output_format": "png"}),
+        )
+
+    def clip(
+        model_id: str,
+        name: str,
+        kind: dict[str, Any],
+        usd: float,
+        seconds: tuple[int, int],
+        fmt: str,
+    ) -> Row:
+        """A video or audio row; ``seconds`` is (longest, default) clip length."""
+        video = kind is CREATE_VIDEO
+        return model(
+            model_id,
+            name,
+            **kind,
+            intents=["explore", "draft"],
+            media_=media(
+                output_mime="video/mp4" if video else "audio/wav",
+                ratios=VIDEO_RATIOS if video else None,
+                max_resolution="640x640" if video else None,
+            ),
+            economics_=economics(usd),
+            parameters_=parameters(
+                {"seed": seed(0), "duration_seconds": _duration(*seconds)},
+                fixed={"output_format": fmt},
+            ),
+        )
+
     return [
         model(
             "local.image",
             "Local Image (offline)",
-            operation="image.generate",
-            supports=["create"],
-            modality="image",
+            **CREATE_IMAGE,
             default=True,
             intents=["explore", "draft", "final"],
             media_=media(
@@ -309,71 +289,23 @@ def _local_rows() -> list[Row]:
                 fixed={"output_format": "png"},
             ),
         ),
-        model(
-            "local.image-edit",
-            "Local Image Edit (offline)",
-            operation="image.edit",
-            supports=["edit"],
-            modality="image",
-            mode="edit",
-            intents=["explore", "final"],
-            media_=edit_media,
-            economics_=economics(0.04),
-            parameters_=parameters({"seed": seed(0)}, fixed={"output_format": "png"}),
+        edit(
+            "local.image-edit", "Local Image Edit (offline)", economics(0.04), ["explore", "final"]
         ),
-        model(
+        edit(
             "local.image-edit-usage-priced",
             "Local Image Edit, usage-priced (offline)",
-            operation="image.edit",
-            supports=["edit"],
-            modality="image",
-            mode="edit",
-            intents=["explore"],
-            media_=edit_media,
-            economics_=economics(None, confidence=UNKNOWN, fallback=0.08),
-            parameters_=parameters({"seed": seed(0)}, fixed={"output_format": "png"}),
+            economics(None, confidence=UNKNOWN, fallback=0.08),
+            ["explore"],
         ),
-        model(
-            "local.video",
-            "Local Video (offline)",
-            operation="video.generate",
-            supports=["create"],
-            modality="video",
-            intents=["explore", "draft"],
-            media_=media(output_mime="video/mp4", ratios=VIDEO_RATIOS, max_resolution="640x640"),
-            economics_=economics(0.10),
-            parameters_=parameters(
-                {"seed": seed(0), "duration_seconds": _duration(4, 2)},
-                fixed={"output_format": "mp4"},
-            ),
-        ),
-        model(
-            "local.audio",
-            "Local Audio (offline)",
-            operation="audio.generate",
-            supports=["create"],
-            modality="audio",
-            intents=["explore", "draft"],
-            media_=media(output_mime="audio/wav"),
-            economics_=economics(0.04),
-            parameters_=parameters(
-                {"seed": seed(0), "duration_seconds": _duration(10, 3)},
-                fixed={"output_format": "wav"},
-            ),
-        ),
+        clip("local.video", "Local Video (offline)", CREATE_VIDEO, 0.10, (4, 2), "mp4"),
+        clip("local.audio", "Local Audio (offline)", CREATE_AUDIO, 0.04, (10, 3), "wav"),
+        # It takes edit's path too (``supports`` names both), unlike the hosted mirror.
         model(
             "local.image-to-3d",
             "Local Image to 3D (offline)",
-            operation="3d.generate",
-            supports=["variation", "edit"],
-            modality="3d",
-            mode="edit",
-            intents=["image-to-3d"],
-            media_=media(
-                output_mime="model/gltf-binary",
-                input_images=images(required=True),
-                prompt="forbidden",
-            ),
+            **IMAGE_TO_3D | {"supports": ["variation", "edit"]},
+            media_=media_3d(),
             economics_=economics(0.02),
             parameters_=parameters({"seed": seed(0)}, fixed={"output_format": "glb"}),
         ),
