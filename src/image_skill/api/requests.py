@@ -31,6 +31,7 @@ __all__ = [
     "QuoteRequest",
     "Reference",
     "SignupRequest",
+    "UploadMetadata",
     "UploadRequest",
 ]
 
@@ -165,8 +166,9 @@ class EditRequest(_Body):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UploadRequest(_Body):
-    """Body of ``POST /v1/upload`` (contract §10.1); ``remote_origin`` is always sent."""
+class UploadMetadata(_Body):
+    """Every member of the upload body but the bytes, in contract order (§10.1). A streamed
+    upload sends these first and then ``bytes_base64`` as it reads the file."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
     _KEEP_NONE: ClassVar[frozenset[str]] = frozenset({"remote_origin"})
@@ -176,13 +178,19 @@ class UploadRequest(_Body):
     filename: str
     """Base name of the file or URL path."""
     remote_origin: str | None = None
-    """``scheme://host[:port]`` of a fetched URL, null for a local file."""
+    """``scheme://host[:port]`` of a fetched URL, null for a local file (always sent)."""
     mime_type: str
     """Declared media type."""
     content_length: int
     """Number of bytes."""
     sha256: str
     """Lowercase hex SHA-256 of the bytes."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UploadRequest(UploadMetadata):
+    """Body of ``POST /v1/upload``: :class:`UploadMetadata` followed by the bytes."""
+
     bytes_base64: str
     """The bytes, standard base64 with padding."""
 

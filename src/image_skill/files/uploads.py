@@ -52,6 +52,7 @@ from image_skill import _constants as C
 from image_skill import envelope as E
 from image_skill._constants import ALLOW_PRIVATE_NETWORK_ENV
 from image_skill.api.netpolicy import DestinationRefused, NetworkPolicy
+from image_skill.api.requests import UploadMetadata
 from image_skill.envelope import Result
 from image_skill.files.sniff import mime_for_extension, sniff_mime
 from image_skill.files.upload_body import Progress, SourceChanged, UploadBody, scan_file
@@ -171,14 +172,14 @@ def _fields(
     source_kind: str, filename: str, origin: str | None, mime: str, size: int, sha256: str
 ) -> dict[str, Any]:
     """Every body member but ``bytes_base64``, which follows them (contract order)."""
-    return {
-        "source_kind": source_kind,
-        "filename": filename,
-        "remote_origin": origin,
-        "mime_type": mime,
-        "content_length": size,
-        "sha256": sha256,
-    }
+    return UploadMetadata(
+        source_kind=source_kind,
+        filename=filename,
+        remote_origin=origin,
+        mime_type=mime,
+        content_length=size,
+        sha256=sha256,
+    ).to_body()
 
 
 def _unreadable(path: Path, exc: OSError) -> UploadError:
