@@ -48,19 +48,23 @@ def quote_state(row: Row) -> str:
     return state
 
 
+#: The fields every quote shape starts with.
+_QUOTE_HEAD = ("quote_id", "state", "credits", "price_amount_cents", "currency")
+
+
+def _quote_fields(row: Row, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The named fields of a quote ``row``, in the order given (``state`` as it is now,
+    ``accepted_payment_method`` from the stored method, the rest as stored)."""
+    derived = {"state": quote_state(row), "accepted_payment_method": row["payment_method"]}
+    return {key: derived[key] if key in derived else row[key] for key in keys}
+
+
 def quote_public(row: Row) -> dict[str, Any]:
     """``POST /v1/credit-quotes`` data."""
     pack_id = row["pack_id"]
+    head = (*_QUOTE_HEAD, "expires_at", "accepted_payment_method", "idempotency_key", "pack_id")
     return {
-        "quote_id": row["quote_id"],
-        "state": quote_state(row),
-        "credits": row["credits"],
-        "price_amount_cents": row["price_amount_cents"],
-        "currency": row["currency"],
-        "expires_at": row["expires_at"],
-        "accepted_payment_method": row["payment_method"],
-        "idempotency_key": row["idempotency_key"],
-        "pack_id": pack_id,
+        **_quote_fields(row, head),
         "pack": get_pack(pack_id) if pack_id else None,
         "live_money": False,
         "simulated": True,
@@ -76,17 +80,8 @@ def _x402_quote_terms(row: Row) -> dict[str, Any] | None:
 
 def quote_brief(row: Row) -> dict[str, Any]:
     """The ``quote`` member of a status reply."""
-    return {
-        "quote_id": row["quote_id"],
-        "state": quote_state(row),
-        "credits": row["credits"],
-        "price_amount_cents": row["price_amount_cents"],
-        "currency": row["currency"],
-        "accepted_payment_method": row["payment_method"],
-        "pack_id": row["pack_id"],
-        "expires_at": row["expires_at"],
-        "x402": _x402_quote_terms(row),
-    }
+    head = (*_QUOTE_HEAD, "accepted_payment_method", "pack_id", "expires_at")
+    return {**_quote_fields(row, head), "x402": _x402_quote_terms(row)}
 
 
 def checkout_urls(attempt: Row, base_url: str) -> tuple[str | None, str | None]:
