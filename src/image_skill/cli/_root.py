@@ -43,6 +43,7 @@ COMMANDS = {
     "create": "image_skill.cli.create:create",
     "upload": "image_skill.cli.upload:upload",
     "edit": "image_skill.cli.edit:edit",
+    "batch": "image_skill.cli.batch:batch",
     "assets": "image_skill.cli.assets:assets",
     "jobs": "image_skill.cli.jobs:jobs",
     "activity": "image_skill.cli.activity:activity",

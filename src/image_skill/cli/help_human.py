@@ -13,10 +13,23 @@ from image_skill.cli.output import TextResult
 #: Section title -> root command names, in help order. A registered command missing here is
 #: listed under "Other commands", so nothing goes unlisted.
 ROOT_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Core commands", ("signup", "whoami", "create", "edit", "upload", "models", "capabilities")),
+    (
+        "Core commands",
+        (
+            "signup",
+            "whoami",
+            "create",
+            "edit",
+            "batch",
+            "upload",
+            "models",
+            "capabilities",
+        ),
+    ),
     ("Media", ("assets", "jobs", "activity")),
     ("Money", ("credits", "quota", "usage", "claim")),
     ("Local backend", ("local",)),
+    ("Integrations", ("mcp",)),
     ("Setup and diagnostics", ("doctor", "trust", "feedback", "completion")),
     ("Modality aliases", ("image", "video", "audio", "3d", "image-to-3d", "three-d")),
 )

@@ -1,0 +1,280 @@
+"""The bookkeeping of `batch create`: results records, what a re-run does with them, the
+batch budget and the summary. Pure: values in, values out, no I/O, no clock.
+
+A results file holds one JSON object per input line (keys in :data:`RESULT_KEYS` order).
+``status`` is one of:
+
+* ``succeeded``: the job ran (``job_id``, ``asset_ids``, ``files``, ``debited_usd``);
+* ``failed``: the request was refused or failed for certain, or the line is malformed;
+  nothing was charged (or, for a failed download, the job was charged once and a re-run
+  replays it for free under the same key);
+* ``skipped``: never sent (``reason``: ``budget`` or ``interrupted``);
+* ``unknown``: sent, outcome unknown (interrupted, no reply); a re-run sends the same key, so
+  the server replays or finishes the original and never charges twice.
+
+A re-run (:func:`decide`) skips a line whose record says ``succeeded`` for the same line text
+(no request at all), and sends every other line with the key the record names when there is
+one for the same text (so a changed file never changes the key of a line in doubt), else
+with the derived key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from image_skill.cli.batch_lines import Batch, Line
+
+__all__ = [
+    "RESULT_KEYS",
+    "Budget",
+    "Decision",
+    "counts",
+    "debit_usd",
+    "decide",
+    "final_error",
+    "from_create",
+    "line_record",
+    "parse_results",
+    "results_text",
+]
+
+SUCCEEDED, FAILED, SKIPPED, UNKNOWN = "succeeded", "failed", "skipped", "unknown"
+#: A dry run's status for a line it planned (dry runs write no results file).
+PLANNED = "planned"
+STATUSES = (SUCCEEDED, FAILED, SKIPPED, UNKNOWN)
+RESULT_KEYS = (
+    "line",
+    "status",
+    "reason",
+    "job_id",
+    "asset_ids",
+    "files",
+    "idempotency_key",
+    "line_sha256",
+    "debited_usd",
+    "replayed",
+    "error",
+)
+#: The unit of a credit when a reply does not say (contract: credit_unit_usd 0.01).
+CREDIT_UNIT_USD = Decimal("0.01")
+
+
+def line_record(
+    line: Line,
+    status: str,
+    *,
+    key: str | None,
+    reason: str | None = None,
+    job_id: str | None = None,
+    asset_ids: Iterable[str] = (),
+    files: Iterable[str] = (),
+    debited_usd: Decimal | None = None,
+    replayed: bool = False,
+    error: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A results record, keys in :data:`RESULT_KEYS` order."""
+    return {
+        "line": line.number,
+        "status": status,
+        "reason": reason,
+        "job_id": job_id,
+        "asset_ids": list(asset_ids),
+        "files": list(files),
+        "idempotency_key": key,
+        "line_sha256": line.sha256,
+        "debited_usd": _usd(debited_usd),
+        "replayed": replayed,
+        "error": dict(error) if error is not None else None,
+    }
+
+
+def _usd(value: Decimal | None) -> float | int | None:
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else round(number, 6)
+
+
+def parse_results(text: str) -> tuple[dict[int, dict[str, Any]], str | None]:
+    """The last record per line number of a results file, and a problem when the file is
+    not one (a line that is no record; only the very last line may be cut short, as a
+    process killed while appending leaves it)."""
+    records: dict[int, dict[str, Any]] = {}
+    rows = [row for row in text.split("\n") if row.strip()]
+    for index, row in enumerate(rows):
+        try:
+            value = json.loads(row)
+        except ValueError:
+            if index == len(rows) - 1 and not text.endswith("\n"):
+                break
+            return {}, f"row {index + 1} is not JSON"
+        if not _is_record(value):
+            return {}, f"row {index + 1} is not a batch results record"
+        records[value["line"]] = value
+    return records, None
+
+
+def _is_record(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("line"), int)
+        and value.get("status") in STATUSES
+        and isinstance(value.get("line_sha256"), str)
+        and "idempotency_key" in value
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """``carry``: keep the earlier success, send nothing; ``send``: send with ``key``."""
+
+    action: str
+    key: str
+    prior: dict[str, Any] | None = None
+
+
+def decide(batch: Batch, line: Line, prior: Mapping[str, Any] | None) -> Decision:
+    """What a run does with ``line`` given its earlier record (see the module docstring)."""
+    same = prior is not None and prior.get("line_sha256") == line.sha256
+    if same and prior is not None:
+        if prior.get("status") == SUCCEEDED:
+            return Decision("carry", str(prior.get("idempotency_key")), dict(prior))
+        key = prior.get("idempotency_key")
+        if isinstance(key, str) and key:
+            return Decision("send", key, dict(prior))
+    return Decision("send", batch.key(line), None)
+
+
+def debit_usd(data: object) -> Decimal | None:
+    """What a create reply (or dry-run plan) debits: ``credits_required`` times the credit
+    unit, from ``data.cost.credit_pricing``; None when the cost is not known."""
+    if not isinstance(data, dict):
+        return None
+    cost = data.get("cost")
+    pricing = cost.get("credit_pricing") if isinstance(cost, dict) else None
+    if not isinstance(pricing, dict):
+        return None
+    credits = pricing.get("credits_required")
+    if not isinstance(credits, int | float) or isinstance(credits, bool) or credits < 0:
+        return None
+    unit = pricing.get("credit_unit_usd")
+    if isinstance(unit, int | float) and not isinstance(unit, bool) and unit > 0:
+        return Decimal(str(credits)) * Decimal(str(unit))
+    return Decimal(str(credits)) * CREDIT_UNIT_USD
+
+
+def from_create(
+    line: Line, key: str, envelope: Mapping[str, Any], *, known: bool
+) -> dict[str, Any]:
+    """The record of a line's live create, from the envelope it printed. ``known``: the
+    spend's outcome is settled (:func:`image_skill.cli.inflight.outcome_known`)."""
+    data = envelope.get("data")
+    data = data if isinstance(data, dict) else {}
+    assets = [a for a in data.get("assets") or [] if isinstance(a, dict)]
+    asset_ids = [str(a["asset_id"]) for a in assets if isinstance(a.get("asset_id"), str)]
+    downloads = [d for d in data.get("downloads") or [] if isinstance(d, dict)]
+    files = [str(d["output_path"]) for d in downloads if isinstance(d.get("output_path"), str)]
+    job_id = data.get("job_id") if isinstance(data.get("job_id"), str) else None
+    request = data.get("request")
+    replayed = isinstance(request, dict) and request.get("replayed") is True
+    common: dict[str, Any] = {
+        "key": key,
+        "job_id": job_id,
+        "asset_ids": asset_ids,
+        "files": files,
+        "replayed": replayed,
+    }
+    if envelope.get("ok") is True:
+        return line_record(line, SUCCEEDED, debited_usd=debit_usd(data), **common)
+    error = envelope.get("error")
+    error = error if isinstance(error, dict) else {}
+    brief = {"code": error.get("code"), "message": error.get("message")}
+    if job_id is not None and "downloads" in data:
+        # The job ran and was charged; only its download failed. A re-run sends the same
+        # key, which replays the job for free and downloads again.
+        return line_record(
+            line, FAILED, reason="download", debited_usd=debit_usd(data), error=brief, **common
+        )
+    return line_record(line, FAILED if known else UNKNOWN, error=brief, **common)
+
+
+@dataclass
+class Budget:
+    """``--max-total-usd``: the debit of lines spent or in flight never passes ``limit``.
+
+    A line reserves its estimate before it is sent (:meth:`reserve`), which fails when the
+    total would pass the limit; :meth:`settle` replaces the estimate with what it debited,
+    :meth:`release` drops it when nothing was charged. A line in doubt keeps its reservation.
+    Not thread-safe: the runner holds a lock around every call.
+    """
+
+    limit: Decimal | None
+    spent: Decimal = Decimal(0)
+    held: dict[int, Decimal] = field(default_factory=dict)
+
+    @property
+    def committed(self) -> Decimal:
+        return self.spent + sum(self.held.values(), Decimal(0))
+
+    def reserve(self, number: int, usd: Decimal) -> bool:
+        if self.limit is not None and self.committed + usd > self.limit:
+            return False
+        self.held[number] = usd
+        return True
+
+    def settle(self, number: int, usd: Decimal | None) -> None:
+        held = self.held.pop(number, Decimal(0))
+        self.spent += usd if usd is not None else held
+
+    def release(self, number: int) -> None:
+        self.held.pop(number, None)
+
+    def remaining(self) -> Decimal | None:
+        return None if self.limit is None else self.limit - self.committed
+
+
+def counts(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """``{lines, succeeded, failed, skipped, unknown}`` over the records, plus any other
+    status they hold (a dry run's ``planned``)."""
+    tally = dict.fromkeys(("lines", *STATUSES), 0)
+    for record in records:
+        tally["lines"] += 1
+        status = record.get("status")
+        if isinstance(status, str):
+            tally[status] = tally.get(status, 0) + 1
+    return tally
+
+
+def final_error(records: Iterable[Mapping[str, Any]]) -> tuple[str, str] | None:
+    """``(code, message)`` for a batch that did not fully succeed, else None.
+
+    When every line that did not succeed failed with one code (all malformed: the
+    ``INVALID_ARGUMENTS`` of exit 2; all over budget: ``BUDGET_GUARD_EXCEEDED``), that code
+    names the batch's failure; mixed codes are ``BATCH_INCOMPLETE``.
+    """
+    problems = [r for r in records if r.get("status") not in (SUCCEEDED, PLANNED)]
+    if not problems:
+        return None
+    codes = {(r.get("error") or {}).get("code") for r in problems}
+    tally = counts(problems)
+    parts = [f"{tally[s]} {s}" for s in (FAILED, SKIPPED, UNKNOWN) if tally[s]]
+    message = f"{len(problems)} of the batch's lines did not succeed ({', '.join(parts)})"
+    if len(codes) == 1:
+        (code,) = codes
+        if isinstance(code, str) and code:
+            return code, message
+    return BATCH_INCOMPLETE, message
+
+
+#: Ours: some lines of a batch did not succeed, for different reasons.
+BATCH_INCOMPLETE = "BATCH_INCOMPLETE"
+
+
+def results_text(records: Iterable[Mapping[str, Any]]) -> str:
+    """The results file: one compact JSON line per record, in line order."""
+    ordered = sorted(records, key=lambda r: int(r["line"]))
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ordered)

@@ -1,0 +1,359 @@
+"""The runner of `batch create`: worker threads (at most ``--concurrency``) share one API
+client and send the lines in file order; the main thread collects their records, appends each
+to the results file as it arrives and answers Ctrl-C.
+
+Every live line goes through the same guarded spend as `create`
+(:func:`image_skill.cli._spend.spend_and_download`): its breadcrumb is written before the
+request, names the line's own key and a `create` replay that sends the very same body, and
+goes away only once the outcome is known. With ``--max-total-usd`` a line is first planned
+(a free dry run) for its debit, which is reserved in the budget before the live request.
+
+Ctrl-C (or SIGTERM): no line is sent after it; lines in flight get :data:`GRACE_SECONDS` to
+finish, and any still running is recorded as ``unknown`` (its breadcrumb stays, and a re-run
+sends the same key). Lines never sent are ``skipped`` with reason ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from image_skill import envelope as E
+from image_skill.cli import batch_plan as P
+from image_skill.cli import interrupts
+from image_skill.cli.batch_lines import Batch, Line, create_words, line_body
+
+if TYPE_CHECKING:
+    from image_skill.api.client import ImageSkillClient
+    from image_skill.cli._app import AppState
+    from image_skill.envelope import Result
+
+CREATE_LABEL = "image-skill create"
+#: How long in-flight lines may still finish after Ctrl-C before they count as unknown.
+GRACE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Options:
+    concurrency: int
+    output_dir: str | None
+    overwrite: bool
+    accept_unknown_cost: bool
+    dry_run: bool
+    budget_limit: Decimal | None
+
+
+@dataclass
+class Outcome:
+    """What a run ends with: one record per line, and how it ended."""
+
+    records: dict[int, dict[str, Any]]
+    interrupted: bool = False
+    sent: int = 0
+    #: Lines an earlier run finished: skipped without a request.
+    carried: int = 0
+    debited_this_run: Decimal = Decimal(0)
+    budget: P.Budget = field(default_factory=lambda: P.Budget(None))
+    warnings: list[str] = field(default_factory=list)
+
+
+class Runner:
+    def __init__(
+        self,
+        app: AppState,
+        client: ImageSkillClient,
+        batch: Batch,
+        priors: dict[int, dict[str, Any]],
+        options: Options,
+        *,
+        token: bool,
+        results_path: Path | None,
+    ) -> None:
+        self.app = app
+        # Worker threads print nothing but the in_flight notices: no spinner per thread.
+        self.quiet = dataclasses.replace(app, fmt="json")
+        self.client = client
+        self.batch = batch
+        self.priors = priors
+        self.options = options
+        self.token = token
+        self.results_path = results_path
+        self.lock = threading.Lock()
+        self.stop = False
+        self.in_flight: set[int] = set()
+        self.keys: dict[int, str] = {}
+        self.todo: queue.Queue[tuple[Line, P.Decision]] = queue.Queue()
+        self.done: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.outcome = Outcome({}, budget=P.Budget(options.budget_limit))
+
+    # -- the main thread --------------------------------------------------------------
+
+    def run(self) -> Outcome:
+        waiting = 0
+        for line in self.batch.lines:
+            prior = self.priors.get(line.number)
+            if line.request is None:
+                error = {
+                    "code": E.INVALID_ARGUMENTS,
+                    "message": f"line {line.number}: {line.error}",
+                }
+                self._record(P.line_record(line, P.FAILED, key=None, error=error))
+                continue
+            decision = P.decide(self.batch, line, prior)
+            if decision.action == "carry" and decision.prior is not None:
+                self.outcome.budget.settle(line.number, _decimal(decision.prior.get("debited_usd")))
+                self._record(decision.prior, append=False)
+                self.outcome.carried += 1
+                continue
+            self.todo.put((line, decision))
+            waiting += 1
+        workers = [
+            threading.Thread(target=self._work, name=f"batch-{n}", daemon=True)
+            for n in range(min(self.options.concurrency, waiting))
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            while waiting:
+                waiting -= self._collect(0.2)
+        except KeyboardInterrupt:
+            self.outcome.interrupted = True
+            self._wind_down(waiting)
+        return self.outcome
+
+    def _collect(self, timeout: float) -> int:
+        try:
+            record = self.done.get(timeout=timeout)
+        except queue.Empty:
+            return 0
+        with interrupts.deferred():
+            self._record(record)
+        return 1
+
+    def _wind_down(self, waiting: int) -> None:
+        """After Ctrl-C: send nothing more, let lines in flight finish for a while."""
+        with self.lock:
+            self.stop = True
+        with interrupts.deferred():
+            while True:
+                try:
+                    line, decision = self.todo.get_nowait()
+                except queue.Empty:
+                    break
+                self._record(_interrupted_before(line, decision.key))
+                waiting -= 1
+            deadline = time.monotonic() + GRACE_SECONDS
+            while waiting and time.monotonic() < deadline:
+                waiting -= self._collect(0.1)
+            while waiting:  # still in flight: outcome unknown, the breadcrumb stays
+                try:
+                    self._record(self.done.get_nowait())
+                    waiting -= 1
+                    continue
+                except queue.Empty:
+                    pass
+                with self.lock:
+                    running = sorted(self.in_flight - set(self.outcome.records))
+                for number in running:
+                    line = next(x for x in self.batch.lines if x.number == number)
+                    key = self.keys.get(number)
+                    self._record(_in_doubt(line, key))
+                waiting = 0
+
+    def _record(self, record: dict[str, Any], *, append: bool = True) -> None:
+        number = int(record["line"])
+        self.outcome.records[number] = record
+        if self.app.fmt == "human":
+            text = _progress(record, len(self.outcome.records), self.batch)
+            self.app.out.notice(text if append else f"{text} (earlier run)")
+        if append and self.results_path is not None and not self.options.dry_run:
+            self._append(record)
+
+    def _append(self, record: dict[str, Any]) -> None:
+        assert self.results_path is not None
+        try:
+            with open(self.results_path, "a", encoding="utf-8") as stream:
+                stream.write(P.results_text([record]))
+                stream.flush()
+                os.fsync(stream.fileno())
+        except OSError as exc:
+            warning = (
+                f"could not append to the results file {self.results_path} "
+                f"({exc.strerror or exc.__class__.__name__}); a re-run still charges nothing "
+                "twice (the server replays each line's key), but it sends every line again"
+            )
+            if warning not in self.outcome.warnings:
+                self.outcome.warnings.append(warning)
+
+    # -- the worker threads -------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            try:
+                line, decision = self.todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                record = self._line(line, decision.key)
+            except Exception as exc:  # a bug must not lose the line's outcome
+                code = E.PUBLIC_CLI_FAILED
+                error = {"code": code, "message": f"{exc.__class__.__name__}: {exc}"}
+                with self.lock:
+                    sent = line.number in self.in_flight
+                status = P.UNKNOWN if sent else P.FAILED
+                record = P.line_record(line, status, key=decision.key, error=error)
+            self.done.put(record)
+
+    def _line(self, line: Line, key: str) -> dict[str, Any]:
+        assert line.request is not None
+        options = self.options
+        estimate: Decimal | None = None
+        if options.dry_run or options.budget_limit is not None:
+            plan = self._plan(line)
+            if not plan.ok:
+                return _plan_failed(line, key, plan)
+            estimate = P.debit_usd(plan.data)
+            if options.dry_run:
+                return self._planned(line, key, plan, estimate)
+        with self.lock:
+            if self.stop:
+                return _interrupted_before(line, key)
+            if options.budget_limit is not None:
+                if estimate is None:
+                    return _over_budget(line, key, "its cost is not known before it runs")
+                if not self.outcome.budget.reserve(line.number, estimate):
+                    return _over_budget(line, key, f"it would debit ${estimate}")
+            self.in_flight.add(line.number)
+            self.keys[line.number] = key
+            self.outcome.sent += 1
+        result = self._spend(line, key)
+        from image_skill.cli.inflight import outcome_known
+
+        record = P.from_create(line, key, result.envelope, known=outcome_known(result))
+        with self.lock:
+            self.in_flight.discard(line.number)
+            debit = _decimal(record.get("debited_usd"))
+            if record["job_id"] is not None and record["status"] != P.UNKNOWN:
+                self.outcome.budget.settle(line.number, debit)
+                if not record["replayed"] and debit is not None:
+                    self.outcome.debited_this_run += debit
+            elif record["status"] == P.FAILED:
+                self.outcome.budget.release(line.number)
+        return record
+
+    def _body(self, line: Line, key: str | None, dry_run: bool) -> dict[str, Any]:
+        assert line.request is not None
+        return line_body(
+            line.request,
+            key=key,
+            dry_run=dry_run,
+            accept_unknown_cost=self.options.accept_unknown_cost,
+        )
+
+    def _plan(self, line: Line) -> Result:
+        body = self._body(line, None, True)
+        return self.quiet.call(self.client.create(body, auth=self.token), label=CREATE_LABEL)
+
+    def _planned(
+        self, line: Line, key: str, plan: Result, estimate: Decimal | None
+    ) -> dict[str, Any]:
+        limit = self.options.budget_limit
+        if limit is not None:
+            with self.lock:
+                fits = estimate is not None and self.outcome.budget.reserve(line.number, estimate)
+                if fits:
+                    self.outcome.budget.settle(line.number, estimate)
+            if not fits:
+                why = "its cost is not known" if estimate is None else f"it would debit ${estimate}"
+                return _over_budget(line, key, why)
+        record = P.line_record(line, P.PLANNED, key=key, debited_usd=estimate)
+        data = plan.data if isinstance(plan.data, dict) else {}
+        model = data.get("model")
+        record["model"] = model.get("id") if isinstance(model, dict) else None
+        record["estimated_debit_usd"] = record.pop("debited_usd")
+        return record
+
+    def _spend(self, line: Line, key: str) -> Result:
+        from image_skill.cli import _spend as S
+        from image_skill.cli._recovery import spend_command
+
+        assert line.request is not None
+        app, options = self.quiet, self.options
+        words = ["create", *create_words(line.request)]
+        words += S.recovery_tail(
+            [],
+            accept_unknown_cost=options.accept_unknown_cost or line.request.accept_unknown_cost,
+            output=options.output_dir,
+            overwrite=options.overwrite,
+            key=key,
+        )
+        recovery_command = spend_command(app, words)
+        body = self._body(line, key, False)
+        send: Callable[[], Result] = lambda: app.call(  # noqa: E731
+            self.client.create(body), recovery_command=recovery_command, label=CREATE_LABEL
+        )
+        return S.spend_and_download(
+            app,
+            self.client,
+            label=CREATE_LABEL,
+            key=key,
+            words=words,
+            recovery_command=recovery_command,
+            send=send,
+            warnings=[],
+            output=options.output_dir,
+            overwrite=options.overwrite,
+        )
+
+
+def _decimal(value: object) -> Decimal | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return None
+
+
+def _plan_failed(line: Line, key: str, plan: Result) -> dict[str, Any]:
+    error = plan.error or {}
+    brief = {"code": error.get("code"), "message": error.get("message")}
+    return P.line_record(line, P.FAILED, key=key, reason="plan", error=brief)
+
+
+def _over_budget(line: Line, key: str, why: str) -> dict[str, Any]:
+    error = {
+        "code": "BUDGET_GUARD_EXCEEDED",
+        "message": f"line {line.number} was not sent: {why}, which does not fit in what is "
+        "left of --max-total-usd",
+    }
+    return P.line_record(line, P.SKIPPED, key=key, reason="budget", error=error)
+
+
+def _interrupted_before(line: Line, key: str) -> dict[str, Any]:
+    error = {"code": E.INTERRUPTED, "message": f"line {line.number} was not sent (interrupted)"}
+    return P.line_record(line, P.SKIPPED, key=key, reason="interrupted", error=error)
+
+
+def _in_doubt(line: Line, key: str | None) -> dict[str, Any]:
+    error = {
+        "code": E.INTERRUPTED,
+        "message": f"line {line.number} was in flight when the batch was interrupted; its "
+        "outcome is unknown and a re-run sends the same key (never a second charge)",
+    }
+    return P.line_record(line, P.UNKNOWN, key=key, reason="interrupted", error=error)
+
+
+def _progress(record: dict[str, Any], done: int, batch: Batch) -> str:
+    what = record["status"]
+    if record.get("job_id"):
+        what += f" {record['job_id']}"
+    error = record.get("error")
+    if isinstance(error, dict) and error.get("code"):
+        what += f" ({error['code']})"
+    return f"[{done}/{len(batch.lines)}] line {record['line']}: {what}"
