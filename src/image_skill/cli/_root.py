@@ -49,6 +49,7 @@ COMMANDS = {
     "activity": "image_skill.cli.activity:activity",
     "feedback": "image_skill.cli.feedback:feedback",
     "local": "image_skill.cli.local:local",
+    "mcp": "image_skill.cli.mcp:mcp",
     "completion": "image_skill.cli.completion:completion",
     **{word: "image_skill.cli.alias_commands:GROUPS" for word in ALIAS_WORDS},
 }

@@ -1,0 +1,184 @@
+"""`image-skill mcp serve`: serve the Image Skill tools to MCP hosts over stdio.
+
+The connection is resolved here exactly as for every other command: ``--api-base-url``
+(``local`` runs the backend in this process), then the environment, the saved config; the
+token by the documented order, once, at start. It is handed to :mod:`image_skill.mcp` (the
+only place the CLI imports that package, and only when this command runs).
+
+While the server runs, stdout carries only the MCP protocol: the start notice and spend
+notices go to stderr, and a server that ends (the host closed stdin, Ctrl-C, SIGTERM) prints
+nothing on stdout. A failure before the server starts (no ``mcp`` extra, a bad token, an
+unusable base URL) is the usual single envelope and exit code. ``--token-stdin`` is refused:
+stdin is the protocol.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from image_skill import envelope as E
+from image_skill.cli._app import AppState, auth_required, common_options, state
+from image_skill.envelope import Result
+
+if TYPE_CHECKING:
+    from image_skill.mcp.session import SpendReplay
+
+LABEL = "image-skill mcp serve"
+
+
+@click.group("mcp")
+@common_options
+def mcp() -> None:
+    """Serve the Image Skill tools to MCP hosts (desktop assistants, IDE agents)."""
+
+
+@mcp.command("serve")
+@common_options
+def mcp_serve() -> Result:
+    """Run an MCP server on stdin/stdout until the host closes it (extra 'mcp')."""
+    app = state()
+    if app.token_stdin:
+        return E.invalid(
+            LABEL,
+            "mcp serve reads the MCP protocol on stdin, so it cannot take --token-stdin; "
+            "save the token (image-skill auth save --token-stdin) or set IMAGE_SKILL_TOKEN",
+        )
+    try:
+        from image_skill.mcp import require_sdk
+
+        require_sdk()
+    except ImportError:
+        return _sdk_missing()
+    from image_skill.mcp import ServerOptions
+    from image_skill.mcp.server import serve_stdio
+
+    base_url = app.base_url()
+    app.client(None)  # the local extra and the base URL are checked before serving
+    resolution = app.resolve_token(LABEL, allow_missing=True)
+    failure = None
+    if resolution.token is None:
+        failure = auth_required(LABEL, app, resolution.withheld_for).envelope
+    from image_skill.cli.guide_run import _command_ctx
+
+    options = ServerOptions(
+        base_url=base_url,
+        config_path=app.config_path(),
+        token=resolution.token,
+        token_source=resolution.source,
+        auth_failure=failure,
+        explicit_base_url=app.api_base_url,
+        timeout=app.timeout,
+        allow_private_network=app.private_network_allowed(),
+        spend_replay=spend_replay(app),
+        command_ctx=_command_ctx(app),
+    )
+    account = "with a token" if resolution.token is not None else "without a token"
+    app.out.notice(f"image-skill MCP server on stdio (API: {base_url}, {account})")
+    code = 0
+    try:
+        serve_stdio(options)
+    except KeyboardInterrupt:
+        code = 130
+    return _quiet(code)
+
+
+def _quiet(code: int) -> Result:
+    """A result that prints nothing on stdout (the protocol owned it) with exit ``code``."""
+    from image_skill.cli.output import TextResult
+
+    result = TextResult("", LABEL, {"served": True})
+    result.exit_code = code
+    return result
+
+
+def _sdk_missing() -> Result:
+    python = sys.executable
+    return E.error_result(
+        LABEL,
+        E.PUBLIC_CLI_FAILED,
+        "mcp serve needs the 'mcp' extra (the MCP Python SDK)",
+        recovery={
+            "suggested_command": f"{python} -m pip install 'image-skill[mcp]'",
+            "from_a_checkout": f"{python} -m pip install -e '.[mcp]'",
+        },
+    )
+
+
+# -- the breadcrumb of a spend made through MCP ------------------------------------------
+
+
+def spend_replay(app: AppState) -> SpendReplay:
+    """How a spend made through MCP is written into its breadcrumb: the CLI words that
+    replay it (so ``doctor`` prints a runnable recovery), under the CLI's token rules."""
+    from image_skill.cli._recovery import spend_args, token_env_name, token_note
+    from image_skill.commands import command_words
+
+    ctx = app.command_ctx()
+    source = app.token_source
+    note = token_note(app)
+    if source == "env":
+        note = {**(note or {}), "token_env": token_env_name()}
+
+    def replay(operation: str, body: dict[str, Any]) -> tuple[list[str], dict[str, str] | None]:
+        words = [operation, *body_words(operation, body), "--json"]
+        args = command_words(spend_args(source, words), ctx)[len(ctx.prefix) :]
+        return args[len(operation.split()) :], note
+
+    return replay
+
+
+_CREATE_FLAGS = (
+    ("prompt", "--prompt"),
+    ("provider", "--provider"),
+    ("model", "--model"),
+    ("intent", "--intent"),
+    ("aspect_ratio", "--aspect-ratio"),
+    ("output_count", "--output-count"),
+    ("max_estimated_usd_per_image", "--max-estimated-usd-per-image"),
+    ("max_usd", "--max-usd"),
+    ("model_parameters", "--model-parameters-json"),
+)
+_EDIT_FLAGS = (
+    ("input_asset_id", "--input"),
+    ("mask_asset_id", "--mask"),
+    *_CREATE_FLAGS,
+)
+
+
+def body_words(operation: str, body: dict[str, Any]) -> list[str]:
+    """The create/edit flags that send ``body`` again (in the order the CLI's recovery
+    commands use), ending with the idempotency key."""
+    from image_skill.cli.references import ReferencePlan, format_value
+
+    words: list[str] = []
+    for name, flag in _EDIT_FLAGS if operation == "edit" else _CREATE_FLAGS:
+        value = body.get(name)
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        elif isinstance(value, float):
+            text = repr(value)
+        else:
+            text = str(value)
+        words += [flag, text]
+    if body.get("accept_unknown_cost") is True:
+        words.append("--accept-unknown-cost")
+    for item in body.get("references") or []:
+        flag = str(item.get("role", "")).replace("_", "-")
+        plan = ReferencePlan(
+            flag=flag,
+            image=str(item.get("asset_id")),
+            index=int(item.get("index", 0)),
+            reference_index=item.get("reference_index"),
+            reference_task=item.get("reference_task"),
+        )
+        words += [f"--{flag}", format_value(plan)]
+    return [*words, "--idempotency-key", str(body["idempotency_key"])]
+
+
+COMMANDS = [mcp]
