@@ -85,7 +85,9 @@ def claim_request(contact: str | None) -> Result:
         )
     # Like every group's token failure in the npm client, labelled with the first word.
     token = app.resolve_token(GROUP_LABEL).token
-    return app.call(app.client(token).claim({"contact": value.lower()}))
+    from image_skill.api.requests import ClaimRequest
+
+    return app.call(app.client(token).claim(ClaimRequest(contact=value.lower()).to_body()))
 
 
 COMMANDS = [claim]

@@ -14,8 +14,6 @@ nothing that could spend is ever sent to a hosted service.
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from image_skill import _constants as C
@@ -184,13 +182,11 @@ def credits_quote(
         raise CommandFailed(
             _with_after_auth(exc.result, pack, amount, payment_method, key)
         ) from None
-    body: dict[str, Any] = {}
-    if amount is not None:
-        body["credits"] = amount
-    if pack:
-        body["pack_id"] = pack
-    body["payment_method"] = payment_method
-    body["idempotency_key"] = key
+    from image_skill.api.requests import QuoteRequest
+
+    body = QuoteRequest(
+        credits=amount, pack_id=pack or None, payment_method=payment_method, idempotency_key=key
+    ).to_body()
     app = state()
     result = app.call(app.client(token).credit_quote(body))
     if generated:
@@ -262,12 +258,13 @@ def credits_buy(provider: str | None, quote_id: str | None, idempotency_key: str
                 "docs_url": CREDITS_DOCS_URL,
             },
         )
+    from image_skill.api.requests import BuyRequest
     from image_skill.cli._recovery import spend_command
     from image_skill.cli._spend import run_spend
 
     replay = [*words, "--idempotency-key", idempotency_key, "--json"]
     retry = spend_command(app, replay)
-    body = {"quote_id": quote_id, "idempotency_key": idempotency_key}
+    body = BuyRequest(quote_id=quote_id, idempotency_key=idempotency_key).to_body()
     client = app.client(token)
     result = run_spend(
         app,
@@ -340,7 +337,9 @@ def credits_fake_purchase(quote_id: str | None, idempotency_key: str | None) -> 
                     "docs_url": C.DOCS_URL + "#image-skill-credits",
                 },
             )
-    body = {"quote_id": quote_id, "idempotency_key": idempotency_key}
+    from image_skill.api.requests import BuyRequest
+
+    body = BuyRequest(quote_id=quote_id, idempotency_key=idempotency_key).to_body()
     return app.call(client.credit_fake_purchase(body))
 
 

@@ -6,7 +6,7 @@ The server redacts secrets before storing anything; the client sends the fields 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -15,11 +15,21 @@ from image_skill.cli._app import CommandFailed, common_options, state
 from image_skill.cli._token_first import TokenFirstGroup, require_subcommand
 from image_skill.envelope import Result
 
+if TYPE_CHECKING:
+    from image_skill.api.requests import FeedbackRequest
+
 GROUP_LABEL = "image-skill feedback"
 F = TypeVar("F", bound=Callable[..., Any])
 
-# (flag, body key) of the optional text fields, in body order after next_state.
-_OPTIONAL_TEXT = (
+# (click value, body key) of the text fields; unset ones take the model's default or are
+# left out of the body.
+_FIELDS = (
+    ("type_", "type"),
+    ("title", "title"),
+    ("body", "body"),
+    ("severity", "severity"),
+    ("confidence", "confidence"),
+    ("next_state", "next_state"),
     ("command", "command"),
     ("expected", "expected"),
     ("actual", "actual"),
@@ -47,24 +57,23 @@ def csv_list(value: str | None, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def feedback_request(flags: dict[str, Any]) -> FeedbackRequest:
+    """The `POST /v1/feedback` request from the click values (defaults from the model)."""
+    from image_skill.api.requests import FeedbackRequest
+
+    given = {key: flags[flag] for flag, key in _FIELDS if flags.get(flag) is not None}
+    surface, evidence = flags.get("surface"), flags.get("evidence")
+    return FeedbackRequest(
+        **given,
+        surface=csv_list(surface, ["cli"]),
+        evidence=csv_list(evidence, []),
+        allow_weak_signal=bool(flags.get("allow_weak_signal")),
+    )
+
+
 def feedback_body(flags: dict[str, Any]) -> dict[str, Any]:
     """The `POST /v1/feedback` body, keys in the contract's order."""
-    kind = flags.get("type_")
-    body: dict[str, Any] = {"type": kind if kind is not None else "user_feedback"}
-    for key in ("title", "body"):
-        if flags.get(key) is not None:
-            body[key] = flags[key]
-    for key, default in (("severity", "medium"), ("confidence", "medium"), ("next_state", "watch")):
-        value = flags.get(key)
-        body[key] = value if value is not None else default
-    for flag, key in _OPTIONAL_TEXT:
-        if flags.get(flag) is not None:
-            body[key] = flags[flag]
-    body["surface"] = csv_list(flags.get("surface"), ["cli"])
-    body["evidence"] = csv_list(flags.get("evidence"), [])
-    if flags.get("allow_weak_signal"):
-        body["allow_weak_signal"] = True
-    return body
+    return feedback_request(flags).to_body()
 
 
 def _text(name: str, help_: str) -> Callable[[F], F]:

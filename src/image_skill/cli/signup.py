@@ -247,14 +247,15 @@ def signup_body(
 ) -> dict[str, Any]:
     """``POST /v1/agent-signups`` body in the contract's key order (0.1.70 §1.1): no
     ``agent_contact`` for an anonymous signup, ``discovery_source`` only when known."""
-    body: dict[str, Any] = {} if contact is None else {"agent_contact": contact}
-    body["agent_name"] = agent_name
-    body["runtime"] = runtime
-    body["return_token"] = return_token
-    source = resolve_discovery_source(source_flag, environ)
-    if source is not None:
-        body["discovery_source"] = source
-    return body
+    from image_skill.api.requests import SignupRequest
+
+    return SignupRequest(
+        agent_contact=contact,
+        agent_name=agent_name,
+        runtime=runtime,
+        return_token=return_token,
+        discovery_source=resolve_discovery_source(source_flag, environ),
+    ).to_body()
 
 
 def _public_data(
