@@ -30,7 +30,6 @@ ROOT_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Money", ("credits", "quota", "usage", "claim")),
     ("Local backend", ("local",)),
     ("Integrations", ("mcp",)),
-    ("Integrations", ("mcp",)),
     ("Setup and diagnostics", ("doctor", "trust", "feedback", "completion")),
     ("Modality aliases", ("image", "video", "audio", "3d", "image-to-3d", "three-d")),
 )
