@@ -193,6 +193,22 @@ def format_usd(value: object) -> str:
     return str(Decimal(x).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def json_numbers(value: Any) -> Any:
+    """Numbers as ``JSON.stringify`` writes them, inside any JSON value: an integral float
+    becomes an ``int`` (``2.0`` is written ``2``) and a non-finite one ``None``."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if value.is_integer() and abs(value) < 1e21:
+            return int(value)
+        return value
+    if isinstance(value, dict):
+        return {k: json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_numbers(v) for v in value]
+    return value
+
+
 def js_le(value: object, limit: float) -> bool:
     """``value <= limit`` with JS coercion (null is 0; NaN compares false)."""
     number = to_number(value)

@@ -220,6 +220,14 @@ def test_jobs_wait_on_a_planned_job_times_out_at_its_deadline(work: Path) -> Non
     assert 0.3 <= elapsed < 3
 
 
+def test_jobs_wait_writes_its_timeout_as_javascript_would(work: Path) -> None:
+    # The npm client interpolates the number (String(1e-7) is "1e-7", not Python's "1e-07").
+    job_id = _create(dry_run=True)["job_id"]
+    res = invoke("jobs", "wait", job_id, "--timeout-ms", "0.0000001", *LOCAL)
+    assert (res.exit_code, res.code) == (8, "TIMEOUT")
+    assert res.json["error"]["message"].endswith("within 1e-7ms")
+
+
 def test_jobs_wait_timeout_on_a_running_job_suggests_waiting_again(
     work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

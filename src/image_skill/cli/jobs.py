@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from image_skill import envelope as E
-from image_skill._js import js_number
+from image_skill._js import display, js_number
 from image_skill.cli._app import CommandFailed, common_options, state
 from image_skill.cli._token_first import TokenFirstGroup, require_subcommand
 from image_skill.envelope import Result
@@ -55,10 +55,6 @@ def _number(text: str | None, default: int) -> int | float:
         return default
     value = js_number(text)
     return default if value is None else value
-
-
-def _js_text(value: int | float) -> str:
-    return str(value) if isinstance(value, int) else repr(value)
 
 
 @jobs.command("show")
@@ -112,8 +108,8 @@ def jobs_wait(
             if remaining <= 0:
                 break
             _sleep(max(0.0, min(interval / 1000, remaining)))
-    args = ["jobs", "wait", job, "--timeout-ms", _js_text(timeout)]
-    args += ["--poll-interval-ms", _js_text(interval), "--json"]
+    args = ["jobs", "wait", job, "--timeout-ms", display(timeout)]
+    args += ["--poll-interval-ms", display(interval), "--json"]
     recovery: dict[str, Any] = {
         "retry_after_seconds": max(0, math.ceil(interval / 1000)),
         "suggested_command": app.render(args),
@@ -130,7 +126,7 @@ def jobs_wait(
     return E.error_result(
         label,
         E.TIMEOUT,
-        f"job {job} did not reach a terminal state within {_js_text(timeout)}ms",
+        f"job {job} did not reach a terminal state within {display(timeout)}ms",
         retryable=True,
         recovery=recovery,
     )

@@ -20,26 +20,12 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from image_skill._constants import FORMAT_ENV
+from image_skill._js import json_numbers
 from image_skill.envelope import Envelope, Result
 
 
-def _js_numbers(value: Any) -> Any:
-    """Render integral floats as integers, as JavaScript's JSON.stringify does."""
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return None
-        if value.is_integer() and abs(value) < 1e21:
-            return int(value)
-        return value
-    if isinstance(value, dict):
-        return {k: _js_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_js_numbers(v) for v in value]
-    return value
-
-
 def dumps(envelope: Envelope) -> str:
-    return json.dumps(_js_numbers(envelope), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(json_numbers(envelope), indent=2, ensure_ascii=False) + "\n"
 
 
 def choose_format(argv: list[str], env: dict[str, str] | None = None) -> str:
