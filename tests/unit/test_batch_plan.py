@@ -1,0 +1,268 @@
+"""The pure parts of `batch create`: line parsing, keys, bodies, results, budget, summary."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from image_skill.api.requests import CreateRequest
+from image_skill.cli import batch_plan as P
+from image_skill.cli.batch_lines import (
+    ACCEPTED_KEYS,
+    Line,
+    create_words,
+    derive_key,
+    line_body,
+    parse_batch,
+    parse_line,
+)
+
+GOOD = b'{"prompt": "a red cube", "model": "local.image"}'
+
+
+def test_lines_are_numbered_as_in_an_editor_and_blank_lines_are_ignored() -> None:
+    batch = parse_batch(b"\xef\xbb\xbf" + GOOD + b"\n\n   \n" + GOOD + b"\r\n")
+    assert [line.number for line in batch.lines] == [1, 4]
+    assert all(line.request is not None and line.error is None for line in batch.lines)
+    # The BOM and the CRLF do not change a line's own hash.
+    assert batch.lines[0].sha256 == batch.lines[1].sha256
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("nope", "not valid JSON"),
+        ('["a"]', "must be a JSON object"),
+        ("{}", 'no "prompt"'),
+        ('{"prompt": 3}', '"prompt" must be a string'),
+        ('{"prompt": "x", "colour": "red"}', "unknown key 'colour'"),
+        ('{"prompt": "x", "idempotency_key": "k"}', "derives each line's idempotency key"),
+        ('{"prompt": "x", "dry_run": true}', "--dry-run"),
+        ('{"prompt": "x", "references": []}', "no references"),
+        ('{"prompt": "x", "model": 5}', "'model' must be a string"),
+        ('{"prompt": "x", "output_count": 0}', "positive integer"),
+        ('{"prompt": "x", "output_count": 1.5}', "positive integer"),
+        ('{"prompt": "x", "output_count": true}', "positive integer"),
+        ('{"prompt": "x", "max_usd": "1"}', "'max_usd' must be a number"),
+        ('{"prompt": "x", "max_usd": false}', "'max_usd' must be a number"),
+        ('{"prompt": "x", "model_parameters": [1]}', "must be a JSON object"),
+        ('{"prompt": "x", "accept_unknown_cost": 1}', "true or false"),
+    ],
+)
+def test_a_bad_line_names_what_is_wrong(text: str, reason: str) -> None:
+    request, error = parse_line(text)
+    assert request is None and error is not None and reason in error
+
+
+def test_an_unknown_key_lists_the_accepted_ones() -> None:
+    _, error = parse_line('{"prompt": "x", "seed": 1}')
+    assert error is not None and all(key in error for key in ACCEPTED_KEYS)
+
+
+def test_invalid_utf8_spoils_only_its_own_line() -> None:
+    batch = parse_batch(GOOD + b'\n{"prompt": "\xff"}\n' + GOOD)
+    assert [(line.number, line.error is None) for line in batch.lines] == [
+        (1, True),
+        (2, False),
+        (3, True),
+    ]
+    assert batch.lines[1].error == "the line is not valid UTF-8"
+
+
+def test_keys_are_deterministic_and_distinct_per_file_and_per_line() -> None:
+    first, again = parse_batch(GOOD + b"\n" + GOOD), parse_batch(GOOD + b"\n" + GOOD)
+    keys = [first.key(line) for line in first.lines]
+    assert keys == [again.key(line) for line in again.lines]
+    assert len(set(keys)) == 2  # the same prompt twice is two jobs
+    other = parse_batch(GOOD + b"\n" + GOOD + b"\n")
+    assert other.key(other.lines[0]) != keys[0]  # another file, another key
+    line = first.lines[0]
+    assert keys[0] == f"batch-{first.sha256[:16]}-1-{line.sha256[:12]}"
+    assert derive_key(first.sha256, 1, line.sha256) == keys[0]
+    assert len(keys[0]) <= 200 and all(c.isalnum() or c == "-" for c in keys[0])
+
+
+def test_the_body_is_create_s_body_for_the_same_flags() -> None:
+    text = (
+        '{"prompt": "p", "model": "local.image", "output_count": 2.0, "max_usd": 1.0,'
+        ' "max_estimated_usd_per_image": 0.25, "model_parameters": {"seed": 3}}'
+    )
+    request, _ = parse_line(text)
+    assert request is not None
+    body = line_body(request, key="k", dry_run=False, accept_unknown_cost=False)
+    assert body == {
+        "prompt": "p",
+        "model": "local.image",
+        "aspect_ratio": "1:1",
+        "output_count": 2,
+        "max_estimated_usd_per_image": 0.25,
+        "max_usd": 1,
+        "model_parameters": {"seed": 3},
+        "idempotency_key": "k",
+        "dry_run": False,
+        "accept_unknown_cost": False,
+    }
+    expected = CreateRequest(
+        prompt="p",
+        model="local.image",
+        aspect_ratio="1:1",
+        output_count=2,
+        max_estimated_usd_per_image=0.25,
+        max_usd=1,
+        model_parameters={"seed": 3},
+        idempotency_key="k",
+    ).to_body()
+    assert list(body.items()) == list(expected.items())  # same keys, same order
+    plan = line_body(request, key=None, dry_run=True, accept_unknown_cost=True)
+    assert "idempotency_key" not in plan and plan["dry_run"] is True
+    assert plan["accept_unknown_cost"] is True
+    assert create_words(request) == [
+        "--prompt",
+        "p",
+        "--model",
+        "local.image",
+        "--output-count",
+        "2",
+        "--max-estimated-usd-per-image",
+        "0.25",
+        "--max-usd",
+        "1",
+        "--model-parameters-json",
+        '{"seed":3}',
+    ]
+
+
+def test_a_line_may_accept_unknown_cost_itself() -> None:
+    request, _ = parse_line('{"prompt": "p", "accept_unknown_cost": true, "aspect_ratio": "16:9"}')
+    assert request is not None
+    body = line_body(request, key="k", dry_run=False, accept_unknown_cost=False)
+    assert body["accept_unknown_cost"] is True and body["aspect_ratio"] == "16:9"
+    assert create_words(request) == ["--prompt", "p", "--aspect-ratio", "16:9"]
+
+
+LINE = Line(3, "ab" * 32)
+
+
+def _record(status: str, **fields: object) -> dict[str, object]:
+    record = P.line_record(LINE, status, key="batch-x-3-y")
+    record.update(fields)
+    return record
+
+
+def test_results_keep_the_last_record_per_line_and_tolerate_a_cut_last_row() -> None:
+    first = _record("unknown")
+    later = _record("succeeded", job_id="job_1")
+    text = P.results_text([first]) + P.results_text([later]) + '{"line": 4, "sta'
+    records, problem = P.parse_results(text)
+    assert problem is None and records == {3: later}
+    assert list(later) == list(P.RESULT_KEYS)
+
+
+@pytest.mark.parametrize(
+    "text", ['{"line": 4, "sta\n{"line": 1}\n', "hello\n", '{"line": "1", "status": "x"}\n']
+)
+def test_a_file_that_is_no_results_file_is_refused(text: str) -> None:
+    records, problem = P.parse_results(text)
+    assert records == {} and problem is not None
+
+
+def test_a_rerun_skips_successes_and_reuses_the_key_of_a_line_in_doubt() -> None:
+    batch = parse_batch(GOOD)
+    line = batch.lines[0]
+    derived = batch.key(line)
+    same = {"line_sha256": line.sha256, "idempotency_key": "batch-old-1-x"}
+    assert P.decide(batch, line, None) == P.Decision("send", derived, None)
+    carry = P.decide(batch, line, {**same, "status": "succeeded"})
+    assert carry.action == "carry" and carry.key == "batch-old-1-x"
+    for status in ("unknown", "failed", "skipped"):
+        decision = P.decide(batch, line, {**same, "status": status})
+        assert (decision.action, decision.key) == ("send", "batch-old-1-x")
+    changed = {**same, "status": "succeeded", "line_sha256": "0" * 64}
+    assert P.decide(batch, line, changed) == P.Decision("send", derived, None)
+    no_key = {**same, "status": "failed", "idempotency_key": None}
+    assert P.decide(batch, line, no_key).key == derived
+
+
+def test_the_debit_is_credits_times_the_unit() -> None:
+    pricing = {"credits_required": 9, "credit_unit_usd": 0.01}
+    assert P.debit_usd({"cost": {"credit_pricing": pricing}}) == Decimal("0.09")
+    assert P.debit_usd({"cost": {"credit_pricing": {"credits_required": 12}}}) == Decimal("0.12")
+    for data in (None, {}, {"cost": {}}, {"cost": {"credit_pricing": {"credits_required": None}}}):
+        assert P.debit_usd(data) is None
+    assert P.debit_usd({"cost": {"credit_pricing": {"credits_required": True}}}) is None
+
+
+def _envelope(ok: bool, data: dict[str, object] | None, code: str | None = None) -> dict:
+    error = None if ok else {"code": code, "message": "m", "retryable": False}
+    return {"ok": ok, "data": data, "error": error}
+
+
+def test_a_create_envelope_becomes_a_record() -> None:
+    data = {
+        "job_id": "job_1",
+        "assets": [{"asset_id": "image_1"}, {"asset_id": "image_2"}],
+        "downloads": [{"output_path": "/o/a.png"}],
+        "request": {"replayed": True},
+        "cost": {"credit_pricing": {"credits_required": 18, "credit_unit_usd": 0.01}},
+    }
+    ok = P.from_create(LINE, "k", _envelope(True, data), known=True)
+    assert ok["status"] == "succeeded" and ok["job_id"] == "job_1"
+    assert ok["asset_ids"] == ["image_1", "image_2"] and ok["files"] == ["/o/a.png"]
+    assert ok["debited_usd"] == 0.18 and ok["replayed"] is True and ok["error"] is None
+    download = P.from_create(
+        LINE, "k", _envelope(False, data, "ASSET_DOWNLOAD_FAILED"), known=False
+    )
+    assert (download["status"], download["reason"], download["job_id"]) == (
+        "failed",
+        "download",
+        "job_1",
+    )
+    refused = P.from_create(LINE, "k", _envelope(False, None, "BUDGET_GUARD_EXCEEDED"), known=True)
+    assert refused["status"] == "failed"
+    assert refused["error"] == {"code": "BUDGET_GUARD_EXCEEDED", "message": "m"}
+    doubt = P.from_create(LINE, "k", _envelope(False, None, "TIMEOUT"), known=False)
+    assert doubt["status"] == "unknown" and doubt["idempotency_key"] == "k"
+
+
+def test_the_budget_counts_spent_and_in_flight_lines() -> None:
+    budget = P.Budget(Decimal("0.20"))
+    assert budget.reserve(1, Decimal("0.09")) and budget.reserve(2, Decimal("0.09"))
+    assert not budget.reserve(3, Decimal("0.09"))  # 0.27 would pass 0.20
+    assert budget.reserve(3, Decimal("0.02"))  # exactly at the limit is allowed
+    budget.release(3)
+    budget.settle(1, Decimal("0.05"))  # it debited less than estimated
+    assert budget.committed == Decimal("0.14") and budget.remaining() == Decimal("0.06")
+    budget.settle(2, None)  # no figure: the estimate stands
+    assert budget.spent == Decimal("0.14") and budget.held == {}
+    assert P.Budget(None).reserve(1, Decimal(10**6)) and P.Budget(None).remaining() is None
+
+
+def test_counts_and_the_batch_error() -> None:
+    ok = _record("succeeded")
+    bad = _record("failed", error={"code": "INVALID_ARGUMENTS", "message": "m"})
+    over = _record("skipped", error={"code": "BUDGET_GUARD_EXCEEDED", "message": "m"})
+    planned = _record("planned")
+    assert P.counts([ok, bad, over, planned]) == {
+        "lines": 4,
+        "succeeded": 1,
+        "failed": 1,
+        "skipped": 1,
+        "unknown": 0,
+        "planned": 1,
+    }
+    assert P.final_error([ok, planned]) is None
+    assert P.final_error([ok, bad, bad]) == (
+        "INVALID_ARGUMENTS",
+        "2 of the batch's lines did not succeed (2 failed)",
+    )
+    code, message = P.final_error([bad, over]) or ("", "")
+    assert code == "BATCH_INCOMPLETE" and message.endswith("(1 failed, 1 skipped)")
+
+
+def test_results_text_is_one_sorted_json_line_per_record() -> None:
+    records = [{"line": 10, "status": "failed"}, {"line": 2, "status": "succeeded"}]
+    text = P.results_text(records)
+    assert [json.loads(row)["line"] for row in text.splitlines()] == [2, 10]
+    assert text.endswith("\n") and text.count("\n") == 2
