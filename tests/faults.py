@@ -124,8 +124,17 @@ def _pairs(headers: Headers) -> list[tuple[str, str]]:
 class FaultServer:
     """A threaded raw-socket HTTP/1.1 server on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, upstream: str | None = None, default: Fault | None = None) -> None:
+    def __init__(
+        self,
+        upstream: str | None = None,
+        default: Fault | None = None,
+        *,
+        read_rate: int | None = None,
+    ) -> None:
+        """``read_rate``: read request bodies at most this many bytes per second, with a
+        small receive buffer, so a client's upload visibly takes time (progress bars)."""
         self.upstream = upstream.rstrip("/") if upstream else None
+        self.read_rate = read_rate
         self.default = default or Fault.json(
             {"ok": False, "error": {"code": "UNSCRIPTED", "message": "no scripted reply"}},
             status=599,
@@ -136,6 +145,8 @@ class FaultServer:
         self._stop = threading.Event()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if read_rate is not None:  # accepted sockets inherit it
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(64)
         self._sock.settimeout(0.2)
@@ -204,7 +215,7 @@ class FaultServer:
     def _serve(self, conn: socket.socket) -> None:
         try:
             conn.settimeout(30)
-            request = _read_request(conn)
+            request = _read_request(conn, self.read_rate)
             if request is None:
                 return
             with self._lock:
@@ -306,7 +317,7 @@ def _reset(conn: socket.socket) -> None:
     conn.close()
 
 
-def _read_request(conn: socket.socket) -> RecordedRequest | None:
+def _read_request(conn: socket.socket, rate: int | None = None) -> RecordedRequest | None:
     buffer = b""
     while b"\r\n\r\n" not in buffer:
         data = conn.recv(65536)
@@ -327,10 +338,12 @@ def _read_request(conn: socket.socket) -> RecordedRequest | None:
     else:
         want = int(headers.get("content-length") or 0)
         while len(rest) < want:
-            data = conn.recv(65536)
+            data = conn.recv(16384 if rate else 65536)
             if not data:
                 break
             rest += data
+            if rate:
+                time.sleep(len(data) / rate)
         body = rest[:want]
     return RecordedRequest(method.upper(), path, headers, body)
 
