@@ -81,3 +81,14 @@ SIGNUP_SUGGESTED_ARGS = (
     "RUNTIME",
     "--json",
 )
+
+#: The free-text fields of a feedback report (``feedback --command ...``, the body of
+#: ``POST /v1/feedback``), in the order the contract lists them.
+FEEDBACK_TEXT_FIELDS: tuple[str, ...] = (
+    "command",
+    "expected",
+    "actual",
+    "friction",
+    "proof_needed",
+    "strategic_reason",
+)

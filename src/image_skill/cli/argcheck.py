@@ -25,6 +25,8 @@ from typing import Any
 
 import click
 
+from image_skill._constants import FEEDBACK_TEXT_FIELDS
+
 #: Parameters whose values are free text (they may span lines): by parameter name, and
 #: ``(command, name)`` for the positional words that only some commands treat as text.
 FREE_TEXT_NAMES = frozenset(
@@ -33,12 +35,7 @@ FREE_TEXT_NAMES = frozenset(
         "model_parameters_json",
         "title",
         "body",
-        "command",
-        "expected",
-        "actual",
-        "friction",
-        "proof_needed",
-        "strategic_reason",
+        *FEEDBACK_TEXT_FIELDS,
         "evidence",
     }
 )

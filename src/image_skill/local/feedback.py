@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from image_skill._constants import FEEDBACK_TEXT_FIELDS
 from image_skill.local.activity import record_activity
 from image_skill.local.errors import ApiError, invalid_arguments
 from image_skill.local.store.db import Actor, dumps, new_id, now_iso, transaction
@@ -33,17 +34,7 @@ _MAX_FIELD = 4_000
 _MAX_ITEMS = 50
 _MAX_ITEM = 500
 LABEL_FIELDS: tuple[str, ...] = ("type", "severity", "confidence", "next_state")
-TEXT_FIELDS: tuple[str, ...] = (
-    "command",
-    "expected",
-    "actual",
-    "friction",
-    "proof_needed",
-    "strategic_reason",
-    "dedupe_key",
-    "source",
-    "trace_id",
-)
+TEXT_FIELDS: tuple[str, ...] = (*FEEDBACK_TEXT_FIELDS, "dedupe_key", "source", "trace_id")
 LIST_FIELDS: tuple[str, ...] = ("surface", "evidence")
 KNOWN_FIELDS = frozenset(
     (*LABEL_FIELDS, "title", "body", *TEXT_FIELDS, *LIST_FIELDS, "allow_weak_signal")
