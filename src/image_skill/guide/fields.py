@@ -42,6 +42,32 @@ MUTATION = {
 CONFIG_DOCS_URL = "https://image-skill.com/cli.md#local-config-and-install"
 
 
+#: What ``next_command_effect`` changes from its read-only default, per stage.
+_STAGE_EFFECTS: dict[str, dict[str, Any]] = {
+    PROMPT_REQUIRED: {"label": "rerun_guide_with_prompt"},
+    AUTH_REQUIRED: {
+        "label": "hosted_signup_restricted_agent_identity",
+        "hosted_signup": True,
+        "warning": text.EF_SIGNUP,
+    },
+    QUOTA_REQUIRED: {
+        "label": "payment_or_quota_action",
+        "no_spend": False,
+        "payment_object": True,
+        "warning": text.EF_QUOTA,
+    },
+    READY_TO_CREATE: {
+        "label": "live_media_create_credit_debit",
+        "no_spend": False,
+        "provider_call": True,
+        "hosted_create": True,
+        "credit_debit": True,
+        "media_write": True,
+        "warning": text.EF_READY,
+    },
+}
+
+
 def next_command_effect(
     stage: str, estimated_credits: Any, debit_usd: Any, command: str | None = None
 ) -> dict[str, Any]:
@@ -50,12 +76,7 @@ def next_command_effect(
     effect: dict[str, Any] = {
         "label": "read_only_or_no_media_setup",
         "no_spend": True,
-        "provider_call": False,
-        "hosted_create": False,
-        "hosted_signup": False,
-        "payment_object": False,
-        "credit_debit": False,
-        "media_write": False,
+        **MUTATION,
         "estimated_credits": None,
         "estimated_debit_usd_per_image": None,
         "copy_runnable": runnable,
@@ -63,33 +84,9 @@ def next_command_effect(
         "placeholders": effect_placeholders(command),
         "warning": None,
     }
-    if stage == PROMPT_REQUIRED:
-        effect["label"] = "rerun_guide_with_prompt"
-    elif stage == AUTH_REQUIRED:
-        effect.update(
-            label="hosted_signup_restricted_agent_identity",
-            hosted_signup=True,
-            warning=text.EF_SIGNUP,
-        )
-    elif stage == QUOTA_REQUIRED:
-        effect.update(
-            label="payment_or_quota_action",
-            no_spend=False,
-            payment_object=True,
-            warning=text.EF_QUOTA,
-        )
-    elif stage == READY_TO_CREATE:
-        effect.update(
-            label="live_media_create_credit_debit",
-            no_spend=False,
-            provider_call=True,
-            hosted_create=True,
-            credit_debit=True,
-            media_write=True,
-            estimated_credits=estimated_credits,
-            estimated_debit_usd_per_image=debit_usd,
-            warning=text.EF_READY,
-        )
+    effect.update(_STAGE_EFFECTS.get(stage, {}))
+    if stage == READY_TO_CREATE:
+        effect.update(estimated_credits=estimated_credits, estimated_debit_usd_per_image=debit_usd)
     return effect
 
 
@@ -134,6 +131,13 @@ _QUOTA_WARNINGS = {
 _TEMPLATE_STAGES = (PROMPT_REQUIRED, AUTH_REQUIRED, QUOTA_REQUIRED)
 
 
+def _template_warning(warning: str | None, stage: str, copy_runnable: bool) -> str | None:
+    """The warning as it reads when next_command still has placeholders to fill (§4.10)."""
+    if warning is not None and not copy_runnable and stage in _TEMPLATE_STAGES:
+        return text.template_variant(warning)
+    return warning
+
+
 def guide_warning(
     stage: str,
     effect: dict[str, Any],
@@ -165,8 +169,6 @@ def guide_warning(
     elif stage == READY_TO_CREATE:
         no_spend_safe = False
         spend_required = True
-    if not copy_runnable and stage in _TEMPLATE_STAGES:
-        warning = text.template_variant(warning)
     return {
         "stage": stage,
         "no_spend_safe": no_spend_safe,
@@ -179,7 +181,7 @@ def guide_warning(
         "payment_top_up_path": path,
         "next_command_safety": safety,
         "recommended_command_field": field,
-        "warning": warning,
+        "warning": _template_warning(warning, stage, copy_runnable),
     }
 
 
@@ -198,8 +200,6 @@ def auth_ready(
         warning = text.AR_NOT_READY
     else:
         warning = None
-    if warning is not None and not copy_runnable and stage in _TEMPLATE_STAGES:
-        warning = text.template_variant(warning)
     return {
         "ready": authenticated,
         "authenticated": authenticated,
@@ -209,7 +209,7 @@ def auth_ready(
         "next_command_auth_ready": authenticated if requires_auth else None,
         "secret_value_included": False,
         "accepted_methods": list(AUTH_READY_METHODS),
-        "warning": warning,
+        "warning": _template_warning(warning, stage, copy_runnable),
     }
 
 
