@@ -61,9 +61,27 @@ class PaneRun:
     exit_code: int
     stdout: str
     frames: list[str]
+    #: The same captures with the terminal's attributes as escape sequences (``-e``).
+    styled: list[str]
 
     def frames_matching(self, *patterns: re.Pattern[str]) -> list[str]:
         return [frame for frame in self.frames if all(p.search(frame) for p in patterns)]
+
+    def coloured(self) -> bool:
+        """Whether any capture had a foreground or background colour set."""
+        return any(has_colour(frame) for frame in self.styled)
+
+
+_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+
+
+def has_colour(text: str) -> bool:
+    """Whether ``text`` sets a colour (SGR 30-49 or 90-107), not only bold or dim."""
+    for found in _SGR.finditer(text):
+        for part in found.group(1).replace(":", ";").split(";"):
+            if part.isdigit() and (30 <= int(part) <= 49 or 90 <= int(part) <= 107):
+                return True
+    return False
 
 
 class Tmux:
@@ -76,15 +94,28 @@ class Tmux:
         self.runs = 0
 
     def _tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
+        # The server (started by the first call) passes its own environment to every pane:
+        # keep it minimal, so a pane sees only what :meth:`run` exports.
+        env = {"PATH": os.environ.get("PATH", os.defpath), "LC_ALL": "C.UTF-8"}
+        env.update({k: v for k, v in os.environ.items() if k == "TMUX_TMPDIR"})
         return subprocess.run(
             [self.binary, "-L", self.socket, "-f", os.devnull, *args],
             capture_output=True,
             text=True,
             timeout=10,
+            env=env,
         )
 
-    def run(self, argv: list[str], env: Mapping[str, str], *, timeout: float = 30.0) -> PaneRun:
-        """Run ``argv`` in a new 120 × 30 session, stdout to a file, stderr on the pane."""
+    def run(
+        self,
+        argv: list[str],
+        env: Mapping[str, str],
+        *,
+        term: str | None = None,
+        timeout: float = 30.0,
+    ) -> PaneRun:
+        """Run ``argv`` in a new 120 × 30 session, stdout to a file, stderr on the pane.
+        ``term`` replaces the pane's own ``TERM`` (``dumb``)."""
         self.runs += 1
         name = f"run{self.runs}"
         out = self.workdir / f"{name}.stdout"
@@ -94,6 +125,8 @@ class Tmux:
             for key, value in env.items()
             if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) and key not in _PANE_OWN
         )
+        if term is not None:
+            exports += f"export TERM={shlex.quote(term)}\n"
         body = (
             f"{exports}cd {shlex.quote(str(self.workdir))}\n"
             f"{shlex.join(argv)} >{shlex.quote(str(out))}\n"
@@ -108,17 +141,19 @@ class Tmux:
         )
         assert started.returncode == 0, f"tmux new-session failed: {started.stderr}"
         frames: list[str] = []
+        styled: list[str] = []
         deadline = time.monotonic() + timeout
         while True:
             done = rc.exists()
             shot = self._tmux("capture-pane", "-p", "-t", name)
             if shot.returncode == 0 and (not frames or frames[-1] != shot.stdout):
                 frames.append(shot.stdout)
+                styled.append(self._tmux("capture-pane", "-p", "-e", "-t", name).stdout)
             if done:
                 break
             assert time.monotonic() < deadline, f"{argv} did not finish; pane: {frames[-1:]}"
             time.sleep(0.03)
-        return PaneRun(int(rc.read_text().strip()), out.read_text(), frames)
+        return PaneRun(int(rc.read_text().strip()), out.read_text(), frames, styled)
 
     def kill(self) -> None:
         self._tmux("kill-server")

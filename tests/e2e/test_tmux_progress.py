@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from e2etools import run, script
 from faults import Fault, FaultServer
 from image_skill._constants import LOCAL_MEDIA_BASE_URL_ENV
-from tmuxtools import BYTES, ETA, RATE, notices_only, serve, tmux_session
+from tmuxtools import BYTES, ETA, RATE, Tmux, notices_only, serve, tmux_session
 
 SIGNUP = ("signup", "--agent", "--agent-contact", "a@example.com", "--agent-name", "tty",
           "--runtime", "t")  # fmt: skip
@@ -35,6 +36,13 @@ def noise_png(path: Path, side: int) -> bytes:
     )
     path.write_bytes(buffer.getvalue())
     return buffer.getvalue()
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    """A private tmux server (first, so a missing tmux fails the test before anything runs)."""
+    with tmux_session(tmp_path / "tty") as session:
+        yield session
 
 
 @contextmanager
@@ -65,7 +73,7 @@ def _live(frames: list[str]) -> list[tuple[float, float]]:
 
 
 def test_assets_get_shows_a_download_bar_on_stderr_in_a_terminal(
-    e2e_env: dict[str, str], tmp_path: Path
+    tmux: Tmux, e2e_env: dict[str, str], tmp_path: Path
 ) -> None:
     data = noise_png(tmp_path / "noise.png", 900)  # ~2.4 MB
     with slowed_backend(e2e_env, tmp_path) as (proxy, env):
@@ -74,9 +82,10 @@ def test_assets_get_shows_a_download_bar_on_stderr_in_a_terminal(
         asset_id = made.data["asset"]["asset_id"]
         drip = Fault(proxy=True, drip_interval=0.02, drip_size=48 * 1024)
         proxy.script("GET", "/a/", drip, repeat=True)
-        with tmux_session(tmp_path / "tty") as tmux:
-            argv = [script(), "--human", "assets", "get", asset_id, "--output", "f.png"]
-            shown = tmux.run(argv, env)
+        argv = [script(), "--human", "assets", "get", asset_id, "--output"]
+        shown = tmux.run([*argv, "f.png"], {**env, "NO_COLOR": "1"})
+        dumb = tmux.run([*argv, "d.png"], env, term="dumb")
+        proxy.clear()  # JSON mode needs no slow link
         quiet = run("assets", "get", asset_id, "--output", "g.png", env=env, cwd=tmp_path / "tty")
     assert shown.exit_code == 0, shown.stdout
     assert (tmp_path / "tty" / "f.png").read_bytes() == data
@@ -87,6 +96,11 @@ def test_assets_get_shows_a_download_bar_on_stderr_in_a_terminal(
     assert _live(shown.frames), "the bar never showed a transfer in progress"
     assert not BYTES.search(shown.frames[-1])  # the bar is gone once the download is done
     assert not RATE.search(shown.stdout) and asset_id in shown.stdout  # stdout: the view only
+    assert not shown.coloured()  # NO_COLOR: the bar is drawn without colour
+    # TERM=dumb: no bar at all, the same file.
+    assert dumb.exit_code == 0, dumb.stdout
+    assert not any(BYTES.search(frame) or RATE.search(frame) for frame in dumb.frames)
+    assert (tmp_path / "tty" / "d.png").read_bytes() == data
     # JSON mode with no terminal: the envelope on stdout, no bar and no other stderr line.
     assert quiet.exit_code == 0, quiet.stdout
     assert (tmp_path / "tty" / "g.png").read_bytes() == data
@@ -94,14 +108,14 @@ def test_assets_get_shows_a_download_bar_on_stderr_in_a_terminal(
 
 
 def test_upload_shows_an_upload_bar_on_stderr_in_a_terminal(
-    e2e_env: dict[str, str], tmp_path: Path
+    tmux: Tmux, e2e_env: dict[str, str], tmp_path: Path
 ) -> None:
     # ~5 MB, ~6.8 MB of base64 read at 3 MB/s: the socket buffers on the way take the
     # first few MB at once, the rest moves at the capped rate while the pane is captured.
     noise_png(tmp_path / "noise.png", 1300)
     with slowed_backend(e2e_env, tmp_path, read_rate=3_000_000) as (proxy, env):
-        with tmux_session(tmp_path / "tty") as tmux:
-            shown = tmux.run([script(), "--human", "upload", str(tmp_path / "noise.png")], env)
+        coloured = {k: v for k, v in env.items() if k != "NO_COLOR"}
+        shown = tmux.run([script(), "--human", "upload", str(tmp_path / "noise.png")], coloured)
         proxy.read_rate = None  # JSON mode needs no slow link
         quiet = run("upload", str(tmp_path / "noise.png"), env=env)
         uploads = proxy.requests_to("/v1/upload", "POST")
@@ -114,6 +128,7 @@ def test_upload_shows_an_upload_bar_on_stderr_in_a_terminal(
     assert len({done for done, _ in live}) >= 2, f"the bar did not move: {live}"
     assert not BYTES.search(shown.frames[-1])
     assert not RATE.search(shown.stdout) and "upload" in shown.stdout
+    assert shown.coloured()  # a colour terminal and no NO_COLOR: the bar has colour
     assert quiet.exit_code == 0, quiet.stdout
     assert quiet.data["upload"]["sha256"] == uploads[0].json()["sha256"]
     assert notices_only(quiet.stderr) == []
