@@ -1,0 +1,245 @@
+"""`batch create` against the in-process local backend: debits, budget, bad lines, resume."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from batchtools import IMAGE_CREDITS, credits, fund, prompts, results, write_batch
+from clitools import invoke
+from spendtools import LOCAL, in_flight_files
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def funded(account: Path) -> Path:
+    fund(invoke, *LOCAL)
+    return account
+
+
+def batch(*args: str) -> dict:
+    res = invoke("batch", "create", *args, *LOCAL)
+    envelope = res.json
+    envelope["_exit"] = res.exit_code
+    envelope["_stderr"] = res.stderr
+    return envelope
+
+
+def test_twelve_lines_at_concurrency_three_debit_twelve_jobs_once(
+    funded: Path, tmp_path: Path
+) -> None:
+    source = write_batch(tmp_path / "pictures.jsonl", prompts(12))
+    before = credits(invoke, *LOCAL)
+    run = batch(str(source), "--concurrency", "3")
+    assert run["_exit"] == 0 and run["ok"] is True, run["error"]
+    data = run["data"]
+    assert data["counts"] == {"lines": 12, "succeeded": 12, "failed": 0, "skipped": 0, "unknown": 0}
+    assert data["sent"] == 12 and data["already_succeeded"] == 0 and data["replayed"] == 0
+    assert data["debited_usd"] == data["debited_this_run_usd"] == 1.08
+    assert data["next_command"] is None
+    assert credits(invoke, *LOCAL) == before - 12 * IMAGE_CREDITS
+    records = results(tmp_path / "pictures.results.jsonl")
+    assert [r["line"] for r in records] == list(range(1, 13))
+    assert len({r["job_id"] for r in records}) == 12
+    assert all(r["status"] == "succeeded" and len(r["asset_ids"]) == 1 for r in records)
+    assert records == data["lines"]
+    # One in_flight notice per live line, and every breadcrumb settled.
+    notices = [json.loads(row) for row in run["_stderr"].splitlines() if row.strip()]
+    assert sorted(n["in_flight"]["idempotency_key"] for n in notices) == sorted(
+        r["idempotency_key"] for r in records
+    )
+    assert in_flight_files(funded) == []
+
+    again = batch(str(source), "--concurrency", "3")
+    assert again["_exit"] == 0 and again["data"]["sent"] == 0
+    assert again["data"]["already_succeeded"] == 12 and again["_stderr"] == ""
+    assert credits(invoke, *LOCAL) == before - 12 * IMAGE_CREDITS
+
+
+def test_without_the_results_file_a_rerun_is_replayed_by_the_server_for_free(
+    funded: Path, tmp_path: Path
+) -> None:
+    source = write_batch(tmp_path / "two.jsonl", prompts(2))
+    first = batch(str(source))
+    assert first["ok"] is True
+    before = credits(invoke, *LOCAL)
+    (tmp_path / "two.results.jsonl").unlink()
+    again = batch(str(source))
+    assert again["ok"] is True and again["data"]["sent"] == 2 and again["data"]["replayed"] == 2
+    assert [r["job_id"] for r in again["data"]["lines"]] == [
+        r["job_id"] for r in first["data"]["lines"]
+    ]
+    assert again["data"]["debited_this_run_usd"] == 0
+    assert credits(invoke, *LOCAL) == before
+
+
+def test_a_line_s_breadcrumb_replay_is_the_same_create(funded: Path, tmp_path: Path) -> None:
+    """The create command a line's breadcrumb records sends the very same body: replayed
+    with the line's key it returns the line's job instead of charging again."""
+    line = {"prompt": "a teapot", "model": "local.image", "max_usd": 1, "aspect_ratio": "16:9"}
+    source = write_batch(tmp_path / "one.jsonl", [line])
+    [record] = batch(str(source))["data"]["lines"]
+    before = credits(invoke, *LOCAL)
+    replay = invoke(
+        "create",
+        "--prompt",
+        "a teapot",
+        "--model",
+        "local.image",
+        "--aspect-ratio",
+        "16:9",
+        "--max-usd",
+        "1",
+        "--idempotency-key",
+        record["idempotency_key"],
+        *LOCAL,
+    )
+    assert replay.exit_code == 0, replay.stdout
+    assert replay.data["job_id"] == record["job_id"]
+    assert replay.data["request"]["replayed"] is True
+    assert credits(invoke, *LOCAL) == before
+
+
+def test_a_budget_that_covers_five_lines_sends_five(funded: Path, tmp_path: Path) -> None:
+    source = write_batch(tmp_path / "eight.jsonl", prompts(8))
+    before = credits(invoke, *LOCAL)
+    run = batch(str(source), "--max-total-usd", "0.45", "--concurrency", "3")
+    assert run["ok"] is False and run["_exit"] == 2
+    assert run["error"]["code"] == "BUDGET_GUARD_EXCEEDED"
+    data = run["data"]
+    assert data["counts"] == {"lines": 8, "succeeded": 5, "failed": 0, "skipped": 3, "unknown": 0}
+    assert data["sent"] == 5 and data["debited_usd"] == 0.45 and data["budget_remaining_usd"] == 0
+    skipped = [r for r in data["lines"] if r["status"] == "skipped"]
+    assert all(r["reason"] == "budget" and r["job_id"] is None for r in skipped)
+    assert all("--max-total-usd" in r["error"]["message"] for r in skipped)
+    assert credits(invoke, *LOCAL) == before - 5 * IMAGE_CREDITS
+    assert "--max-total-usd 0.45" in data["next_command"]
+    # The same budget on a re-run counts what was already spent: nothing more is sent.
+    again = batch(str(source), "--max-total-usd", "0.45")
+    assert again["data"]["sent"] == 0 and again["data"]["already_succeeded"] == 5
+    assert credits(invoke, *LOCAL) == before - 5 * IMAGE_CREDITS
+    # A bigger budget finishes the batch.
+    done = batch(str(source), "--max-total-usd", "0.72")
+    assert done["ok"] is True and done["data"]["sent"] == 3
+    assert credits(invoke, *LOCAL) == before - 8 * IMAGE_CREDITS
+
+
+def test_malformed_lines_are_reported_by_number_and_the_rest_runs(
+    funded: Path, tmp_path: Path
+) -> None:
+    good = prompts(3)
+    source = write_batch(
+        tmp_path / "mixed.jsonl",
+        [
+            good[0],
+            "{not json",
+            good[1],
+            {"prompt": "x", "colour": "red"},
+            "",
+            {"model": "m"},
+            good[2],
+        ],
+    )
+    before = credits(invoke, *LOCAL)
+    run = batch(str(source))
+    assert run["_exit"] == 2 and run["error"]["code"] == "INVALID_ARGUMENTS"
+    assert run["error"]["retryable"] is False
+    lines = {r["line"]: r for r in run["data"]["lines"]}
+    assert sorted(lines) == [1, 2, 3, 4, 6, 7]  # line 5 is blank
+    assert [n for n, r in lines.items() if r["status"] == "succeeded"] == [1, 3, 7]
+    for number, words in ((2, "not valid JSON"), (4, "unknown key 'colour'"), (6, '"prompt"')):
+        assert lines[number]["status"] == "failed"
+        assert lines[number]["error"]["code"] == "INVALID_ARGUMENTS"
+        assert lines[number]["error"]["message"].startswith(f"line {number}: ")
+        assert words in lines[number]["error"]["message"]
+        assert lines[number]["idempotency_key"] is None
+    assert credits(invoke, *LOCAL) == before - 3 * IMAGE_CREDITS
+
+
+def test_a_dry_run_plans_every_line_and_spends_nothing(funded: Path, tmp_path: Path) -> None:
+    source = write_batch(tmp_path / "plan.jsonl", prompts(3))
+    before = credits(invoke, *LOCAL)
+    run = batch(str(source), "--dry-run", "--max-total-usd", "0.2")
+    assert run["error"]["code"] == "BUDGET_GUARD_EXCEEDED", run
+    data = run["data"]
+    assert data["dry_run"] is True and data["results_path"] is None
+    assert [r["status"] for r in data["lines"]] == ["planned", "planned", "skipped"]
+    assert data["lines"][0]["model"] == "local.image"
+    assert data["lines"][0]["estimated_debit_usd"] == 0.09
+    assert data["estimated_total_usd"] == 0.18
+    assert "--dry-run" not in data["next_command"]
+    assert credits(invoke, *LOCAL) == before
+    assert not (tmp_path / "plan.results.jsonl").exists() and run["_stderr"] == ""
+    plain = batch(str(source), "--dry-run")
+    assert plain["ok"] is True and plain["data"]["counts"]["planned"] == 3
+
+
+def test_output_dir_downloads_every_line_and_never_overwrites(funded: Path, tmp_path: Path) -> None:
+    source = write_batch(tmp_path / "files.jsonl", prompts(2))
+    out = tmp_path / "out"
+    run = batch(str(source), "--output-dir", str(out))
+    assert run["ok"] is True, run["error"]
+    files = [Path(f) for r in run["data"]["lines"] for f in r["files"]]
+    assert len(files) == 2 and all(f.parent == out and f.is_file() for f in files)
+    for record in run["data"]["lines"]:
+        [asset_id] = record["asset_ids"]
+        [path] = record["files"]
+        shown = invoke("assets", "show", asset_id, *LOCAL)
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        assert shown.data["asset"]["sha256"] == digest
+    kept = {f: f.read_bytes() for f in files}
+    (tmp_path / "files.results.jsonl").unlink()
+    again = batch(str(source), "--output-dir", str(out))
+    assert again["ok"] is True and again["data"]["replayed"] == 2
+    new = [Path(f) for r in again["data"]["lines"] for f in r["files"]]
+    assert set(new).isdisjoint(files)  # name-2.png, not the first file
+    assert all(f.read_bytes() == data for f, data in kept.items())
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "exit_code"),
+    [
+        (["--concurrency", "0"], "INVALID_ARGUMENTS", 2),
+        (["--concurrency", "9"], "INVALID_ARGUMENTS", 2),
+        (["--max-total-usd", "-1"], "INVALID_ARGUMENTS", 2),
+        (["--max-total-usd", "lots"], "INVALID_ARGUMENTS", 2),
+        (["--dry-run", "--output-dir", "out"], "INVALID_ARGUMENTS", 2),
+    ],
+)
+def test_bad_options_are_refused_before_anything_is_sent(
+    account: Path, tmp_path: Path, args: list[str], code: str, exit_code: int
+) -> None:
+    source = write_batch(tmp_path / "b.jsonl", prompts(1))
+    res = invoke("batch", "create", str(source), *args, *LOCAL)
+    assert res.exit_code == exit_code and res.code == code, res.stdout
+    assert not (tmp_path / "b.results.jsonl").exists()
+
+
+def test_a_missing_or_empty_file_and_a_foreign_results_file(account: Path, tmp_path: Path) -> None:
+    missing = invoke("batch", "create", str(tmp_path / "nope.jsonl"), *LOCAL)
+    assert missing.exit_code == 9 and missing.code == "INPUT_FILE_UNREADABLE"
+    empty = write_batch(tmp_path / "empty.jsonl", ["", "  "])
+    res = invoke("batch", "create", str(empty), *LOCAL)
+    assert res.exit_code == 2 and res.code == "INVALID_ARGUMENTS"
+    source = write_batch(tmp_path / "b.jsonl", prompts(1))
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("my notes\n", encoding="utf-8")
+    res = invoke("batch", "create", str(source), "--results", str(foreign), *LOCAL)
+    assert res.exit_code == 9 and res.code == "OUTPUT_EXISTS"
+    assert foreign.read_text(encoding="utf-8") == "my notes\n"
+    same = invoke("batch", "create", str(source), "--results", str(source), *LOCAL)
+    assert same.exit_code == 2 and same.code == "INVALID_ARGUMENTS"
+
+
+def test_human_mode_prints_progress_on_stderr(funded: Path, tmp_path: Path) -> None:
+    source = write_batch(tmp_path / "h.jsonl", [*prompts(1), "oops"])
+    res = invoke("batch", "create", str(source), "--human", *LOCAL)
+    assert res.exit_code == 2
+    progress = [row for row in res.stderr.splitlines() if row.startswith("[")]
+    # The bad line is known before anything is sent; the good one follows when it is done.
+    assert progress[0] == "[1/2] line 2: failed (INVALID_ARGUMENTS)"
+    assert progress[1].startswith("[2/2] line 1: succeeded job_") and len(progress) == 2
