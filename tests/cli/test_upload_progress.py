@@ -90,22 +90,25 @@ def test_a_local_upload_reports_progress_and_the_backend_keeps_the_same_bytes(
     assert (tmp_path / "back.png").read_bytes() == data
 
 
-def test_a_retried_upload_sends_the_whole_file_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("first", ["503 with Retry-After", "307 to the same origin"])
+def test_a_resent_upload_sends_the_whole_file_again(tmp_path: Path, first: str) -> None:
     data = noise_png(tmp_path / "big.png", 400)  # ~480 kB
-    busy = Fault.json(
-        {"ok": False, "error": {"code": "RATE_LIMITED", "message": "busy", "retryable": True}},
-        status=503,
-        headers=[("retry-after", "0")],
-    )
     with local_serve(tmp_path / "served") as base, FaultServer(upstream=base) as proxy:
         assert invoke(*SIGNUP, "--api-base-url", proxy.url).exit_code == 0
-        proxy.script("POST", "/v1/upload", busy)
+        if first.startswith("503"):
+            error = {"code": "RATE_LIMITED", "message": "busy", "retryable": True}
+            reply = Fault.json(
+                {"ok": False, "error": error}, status=503, headers=[("retry-after", "0")]
+            )
+        else:
+            reply = Fault.redirect(f"{proxy.url}/v1/upload", status=307)
+        proxy.script("POST", "/v1/upload", reply)
         res = invoke("upload", str(tmp_path / "big.png"), "--api-base-url", proxy.url)
         sent = proxy.requests_to("/v1/upload", "POST")
     assert res.exit_code == 0, res.stdout
     assert res.data["upload"]["sha256"] == hashlib.sha256(data).hexdigest()
     want = expected_body(data, "big.png")
-    assert len(sent) == 2  # the 503, then the real upload: both carry the whole file
+    assert len(sent) == 2  # the scripted reply, then the real upload: both carry the file
     for request in sent:
         assert request.body == want
         assert request.headers["content-length"] == str(len(want))
