@@ -100,6 +100,39 @@ def new_trace_id() -> str:
     return "trace_" + secrets.token_hex(8)
 
 
+def build(
+    *,
+    ok: bool,
+    command: str,
+    data: Any = None,
+    actor: Any = None,
+    warnings: list[str] | None = None,
+    error: dict[str, Any] | None = None,
+    trace_id: str | None = None,
+) -> Envelope:
+    """The one envelope builder (keys in the contract order); a fresh trace id unless one
+    is given. The CLI's envelopes and the local backend's replies are all built here."""
+    return {
+        "ok": ok,
+        "command": command,
+        "trace_id": trace_id or new_trace_id(),
+        "actor": actor,
+        "data": data,
+        "warnings": list(warnings or []),
+        "error": error,
+    }
+
+
+def error_block(
+    code: str, message: str, *, retryable: bool = False, recovery: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``{code, message, retryable[, recovery]}``: ``recovery`` only when there is one."""
+    error: dict[str, Any] = {"code": code, "message": message, "retryable": retryable}
+    if recovery is not None:
+        error["recovery"] = recovery
+    return error
+
+
 def success(
     command: str,
     data: Any,
@@ -107,15 +140,7 @@ def success(
     warnings: list[str] | None = None,
     actor: Any = None,
 ) -> Envelope:
-    return {
-        "ok": True,
-        "command": command,
-        "trace_id": new_trace_id(),
-        "actor": actor,
-        "data": data,
-        "warnings": list(warnings or []),
-        "error": None,
-    }
+    return build(ok=True, command=command, data=data, actor=actor, warnings=warnings)
 
 
 def failure(
@@ -127,18 +152,8 @@ def failure(
     recovery: dict[str, Any] | None = None,
     warnings: list[str] | None = None,
 ) -> Envelope:
-    error: dict[str, Any] = {"code": code, "message": message, "retryable": retryable}
-    if recovery is not None:
-        error["recovery"] = recovery
-    return {
-        "ok": False,
-        "command": command,
-        "trace_id": new_trace_id(),
-        "actor": None,
-        "data": None,
-        "warnings": list(warnings or []),
-        "error": error,
-    }
+    error = error_block(code, message, retryable=retryable, recovery=recovery)
+    return build(ok=False, command=command, warnings=warnings, error=error)
 
 
 class Result:

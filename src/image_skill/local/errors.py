@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from image_skill.envelope import new_trace_id
+from image_skill.envelope import build, error_block, new_trace_id
 from image_skill.local.cli_commands import cli_command
 
 if TYPE_CHECKING:
@@ -111,14 +111,9 @@ class ApiError(Exception):
         self.actor = actor
 
     def error_block(self) -> dict[str, Any]:
-        error: dict[str, Any] = {
-            "code": self.code,
-            "message": self.message,
-            "retryable": self.retryable,
-        }
-        if self.recovery is not None:
-            error["recovery"] = self.recovery
-        return error
+        return error_block(
+            self.code, self.message, retryable=self.retryable, recovery=self.recovery
+        )
 
 
 def signup_command(base: str) -> str:
@@ -156,25 +151,8 @@ def command_label_from_scope(scope: Any) -> str:
     return label if isinstance(label, str) else DEFAULT_COMMAND
 
 
-def build_envelope(
-    *,
-    ok: bool,
-    command: str,
-    actor: dict[str, Any] | None,
-    data: Any,
-    warnings: list[str] | None = None,
-    error: dict[str, Any] | None = None,
-    trace_id: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "ok": ok,
-        "command": command,
-        "trace_id": trace_id or new_trace_id(),
-        "actor": actor,
-        "data": data,
-        "warnings": list(warnings or []),
-        "error": error,
-    }
+#: The envelope of every reply: :func:`image_skill.envelope.build`, shared with the CLI.
+build_envelope = build
 
 
 def trace_id_of(request: Request) -> str:

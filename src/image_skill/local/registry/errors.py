@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-INVALID_ARGUMENTS = "INVALID_ARGUMENTS"
+from image_skill.envelope import INVALID_ARGUMENTS
+from image_skill.local.errors import CODE_EXIT
+
+__all__ = [
+    "BUDGET_GUARD_EXCEEDED",
+    "BUDGET_REQUIRES_CONFIRMATION",
+    "INVALID_ARGUMENTS",
+    "MODEL_PARAMETERS_INVALID",
+    "RegistryError",
+]
+
 MODEL_PARAMETERS_INVALID = "MODEL_PARAMETERS_INVALID"
 BUDGET_REQUIRES_CONFIRMATION = "BUDGET_REQUIRES_CONFIRMATION"
 BUDGET_GUARD_EXCEEDED = "BUDGET_GUARD_EXCEEDED"
-
-#: Process exit code each registry error maps to (server.md §2.6).
-EXIT_CODES: dict[str, int] = {
-    INVALID_ARGUMENTS: 2,
-    MODEL_PARAMETERS_INVALID: 2,
-    BUDGET_REQUIRES_CONFIRMATION: 2,
-    BUDGET_GUARD_EXCEEDED: 2,
-}
 
 
 class RegistryError(Exception):
@@ -42,7 +44,8 @@ class RegistryError(Exception):
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES.get(self.code, 1)
+        """The backend's exit code for ``code`` (server.md §2.6; every registry code is 2)."""
+        return CODE_EXIT.get(self.code, 1)
 
     def __repr__(self) -> str:
         return f"RegistryError({self.code!r}, {self.message!r})"
