@@ -35,30 +35,38 @@ if TYPE_CHECKING:
 # -- argument values ------------------------------------------------------------------
 
 
+def _parsed(value: str) -> float:
+    """``float`` of the trimmed text; NaN when it is not a number."""
+    try:
+        return float(value.strip())
+    except ValueError:
+        return math.nan
+
+
 def number(label: str, flag: str, value: str | None) -> int | float | None:
     """A finite number for a budget flag; integral values become ints (JSON ``1``, not ``1.0``).
 
     Unlike the npm client, which silently drops an unparsable budget, a bad value is an error:
     a budget guard must never disappear without notice.
+
+    These stay plain checks called by the command, not click parameter types: click would
+    convert every typed option while parsing, before the command's own checks (a missing
+    prompt, a missing token), and with its own message; the npm client reports these values
+    only after those, and tests pin that order and these messages.
     """
     if value is None:
         return None
-    try:
-        parsed = float(value.strip())
-    except ValueError:
-        parsed = math.nan
+    parsed = _parsed(value)
     if not math.isfinite(parsed):
         raise CommandFailed(E.invalid(label, f"--{flag} must be a number"))
     return int(parsed) if parsed.is_integer() and abs(parsed) < 2**53 else parsed
 
 
 def positive_int(label: str, flag: str, value: str | None) -> int | None:
+    """A whole number above zero (``2``, ``2.0`` and ``2e0`` all give ``2``); see :func:`number`."""
     if value is None:
         return None
-    try:
-        parsed = float(value.strip())
-    except ValueError:
-        parsed = math.nan
+    parsed = _parsed(value)
     if not (math.isfinite(parsed) and parsed.is_integer() and parsed > 0):
         raise CommandFailed(E.invalid(label, f"{flag} must be a positive integer"))
     return int(parsed)
