@@ -14,11 +14,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from image_skill.local.cli_commands import cli_base
 from image_skill.local.errors import COMMAND_EXTENSION, auth_required
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store.db import Actor, Store, authenticate
+from image_skill.local.store.db import Actor, Store, lookup_token, touch_token
 
 
 def command(label: str) -> dict[str, Any]:
@@ -26,9 +27,15 @@ def command(label: str) -> dict[str, Any]:
     return {COMMAND_EXTENSION: label}
 
 
-def get_settings(request: Request) -> LocalSettings:
+def settings_of(request: Request) -> LocalSettings:
     settings: LocalSettings = request.app.state.settings
     return settings
+
+
+async def get_settings(request: Request) -> LocalSettings:
+    """The app's settings (``async``: FastAPI runs a plain ``def`` dependency in a worker
+    thread, a hop that costs more than this lookup; the same holds for the ones below)."""
+    return settings_of(request)
 
 
 def get_store(request: Request) -> Store:
@@ -66,17 +73,24 @@ def bearer_token(request: Request) -> str | None:
     return value.strip() or None
 
 
-def optional_actor(request: Request, conn: Conn) -> Actor | None:
-    """The caller when a valid token was sent, else ``None`` (anonymous)."""
-    settings = get_settings(request)
+async def optional_actor(request: Request, conn: Conn) -> Actor | None:
+    """The caller when a valid token was sent, else ``None`` (anonymous).
+
+    The token lookup is one indexed read, run on the event loop; the ``last_used_at``
+    refresh it asks for at most once a minute per token writes, and so may wait for
+    another writer: that part goes to a worker thread.
+    """
+    settings = settings_of(request)
     if settings.fault("internal_error"):
         raise RuntimeError("injected internal_error fault")
-    actor = authenticate(conn, bearer_token(request))
+    actor, stale = lookup_token(conn, bearer_token(request))
+    if actor is not None and stale:
+        await run_in_threadpool(touch_token, conn, actor.token_id)
     request.state.actor = actor
     return actor
 
 
-def require_actor(
+async def require_actor(
     request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]
 ) -> Actor:
     """The caller, or ``401 AUTH_REQUIRED`` (missing, unknown and revoked tokens alike)."""
@@ -105,5 +119,5 @@ def cli_base_of(request: Request) -> str:
 
 def media_base_url(request: Request) -> str:
     """Base for owned media URLs: ``settings.media_base_url`` or the request's base."""
-    configured = get_settings(request).media_base_url
+    configured = settings_of(request).media_base_url
     return configured.rstrip("/") if configured else public_base_url(request)

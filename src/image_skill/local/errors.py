@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Protocol
 
-from image_skill.envelope import build, error_block, new_trace_id
+from image_skill.envelope import new_trace_id
 from image_skill.local.cli_commands import cli_command
 
 if TYPE_CHECKING:
@@ -111,9 +112,14 @@ class ApiError(Exception):
         self.actor = actor
 
     def error_block(self) -> dict[str, Any]:
-        return error_block(
-            self.code, self.message, retryable=self.retryable, recovery=self.recovery
-        )
+        error: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "retryable": self.retryable,
+        }
+        if self.recovery is not None:
+            error["recovery"] = self.recovery
+        return error
 
 
 def signup_command(base: str) -> str:
@@ -151,8 +157,25 @@ def command_label_from_scope(scope: Any) -> str:
     return label if isinstance(label, str) else DEFAULT_COMMAND
 
 
-#: The envelope of every reply: :func:`image_skill.envelope.build`, shared with the CLI.
-build_envelope = build
+def build_envelope(
+    *,
+    ok: bool,
+    command: str,
+    actor: dict[str, Any] | None,
+    data: Any,
+    warnings: list[str] | None = None,
+    error: dict[str, Any] | None = None,
+    trace_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "ok": ok,
+        "command": command,
+        "trace_id": trace_id or new_trace_id(),
+        "actor": actor,
+        "data": data,
+        "warnings": list(warnings or []),
+        "error": error,
+    }
 
 
 def trace_id_of(request: Request) -> str:
@@ -174,8 +197,6 @@ def envelope_response(
     status: int = 200,
 ) -> JSONResponse:
     """A success envelope (exit-code header ``0``)."""
-    from fastapi.responses import JSONResponse
-
     body = build_envelope(
         ok=True,
         command=command or command_label(request),
@@ -184,7 +205,51 @@ def envelope_response(
         warnings=warnings,
         trace_id=trace_id_of(request),
     )
-    return JSONResponse(body, status_code=status, headers={EXIT_HEADER: "0"})
+    reply: JSONResponse = _envelope_class()(body, status_code=status, headers={EXIT_HEADER: "0"})
+    return reply
+
+
+def envelope_json(value: Any, depth: int = 0) -> str:
+    """The JSON text Starlette's ``JSONResponse`` would write for ``value``, byte for byte.
+
+    The envelope and its ``data`` member (and the lists in it) are walked here; a value
+    with a ``cached_json()`` method (the read-only registry rows and summaries, see
+    :mod:`image_skill.local.registry.frozen`) gives its own text, worked out once, so a
+    model listing encodes only what is new in each reply. Anything deeper is encoded in
+    one call.
+    """
+    cached = getattr(value, "cached_json", None)
+    if cached is not None:
+        return str(cached())
+    kind = type(value)
+    if kind is dict and depth < 2 and all(type(key) is str for key in value):
+        items = (_ENCODE(key) + ":" + envelope_json(item, depth + 1) for key, item in value.items())
+        return "{" + ",".join(items) + "}"
+    if kind is list and depth < 3:
+        return "[" + ",".join(envelope_json(item, depth + 1) for item in value) + "]"
+    return _ENCODE(value)
+
+
+#: Starlette's ``JSONResponse`` options: compact, ``ensure_ascii=False``, no NaN.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+_ENVELOPE_CLASS: Any = None
+
+
+def _envelope_class() -> Any:
+    """``JSONResponse`` rendering with :func:`envelope_json` (built on first use, so this
+    module does not import Starlette)."""
+    global _ENVELOPE_CLASS
+    if _ENVELOPE_CLASS is None:
+        from fastapi.responses import JSONResponse
+
+        class EnvelopeResponse(JSONResponse):
+            def render(self, content: Any) -> bytes:
+                return envelope_json(content).encode("utf-8")
+
+        _ENVELOPE_CLASS = EnvelopeResponse
+    return _ENVELOPE_CLASS
 
 
 def error_response(request: Request, err: ApiError) -> JSONResponse:

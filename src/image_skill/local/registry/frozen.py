@@ -8,15 +8,23 @@
 deep copy. So a request can hand out registry data without copying it, and one that tried
 to change it would fail loudly instead of changing what the next request sees.
 
+Because they never change, their JSON text never changes either: :func:`json_text` works it
+out once per frozen value and keeps it on the value, so a reply that carries the same
+registry rows on every request (``GET /v1/models``) does not encode them again.
+
 Pure: no I/O, stdlib only.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any, NoReturn, SupportsIndex
 
-__all__ = ["FrozenDict", "FrozenList", "freeze"]
+__all__ = ["FrozenDict", "FrozenList", "freeze", "json_text"]
+
+#: The JSON form of every reply (the same options as Starlette's ``JSONResponse``).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 
 
 def _read_only(*_args: object, **_kwargs: object) -> NoReturn:
@@ -26,7 +34,11 @@ def _read_only(*_args: object, **_kwargs: object) -> NoReturn:
 class FrozenDict(dict[str, Any]):
     """A ``dict`` that refuses every change after :func:`freeze` built it."""
 
-    __slots__ = ()
+    __slots__ = ("_json",)
+
+    def cached_json(self) -> str:
+        """This value's compact JSON text, worked out on the first call (see :func:`json_text`)."""
+        return _cached(self)
 
     __setitem__ = _read_only
     __delitem__ = _read_only
@@ -50,7 +62,11 @@ class FrozenDict(dict[str, Any]):
 class FrozenList(list[Any]):
     """A ``list`` that refuses every change after :func:`freeze` built it."""
 
-    __slots__ = ()
+    __slots__ = ("_json",)
+
+    def cached_json(self) -> str:
+        """This value's compact JSON text, worked out on the first call (see :func:`json_text`)."""
+        return _cached(self)
 
     __setitem__ = _read_only
     __delitem__ = _read_only
@@ -89,3 +105,22 @@ def freeze(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return FrozenList(freeze(item) for item in value)
     return value
+
+
+def json_text(value: Any) -> str:
+    """``value`` as compact JSON text (``ensure_ascii=False``, no NaN), as Starlette writes it.
+
+    A :class:`FrozenDict` or :class:`FrozenList` is encoded once and the text kept on it
+    (it can never change); anything else is encoded on every call.
+    """
+    if isinstance(value, FrozenDict | FrozenList):
+        return _cached(value)
+    return _ENCODE(value)
+
+
+def _cached(value: FrozenDict | FrozenList) -> str:
+    text: str | None = getattr(value, "_json", None)
+    if text is None:
+        text = _ENCODE(value)
+        object.__setattr__(value, "_json", text)
+    return text

@@ -362,22 +362,36 @@ def actor_for_token_id(conn: sqlite3.Connection, token_id: str) -> Actor | None:
 
 def authenticate(conn: sqlite3.Connection, token: str | None) -> Actor | None:
     """The actor behind an active token, or ``None`` (missing, unknown, revoked)."""
+    actor, stale = lookup_token(conn, token)
+    if actor is not None and stale:
+        touch_token(conn, actor.token_id)
+    return actor
+
+
+def lookup_token(conn: sqlite3.Connection, token: str | None) -> tuple[Actor | None, bool]:
+    """:func:`authenticate` without the write: ``(actor, last_used_at is stale)``.
+
+    A read only (WAL readers never wait for a writer), so the backend can run it on its
+    event loop and send only the rare :func:`touch_token` to a worker thread.
+    """
     if not token or not token.startswith(TOKEN_PREFIX):
-        return None
+        return None, False
     row = conn.execute(_ACTOR_SQL + " WHERE t.token_hash = ?", (hash_token(token),)).fetchone()
     if row is None or row["token_status"] != "active" or row["claim_state"] == "revoked":
-        return None
+        return None, False
     last = row["last_used_at"]
-    now = utc_now()
-    if last is None or (now - parse_iso(last)).total_seconds() >= _LAST_USED_RESOLUTION_S:
-        try:
-            conn.execute(
-                "UPDATE tokens SET last_used_at = ? WHERE token_id = ?",
-                (iso(now), row["token_id"]),
-            )
-        except sqlite3.OperationalError:
-            pass  # bookkeeping only; never fail a request because of it
-    return _actor_from_row(row)
+    stale = last is None or (
+        (utc_now() - parse_iso(last)).total_seconds() >= _LAST_USED_RESOLUTION_S
+    )
+    return _actor_from_row(row), stale
+
+
+def touch_token(conn: sqlite3.Connection, token_id: str) -> None:
+    """Refresh ``last_used_at`` (bookkeeping only: a busy database never fails a request)."""
+    try:
+        conn.execute("UPDATE tokens SET last_used_at = ? WHERE token_id = ?", (now_iso(), token_id))
+    except sqlite3.OperationalError:
+        pass
 
 
 def redact_contact(contact: str | None) -> str | None:
