@@ -41,6 +41,25 @@ _CONFIG: dict[str, Any] = {"extra": "forbid", "use_attribute_docstrings": True}
 
 Number = int | float
 
+#: An email-shaped inbox: what ``agent_contact`` and a claim's ``contact`` must be.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
+#: The self-reported discovery channel slug (contract 0.1.70 §1.2).
+DISCOVERY_SOURCE_PATTERN = r"^[a-z0-9._-]{1,64}$"
+#: Longest ``agent_name`` / ``runtime``.
+MAX_SIGNUP_TEXT = 200
+_SIGNUP_TEXT = {"minLength": 1, "maxLength": MAX_SIGNUP_TEXT, "pattern": r"\S"}
+
+
+def _documented(**rules: dict[str, Any]) -> dict[str, Any]:
+    """The model config plus JSON-schema keywords for some properties: value rules the
+    server checks itself (so that a refusal carries the contract's own message)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        for name, keywords in rules.items():
+            schema["properties"][name].update(keywords)
+
+    return {**_CONFIG, "json_schema_extra": extra}
+
 
 def _wire(value: Any) -> Any:
     """A field value as JSON data (nested request objects become their bodies)."""
@@ -84,8 +103,9 @@ class Reference(_Body):
     """An owned asset id (URLs are never sent as references)."""
     role: str
     """``element_frontal``, ``element_reference`` or ``reference_image``."""
-    index: int
-    """Element index (element roles) or reference image index (0-9)."""
+    index: int = 0
+    """Element index (element roles) or reference image index (0-9); the CLI always sends
+    it."""
     reference_index: int | None = None
     """Which extra view of the element (0-2); ``element_reference`` only."""
     reference_task: str | None = None
@@ -227,22 +247,22 @@ class BuyRequest(_Body):
 @dataclass(frozen=True, kw_only=True)
 class FeedbackRequest(_Body):
     """Body of ``POST /v1/feedback`` (contract §8.22); a title or a body is required.
-    ``allow_weak_signal`` is sent only when true."""
+    ``allow_weak_signal`` is sent only when true; a null field takes the server's default."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
     _OMIT_FALSE: ClassVar[frozenset[str]] = frozenset({"allow_weak_signal"})
 
-    type: str = "user_feedback"
+    type: str | None = "user_feedback"
     """Kind of feedback."""
     title: str | None = None
     """One-line summary."""
     body: str | None = None
     """Full description."""
-    severity: str = "medium"
+    severity: str | None = "medium"
     """low, medium, high or critical."""
-    confidence: str = "medium"
+    confidence: str | None = "medium"
     """low, medium or high."""
-    next_state: str = "watch"
+    next_state: str | None = "watch"
     """Suggested next state."""
     command: str | None = None
     """The command that was run."""
@@ -262,10 +282,10 @@ class FeedbackRequest(_Body):
     """Who or what is reporting."""
     trace_id: str | None = None
     """trace_id of a related envelope."""
-    surface: list[str] = field(default_factory=lambda: ["cli"])
-    """Affected surfaces."""
-    evidence: list[str] = field(default_factory=list)
-    """Evidence items."""
+    surface: list[str] | str | None = field(default_factory=lambda: ["cli"])
+    """Affected surfaces (a comma-separated string is accepted too)."""
+    evidence: list[str] | str | None = field(default_factory=list)
+    """Evidence items (a comma-separated string is accepted too)."""
     allow_weak_signal: bool = False
     """Accept a report with little evidence."""
 
@@ -275,7 +295,13 @@ class SignupRequest(_Body):
     """Body of ``POST /v1/agent-signups`` (contract §8.3, 0.1.70 §1.1-1.2). Without a
     contact the signup is anonymous and mints a new agent every time."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
+    __pydantic_config__: ClassVar[dict[str, Any]] = _documented(
+        agent_contact={"pattern": EMAIL_PATTERN},
+        human_email={"pattern": EMAIL_PATTERN},
+        agent_name=_SIGNUP_TEXT,
+        runtime=_SIGNUP_TEXT,
+        discovery_source={"pattern": DISCOVERY_SOURCE_PATTERN},
+    )
 
     agent_contact: str | None = None
     """Email-shaped durable inbox (trimmed, lower-cased)."""
@@ -295,7 +321,7 @@ class SignupRequest(_Body):
 class ClaimRequest(_Body):
     """Body of ``POST /v1/agent-claims`` (contract 0.1.70 §1.3)."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
+    __pydantic_config__: ClassVar[dict[str, Any]] = _documented(contact={"pattern": EMAIL_PATTERN})
 
     contact: str
     """Email-shaped inbox of the agent or its operator (trimmed, lower-cased)."""

@@ -26,8 +26,9 @@ from image_skill.local.errors import (
     build_envelope,
     command_label_from_scope,
     error_response,
-    invalid_arguments,
+    shape_error,
 )
+from image_skill.local.routes.bodies import add_request_schemas
 from image_skill.local.settings import LocalSettings
 from image_skill.local.store.db import Store
 
@@ -90,7 +91,8 @@ def create_app(settings: LocalSettings | None = None) -> FastAPI:
 
 
 def _document_validation_as_400(app: FastAPI) -> None:
-    """Drop FastAPI's automatic ``422 HTTPValidationError`` replies from the OpenAPI doc.
+    """Drop FastAPI's automatic ``422 HTTPValidationError`` replies from the OpenAPI doc,
+    and add the request bodies' schemas (:func:`.routes.bodies.add_request_schemas`).
 
     Request validation errors are answered as ``400 INVALID_ARGUMENTS`` envelopes (see
     :func:`_validation_to_api_error`), already documented on every route, so the default
@@ -100,6 +102,7 @@ def _document_validation_as_400(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         doc = generate()  # cached by FastAPI; the edits below are idempotent
+        add_request_schemas(doc)
         for operations in doc.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.get("responses", {})
@@ -144,18 +147,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _validation_to_api_error(exc: RequestValidationError) -> ApiError:
-    errors = list(exc.errors())
-    if any(e.get("type") == "json_invalid" for e in errors):
-        return invalid_arguments("request body is not valid JSON")
-    problems: list[dict[str, Any]] = []
-    for e in errors[:10]:
-        loc = [str(p) for p in e.get("loc", ()) if p != "body"]
-        problems.append({"field": ".".join(loc) or "body", "problem": str(e.get("msg", ""))})
-    first = problems[0] if problems else {"field": "body", "problem": "invalid"}
-    return invalid_arguments(
-        f"invalid request: {first['field']}: {first['problem']}",
-        recovery={"invalid_fields": problems},
-    )
+    """Path, query and header problems get the same answer as a body of the wrong shape."""
+    return shape_error(list(exc.errors()))
 
 
 class CatchAllMiddleware:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from image_skill.envelope import new_trace_id
+from image_skill.envelope import build, error_block, new_trace_id
 from image_skill.local.cli_commands import cli_command
 
 if TYPE_CHECKING:
@@ -112,14 +113,9 @@ class ApiError(Exception):
         self.actor = actor
 
     def error_block(self) -> dict[str, Any]:
-        error: dict[str, Any] = {
-            "code": self.code,
-            "message": self.message,
-            "retryable": self.retryable,
-        }
-        if self.recovery is not None:
-            error["recovery"] = self.recovery
-        return error
+        return error_block(
+            self.code, self.message, retryable=self.retryable, recovery=self.recovery
+        )
 
 
 def signup_command(base: str) -> str:
@@ -142,6 +138,61 @@ def invalid_arguments(message: str, recovery: dict[str, Any] | None = None) -> A
     return ApiError(400, "INVALID_ARGUMENTS", message, recovery=recovery)
 
 
+#: How a refused field is described, by pydantic error type (else pydantic's message).
+_PROBLEMS = {
+    "missing": "required field is missing",
+    "unexpected_keyword_argument": "unknown field (not part of this request body)",
+    "extra_forbidden": "unknown field (not part of this request body)",
+}
+
+
+def shape_error(
+    errors: Sequence[Mapping[str, Any]],
+    *,
+    recovery: Mapping[str, Any] | None = None,
+    messages: Mapping[str, str] | None = None,
+    schema: str | None = None,
+) -> ApiError:
+    """The one answer to a request body of the wrong shape: ``400 INVALID_ARGUMENTS``
+    (exit code 2) naming the first refused field, with ``recovery`` plus every refused
+    field (up to ten) under ``recovery.invalid_fields`` and the body's ``schema`` (its
+    pointer in ``/openapi.json``) under ``recovery.request_schema``.
+
+    ``errors`` are pydantic's (``loc``, ``type``, ``msg``). When the first field is a key of
+    ``messages`` (a message the contract fixes), the answer is exactly the one the route's
+    own value check gives: that message and ``recovery`` alone.
+    """
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return invalid_arguments("request body is not valid JSON", dict(recovery or {}) or None)
+    problems: list[dict[str, Any]] = []
+    for e in errors[:10]:
+        loc = [str(p) for p in e.get("loc", ()) if p != "body"]
+        kind = str(e.get("type", ""))
+        problems.append(
+            {"field": _field_path(loc), "problem": _PROBLEMS.get(kind, str(e.get("msg", "")))}
+        )
+    first = problems[0] if problems else {"field": "body", "problem": "invalid"}
+    fixed = (messages or {}).get(first["field"])
+    if fixed is not None:
+        return invalid_arguments(fixed, dict(recovery or {}) or None)
+    extra = {"request_schema": schema} if schema is not None else {}
+    return invalid_arguments(
+        f"invalid request: {first['field']}: {first['problem']}",
+        {**(recovery or {}), "invalid_fields": problems, **extra},
+    )
+
+
+def _field_path(loc: Sequence[str]) -> str:
+    """``references[0].index`` for pydantic's ``("references", "0", "index")``."""
+    path = ""
+    for part in loc:
+        if part.isdigit() and path:
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path or "body"
+
+
 # ------------------------------------------------------------------------ replies
 
 
@@ -157,25 +208,8 @@ def command_label_from_scope(scope: Any) -> str:
     return label if isinstance(label, str) else DEFAULT_COMMAND
 
 
-def build_envelope(
-    *,
-    ok: bool,
-    command: str,
-    actor: dict[str, Any] | None,
-    data: Any,
-    warnings: list[str] | None = None,
-    error: dict[str, Any] | None = None,
-    trace_id: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "ok": ok,
-        "command": command,
-        "trace_id": trace_id or new_trace_id(),
-        "actor": actor,
-        "data": data,
-        "warnings": list(warnings or []),
-        "error": error,
-    }
+#: The envelope of every reply: :func:`image_skill.envelope.build`, shared with the CLI.
+build_envelope = build
 
 
 def trace_id_of(request: Request) -> str:

@@ -1,17 +1,19 @@
 """Create/edit request checks that run before any spend (and identically for dry runs).
 
-Order (server digest §1.15): request shape, model resolution, ``model_parameters``
-(fail closed), output count, aspect ratio, input/mask/reference assets (ownership in the
-caller's organization, media policy, model limits), prompt policy, budget guards. Quota is
-checked by :mod:`.spend` inside the reservation transaction. The result is a
-:class:`Plan`: everything the job needs, with no prompt text outside ``Plan.prompt``.
+Order (server digest §1.15): request shape (the request models of
+:mod:`image_skill.api.requests`, checked before the route runs), model resolution,
+``model_parameters`` (fail closed), output count, aspect ratio, input/mask/reference
+assets (ownership in the caller's organization, media policy, model limits), prompt
+policy, budget guards. Quota is checked by :mod:`.spend` inside the reservation
+transaction. The result is a :class:`Plan`: everything the job needs, with no prompt text
+outside ``Plan.prompt``.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from image_skill.local.cli_commands import cli_command, render_recovery
 from image_skill.local.errors import ApiError, invalid_arguments
@@ -30,6 +32,9 @@ from image_skill.local.registry.models import (
 from image_skill.local.registry.pricing import check_budget
 from image_skill.local.registry.selection import Selection, choose_tier, select_model
 from image_skill.local.store.db import Actor, sha256_hex
+
+if TYPE_CHECKING:
+    from image_skill.api.requests import CreateRequest, EditRequest
 
 MAX_PROMPT_CHARS = 8000
 MAX_IDEMPOTENCY_KEY_CHARS = 200
@@ -148,64 +153,48 @@ def registry_api_error(err: RegistryError, base: str) -> ApiError:
 # ------------------------------------------------------------------------ parsing
 
 
-def _flag(body: dict[str, Any], name: str) -> bool:
-    value = body.get(name)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise invalid_arguments(f"{name} must be a boolean")
-    return value
-
-
-def parse_request(operation: str, body: dict[str, Any], base: str) -> JobRequest:
-    """Type-check a create/edit body; raises ``INVALID_ARGUMENTS`` naming the field.
+def parse_request(operation: str, body: CreateRequest | EditRequest, base: str) -> JobRequest:
+    """The job request of a create/edit body whose shape and types the request model
+    already checked (see :mod:`image_skill.local.routes.bodies`); raises
+    ``INVALID_ARGUMENTS`` for the value rules that are not types.
 
     ``base`` aims the commands in refusals (see :mod:`.cli_commands`).
     """
-    req = JobRequest(operation=operation, raw=dict(body))
-    prompt = body.get("prompt")
-    if prompt is not None and not isinstance(prompt, str):
-        raise invalid_arguments("prompt must be a string")
-    req.prompt = prompt
+    from image_skill.api.requests import EditRequest
+
+    req = JobRequest(operation=operation, raw=body.to_body(), prompt=body.prompt)
     for name in _STRING_FIELDS:
-        value = body.get(name)
-        if value is not None and not isinstance(value, str):
-            raise invalid_arguments(f"{name} must be a string")
+        value = getattr(body, name)
         setattr(req, name, value.strip() if isinstance(value, str) and value.strip() else None)
-    refs = body.get("references")
-    if refs is not None:
-        if not isinstance(refs, list) or not all(isinstance(r, dict) for r in refs):
-            raise invalid_arguments("references must be a list of objects")
-        req.references = [dict(r) for r in refs]
-    req.output_count = body.get("output_count")
-    req.max_estimated_usd_per_image = body.get("max_estimated_usd_per_image")
-    req.max_usd = body.get("max_usd")
-    req.model_parameters = body.get("model_parameters")
-    key = body.get("idempotency_key")
+    req.references = [ref.to_body() for ref in body.references or ()]
+    req.output_count = body.output_count
+    req.max_estimated_usd_per_image = body.max_estimated_usd_per_image
+    req.max_usd = body.max_usd
+    req.model_parameters = body.model_parameters
+    key = body.idempotency_key
     if key is not None:
-        if not isinstance(key, str) or not key.strip() or not key.isprintable():
+        if not key.strip() or not key.isprintable():
             raise invalid_arguments("idempotency_key must be a non-empty printable string")
         if len(key) > MAX_IDEMPOTENCY_KEY_CHARS:
             raise invalid_arguments(
                 f"idempotency_key must be at most {MAX_IDEMPOTENCY_KEY_CHARS} characters"
             )
         req.idempotency_key = key
-    req.dry_run = _flag(body, "dry_run")
-    req.accept_unknown_cost = _flag(body, "accept_unknown_cost")
-    for name in ("input_asset_id", "mask_asset_id"):
-        value = body.get(name)
-        if value is None:
-            continue
-        if operation != "edit":
-            raise invalid_arguments(f"{name} is only accepted by /v1/edit")
-        if not isinstance(value, str) or not value.strip():
-            raise invalid_arguments(f"{name} must be a non-empty asset id")
-        setattr(req, name, value.strip())
-    if operation == "edit" and req.input_asset_id is None:
-        raise invalid_arguments(
-            "edit requires input_asset_id (an owned image asset id)",
-            recovery={"suggested_command": cli_command(base, UPLOAD_COMMAND)},
-        )
+    req.dry_run = body.dry_run
+    req.accept_unknown_cost = body.accept_unknown_cost
+    if isinstance(body, EditRequest):
+        for name in ("input_asset_id", "mask_asset_id"):
+            value = getattr(body, name)
+            if value is None:
+                continue
+            if not value.strip():
+                raise invalid_arguments(f"{name} must be a non-empty asset id")
+            setattr(req, name, value.strip())
+        if req.input_asset_id is None:
+            raise invalid_arguments(
+                "edit requires input_asset_id (an owned image asset id)",
+                recovery={"suggested_command": cli_command(base, UPLOAD_COMMAND)},
+            )
     return req
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
+from image_skill.api.requests import ClaimRequest
 from image_skill.local.cli_commands import cli_command
 from image_skill.local.deps import Conn, CurrentActor, cli_base_of, command
 from image_skill.local.errors import envelope_doc, envelope_response, invalid_arguments
+from image_skill.local.routes.bodies import body_doc, json_body
 from image_skill.local.routes.core import EMAIL
 from image_skill.local.store.claims import request_claim
 from image_skill.local.store.db import redact_contact
@@ -22,37 +23,30 @@ CLAIM_DOCS_URL = "https://image-skill.com/cli.md#image-skill-claim-request"
 MSG_CONTACT = "contact must be an email-shaped durable contact inbox"
 
 
-class ClaimRequest(BaseModel):
-    """Body of ``POST /v1/agent-claims``."""
-
-    model_config = ConfigDict(extra="allow", json_schema_extra={"required": ["contact"]})
-
-    # ``Any`` so a bad value gets the contract's own message, not a validation error.
-    contact: Annotated[
-        Any, Field(default=None, json_schema_extra={"type": "string", "pattern": EMAIL.pattern})
-    ] = None
+def _claim_recovery(base: str) -> dict[str, Any]:
+    return {
+        "required_flags": ["--contact"],
+        "suggested_command": cli_command(base, CLAIM_SUGGESTED_COMMAND),
+        "docs_url": CLAIM_DOCS_URL,
+    }
 
 
-def _contact(value: Any, base: str) -> str:
-    if not isinstance(value, str) or not EMAIL.match(value.strip()):
-        raise invalid_arguments(
-            MSG_CONTACT,
-            {
-                "required_flags": ["--contact"],
-                "suggested_command": cli_command(base, CLAIM_SUGGESTED_COMMAND),
-                "docs_url": CLAIM_DOCS_URL,
-            },
-        )
+def _contact(value: str, base: str) -> str:
+    if not EMAIL.match(value.strip()):
+        raise invalid_arguments(MSG_CONTACT, _claim_recovery(base))
     return value.strip().lower()
+
+
+_CLAIM_BODY = json_body(ClaimRequest, recovery=_claim_recovery, messages={"contact": MSG_CONTACT})
 
 
 @router.post(
     "/v1/agent-claims",
-    openapi_extra=command("image-skill claim request"),
+    openapi_extra=body_doc(ClaimRequest, command("image-skill claim request")),
     responses=envelope_doc("Contact attached (or unchanged); the agent stays unclaimed", auth=True),
 )
 def agent_claim(
-    request: Request, body: ClaimRequest, conn: Conn, actor: CurrentActor
+    request: Request, conn: Conn, actor: CurrentActor, body: ClaimRequest = _CLAIM_BODY
 ) -> JSONResponse:
     contact = _contact(body.contact, cli_base_of(request))
     result = request_claim(conn, actor, contact)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from image_skill._constants import CONTRACT_VERSION, __version__
+from image_skill.api.requests import (
+    DISCOVERY_SOURCE_PATTERN,
+    EMAIL_PATTERN,
+    MAX_SIGNUP_TEXT,
+    SignupRequest,
+)
 from image_skill.local.agents import signup_agent
 from image_skill.local.billing.ledger import quota_snapshot
 from image_skill.local.billing.top_up import with_top_up
@@ -22,6 +27,7 @@ from image_skill.local.errors import (
     signup_command,
     trace_id_of,
 )
+from image_skill.local.routes.bodies import body_doc, json_body
 from image_skill.local.store.db import DEFAULT_GRANTS, Actor, now_iso, redact_contact
 
 router = APIRouter()
@@ -46,10 +52,10 @@ MSG_DISCOVERY_SOURCE = (
     " (1 to 64 characters); omit it when the channel is not known"
 )
 #: An email-shaped inbox: what ``agent_contact`` and a claim request's ``contact`` must be.
-EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+EMAIL = re.compile(EMAIL_PATTERN)
 #: The self-reported discovery channel slug (contract 0.1.70 §1.2).
-DISCOVERY_SOURCE = re.compile(r"^[a-z0-9._-]{1,64}$")
-_MAX_TEXT = 200
+DISCOVERY_SOURCE = re.compile(DISCOVERY_SOURCE_PATTERN)
+_MAX_TEXT = MAX_SIGNUP_TEXT
 
 
 def _signup_recovery(base: str) -> dict[str, Any]:
@@ -62,46 +68,15 @@ def _signup_recovery(base: str) -> dict[str, Any]:
     }
 
 
-# Fields are typed ``Any`` so the handler can answer bad values with the contract's own
-# messages; ``json_schema_extra`` documents what it accepts.
-_Contact = Annotated[
-    Any, Field(default=None, json_schema_extra={"type": "string", "pattern": EMAIL.pattern})
-]
-_Slug = Annotated[
-    Any,
-    Field(default=None, json_schema_extra={"type": "string", "pattern": DISCOVERY_SOURCE.pattern}),
-]
-_Text = Annotated[
-    Any,
-    Field(
-        default=None,
-        json_schema_extra={
-            "type": "string",
-            "minLength": 1,
-            "maxLength": _MAX_TEXT,
-            "pattern": r"\S",
-        },
-    ),
-]
-
-
-class SignupRequest(BaseModel):
-    """Body of ``POST /v1/agent-signups``.
-
-    Without ``agent_contact`` (and its legacy alias ``human_email``) the signup is anonymous
-    and creates a new agent every time (contract 0.1.70 §1.1).
-    """
-
-    model_config = ConfigDict(
-        extra="allow", json_schema_extra={"required": ["agent_name", "runtime"]}
-    )
-
-    agent_contact: _Contact = None
-    human_email: _Contact = None
-    agent_name: _Text = None
-    runtime: _Text = None
-    return_token: bool = True
-    discovery_source: _Slug = None
+#: What a signup body refused for its shape says, when the contract fixes the message.
+_SIGNUP_MESSAGES = {
+    "agent_contact": MSG_AGENT_CONTACT,
+    "human_email": MSG_HUMAN_EMAIL,
+    "agent_name": "agent_name is required and must be a non-empty string",
+    "runtime": "runtime is required and must be a non-empty string",
+    "discovery_source": MSG_DISCOVERY_SOURCE,
+}
+_SIGNUP_BODY = json_body(SignupRequest, recovery=_signup_recovery, messages=_SIGNUP_MESSAGES)
 
 
 @router.get("/healthz", openapi_extra=command("image-skill doctor"), responses=envelope_doc())
@@ -166,11 +141,11 @@ def _required_text(value: Any, field: str, base: str) -> str:
 
 @router.post(
     "/v1/agent-signups",
-    openapi_extra=command("image-skill signup"),
+    openapi_extra=body_doc(SignupRequest, command("image-skill signup")),
     responses=envelope_doc("Agent created or token rotated"),
 )
 def agent_signup(
-    request: Request, body: SignupRequest, conn: Conn, settings: Settings
+    request: Request, conn: Conn, settings: Settings, body: SignupRequest = _SIGNUP_BODY
 ) -> JSONResponse:
     base = cli_base_of(request)
     contact, legacy = _normalise_contact(body, base)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from image_skill.api.requests import CreateRequest, EditRequest
 from image_skill.local.deps import Conn, MaybeActor, Settings, cli_base_of, command, media_base_url
 from image_skill.local.errors import auth_required, envelope_doc, envelope_response, trace_id_of
 from image_skill.local.jobs.execute import run
 from image_skill.local.jobs.plans import Context
 from image_skill.local.jobs.validation import parse_request
+from image_skill.local.routes.bodies import body_doc, json_body
 
 router = APIRouter()
 
@@ -26,14 +26,9 @@ _ERRORS = {
     504: "TIMEOUT while another request with the same key runs (exit 8)",
     507: "ARTIFACT_STORAGE_WRITE_FAILED (exit 9)",
 }
-_BODY_DOC = Body(
-    ...,
-    description=(
-        "create: prompt, model?, provider?, intent?, aspect_ratio, references[]?, output_count?,"
-        " max_estimated_usd_per_image?, max_usd?, model_parameters?, idempotency_key?,"
-        " dry_run, accept_unknown_cost. edit adds input_asset_id and mask_asset_id?"
-    ),
-)
+
+
+_BODIES = {"create": json_body(CreateRequest), "edit": json_body(EditRequest)}
 
 
 def _context(request: Request, conn: Conn, settings: Settings, actor: MaybeActor) -> Context:
@@ -50,7 +45,7 @@ def _context(request: Request, conn: Conn, settings: Settings, actor: MaybeActor
 def _handle(
     operation: str,
     request: Request,
-    body: dict[str, Any],
+    body: CreateRequest | EditRequest,
     conn: Conn,
     settings: Settings,
     actor: MaybeActor,
@@ -64,25 +59,27 @@ def _handle(
     return envelope_response(request, outcome.data, actor=actor, warnings=outcome.warnings)
 
 
-def _add_route(operation: str, description: str) -> None:
-    """Register ``POST /v1/{operation}`` (create and edit differ only in these two values)."""
+def _add_route(
+    operation: str, model: type[CreateRequest] | type[EditRequest], description: str
+) -> None:
+    """Register ``POST /v1/{operation}`` (create and edit differ only in these values)."""
 
     def handler(
         request: Request,
         conn: Conn,
         settings: Settings,
         actor: MaybeActor,
-        body: dict[str, Any] = _BODY_DOC,
+        body: CreateRequest | EditRequest = _BODIES[operation],
     ) -> JSONResponse:
         return _handle(operation, request, body, conn, settings, actor)
 
     handler.__name__ = handler.__qualname__ = operation
     router.post(
         f"/v1/{operation}",
-        openapi_extra=command(f"image-skill {operation}"),
+        openapi_extra=body_doc(model, command(f"image-skill {operation}")),
         responses=envelope_doc(description, auth=True, errors=_ERRORS),
     )(handler)
 
 
-_add_route("create", "Job completed, planned (dry run) or replayed")
-_add_route("edit", "Edit completed, planned (dry run) or replayed")
+_add_route("create", CreateRequest, "Job completed, planned (dry run) or replayed")
+_add_route("edit", EditRequest, "Edit completed, planned (dry run) or replayed")

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from image_skill.api.requests import QuoteRequest
 from image_skill.local.billing.catalog import credit_packs, offline_warning, payment_methods
 from image_skill.local.billing.next_actions import with_recommended_quote
-from image_skill.local.billing.quotes import create_quote
+from image_skill.local.billing.quotes import create_quote, reject_credentials
 from image_skill.local.deps import Conn, CurrentActor, cli_base_of, command
 from image_skill.local.errors import envelope_doc, envelope_response, trace_id_of
+from image_skill.local.routes.bodies import body_doc, json_body
 
 router = APIRouter()
 
-JsonBody = Annotated[dict[str, Any], Body()]
+_QUOTE_BODY = json_body(QuoteRequest, precheck=reject_credentials)
 
 
 @router.get(
@@ -40,14 +40,18 @@ def packs(request: Request) -> JSONResponse:
 
 @router.post(
     "/v1/credit-quotes",
-    openapi_extra=command("image-skill credits quote"),
+    openapi_extra=body_doc(QuoteRequest, command("image-skill credits quote")),
     responses=envelope_doc(
         "A quote (never grants)", auth=True, errors={409: "CREDIT_QUOTE_CONFLICT"}
     ),
 )
-def quote(request: Request, body: JsonBody, conn: Conn, actor: CurrentActor) -> JSONResponse:
+def quote(
+    request: Request, conn: Conn, actor: CurrentActor, body: QuoteRequest = _QUOTE_BODY
+) -> JSONResponse:
     base = cli_base_of(request)
-    data, replayed = create_quote(conn, actor, body, trace_id=trace_id_of(request), base=base)
+    data, replayed = create_quote(
+        conn, actor, body.to_body(), trace_id=trace_id_of(request), base=base
+    )
     warnings = [offline_warning(base)]
     if replayed:
         warnings.append("idempotency key replayed: this is the quote created earlier")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from image_skill.api.requests import FeedbackRequest
 from image_skill.local.deps import Conn, CurrentActor, Settings, command
 from image_skill.local.errors import envelope_doc, envelope_response, trace_id_of
 from image_skill.local.feedback import (
@@ -24,8 +24,10 @@ from image_skill.local.feedback import (
     storage_unavailable,
     store_feedback,
 )
+from image_skill.local.routes.bodies import body_doc, json_body
 
 router = APIRouter()
+_FEEDBACK_BODY = json_body(FeedbackRequest)
 logger = logging.getLogger("image_skill.local")
 
 _ECHO_FIELDS = (
@@ -50,7 +52,7 @@ _ECHO_FIELDS = (
 
 @router.post(
     "/v1/feedback",
-    openapi_extra=command("image-skill feedback create"),
+    openapi_extra=body_doc(FeedbackRequest, command("image-skill feedback create")),
     responses=envelope_doc(
         "Feedback accepted",
         auth=True,
@@ -59,12 +61,12 @@ _ECHO_FIELDS = (
 )
 def create_feedback(
     request: Request,
-    body: Annotated[dict[str, Any], Body()],
     conn: Conn,
     settings: Settings,
     actor: CurrentActor,
+    body: FeedbackRequest = _FEEDBACK_BODY,
 ) -> JSONResponse:
-    item = parse_feedback(body)
+    item = parse_feedback(body.to_body())
     if settings.fault("feedback_storage_unavailable"):
         raise storage_unavailable()
     try:
@@ -80,8 +82,6 @@ def create_feedback(
             f"{item.redactions} token-like string(s) were redacted before storing; never paste"
             " tokens or keys into feedback"
         )
-    if item.ignored_fields:
-        warnings.append("ignored unknown fields: " + ", ".join(item.ignored_fields))
     data = {
         "feedback_id": stored["feedback_id"],
         "event_id": stored["event_id"],

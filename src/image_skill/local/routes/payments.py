@@ -8,13 +8,15 @@ session id in its URL, like a hosted Checkout link.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from image_skill.api.requests import BuyRequest
 from image_skill.local.billing.catalog import CHECKOUT, X402, offline_warning
 from image_skill.local.billing.payments import buy, fake_purchase, settle
+from image_skill.local.billing.quotes import reject_credentials
 from image_skill.local.billing.status import status
 from image_skill.local.deps import (
     Conn,
@@ -25,10 +27,11 @@ from image_skill.local.deps import (
     public_base_url,
 )
 from image_skill.local.errors import envelope_doc, envelope_response, trace_id_of
+from image_skill.local.routes.bodies import body_doc, json_body
 
 router = APIRouter()
 
-JsonBody = Annotated[dict[str, Any], Body()]
+_BUY_BODY = json_body(BuyRequest, precheck=reject_credentials)
 _REPLAY_WARNING = "idempotency key replayed: this is the payment attempt created earlier"
 _BUY_ERRORS = {
     404: "QUOTE_NOT_FOUND",
@@ -36,13 +39,11 @@ _BUY_ERRORS = {
 }
 
 
-def _buy(
-    request: Request, body: dict[str, Any], conn: Any, actor: Any, method: str
-) -> JSONResponse:
+def _buy(request: Request, body: BuyRequest, conn: Any, actor: Any, method: str) -> JSONResponse:
     data, replayed = buy(
         conn,
         actor,
-        body,
+        body.to_body(),
         method=method,
         base_url=public_base_url(request),
         trace_id=trace_id_of(request),
@@ -55,32 +56,36 @@ def _buy(
 
 @router.post(
     "/v1/credit-purchases/stripe-checkout-sessions",
-    openapi_extra=command("image-skill credits buy"),
+    openapi_extra=body_doc(BuyRequest, command("image-skill credits buy")),
     responses=envelope_doc("Checkout attempt (action required)", auth=True, errors=_BUY_ERRORS),
 )
 def checkout_session(
-    request: Request, body: JsonBody, conn: Conn, actor: CurrentActor
+    request: Request, conn: Conn, actor: CurrentActor, body: BuyRequest = _BUY_BODY
 ) -> JSONResponse:
     return _buy(request, body, conn, actor, CHECKOUT)
 
 
 @router.post(
     "/v1/credit-purchases/stripe-x402-deposits",
-    openapi_extra=command("image-skill credits buy"),
+    openapi_extra=body_doc(BuyRequest, command("image-skill credits buy")),
     responses=envelope_doc("x402 deposit attempt (action required)", auth=True, errors=_BUY_ERRORS),
 )
-def x402_deposit(request: Request, body: JsonBody, conn: Conn, actor: CurrentActor) -> JSONResponse:
+def x402_deposit(
+    request: Request, conn: Conn, actor: CurrentActor, body: BuyRequest = _BUY_BODY
+) -> JSONResponse:
     return _buy(request, body, conn, actor, X402)
 
 
 @router.post(
     "/v1/credit-purchases",
-    openapi_extra=command("image-skill credits fake-purchase"),
+    openapi_extra=body_doc(BuyRequest, command("image-skill credits fake-purchase")),
     responses=envelope_doc("Simulated purchase settled at once", auth=True, errors=_BUY_ERRORS),
 )
-def purchase(request: Request, body: JsonBody, conn: Conn, actor: CurrentActor) -> JSONResponse:
+def purchase(
+    request: Request, conn: Conn, actor: CurrentActor, body: BuyRequest = _BUY_BODY
+) -> JSONResponse:
     base = cli_base_of(request)
-    data = fake_purchase(conn, actor, body, trace_id=trace_id_of(request), base=base)
+    data = fake_purchase(conn, actor, body.to_body(), trace_id=trace_id_of(request), base=base)
     return envelope_response(request, data, actor=actor, warnings=[offline_warning(base)])
 
 

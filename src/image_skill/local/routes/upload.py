@@ -2,7 +2,8 @@
 
 The body is checked in this order, and nothing is written before every check passed:
 
-1. shape of each field (``INVALID_ARGUMENTS``, 400);
+1. shape of each field (``INVALID_ARGUMENTS``, 400): the types by
+   :class:`image_skill.api.requests.UploadRequest`, then the value rules here;
 2. declared MIME type on the allow-list and declared size under the cap
    (``INPUT_POLICY_DENIED``, 422, exit 6);
 3. base64 decodes, decoded length and sha256 equal the declared ones (400);
@@ -20,13 +21,14 @@ import base64
 import binascii
 import re
 import sqlite3
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from image_skill import _constants as C
+from image_skill.api.requests import UploadRequest
 from image_skill.local.activity import record_activity
 from image_skill.local.deps import Conn, CurrentActor, Settings, command, media_base_url
 from image_skill.local.errors import (
@@ -37,6 +39,7 @@ from image_skill.local.errors import (
     trace_id_of,
 )
 from image_skill.local.media.images import probe
+from image_skill.local.routes.bodies import body_doc, json_body
 from image_skill.local.settings import LocalSettings
 from image_skill.local.store.assets import (
     AssetStorageError,
@@ -48,6 +51,7 @@ from image_skill.local.store.assets import (
 from image_skill.local.store.db import Actor, dumps, new_id, now_iso, sha256_hex, transaction
 
 router = APIRouter()
+_UPLOAD_BODY = json_body(UploadRequest)
 
 #: The client checks the same types and size before sending (one definition).
 ALLOWED_UPLOAD_MIME: tuple[str, ...] = C.UPLOAD_MIME_TYPES
@@ -248,7 +252,7 @@ def record_upload(
 
 @router.post(
     "/v1/upload",
-    openapi_extra=command("image-skill upload"),
+    openapi_extra=body_doc(UploadRequest, command("image-skill upload")),
     responses=envelope_doc(
         "Owned uploaded asset",
         auth=True,
@@ -260,12 +264,12 @@ def record_upload(
 )
 def upload(
     request: Request,
-    body: Annotated[dict[str, Any], Body()],
     conn: Conn,
     settings: Settings,
     actor: CurrentActor,
+    body: UploadRequest = _UPLOAD_BODY,
 ) -> JSONResponse:
-    checked = validate_upload(body)
+    checked = validate_upload(body.to_body())
     try:
         row, event = record_upload(conn, settings, actor, checked, trace_id_of(request))
     except AssetStorageError as exc:
