@@ -243,3 +243,14 @@ def test_human_mode_prints_progress_on_stderr(funded: Path, tmp_path: Path) -> N
     # The bad line is known before anything is sent; the good one follows when it is done.
     assert progress[0] == "[1/2] line 2: failed (INVALID_ARGUMENTS)"
     assert progress[1].startswith("[2/2] line 1: succeeded job_") and len(progress) == 2
+
+
+def test_a_refused_line_gives_the_batch_create_s_exit_code(account: Path, tmp_path: Path) -> None:
+    """The free preview covers three local images: the fourth is refused for quota, and the
+    batch exits 5 as that create would."""
+    source = write_batch(tmp_path / "four.jsonl", prompts(4))
+    run = batch(str(source), "--concurrency", "1")
+    assert run["_exit"] == 5 and run["error"]["code"] == "QUOTA_EXCEEDED"
+    assert [r["status"] for r in run["data"]["lines"]] == ["succeeded"] * 3 + ["failed"]
+    assert run["data"]["lines"][3]["error"]["code"] == "QUOTA_EXCEEDED"
+    assert in_flight_files(account) == []  # a certain refusal settles its breadcrumb

@@ -14,6 +14,7 @@ import pytest
 from batchtools import IMAGE_CREDITS, credits, fund, prompts, results, write_batch
 from clitools import SIGNUP, CliResult
 from e2etools import run, script
+from faults import Fault, FaultServer
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -137,3 +138,34 @@ def test_ctrl_c_stops_sending_reports_a_summary_and_the_rerun_finishes(
     assert again.data["counts"]["succeeded"] == 6
     assert credits(lambda *a: run(*a, env=e2e_env), *where) == before - 6 * IMAGE_CREDITS
     assert _in_flight(e2e_env) == []
+
+
+def test_a_lost_reply_leaves_the_line_unknown_and_the_rerun_replays_it(
+    served: str, e2e_env: dict[str, str], tmp_path: Path
+) -> None:
+    with FaultServer(upstream=served) as fs:
+        # Signed up through the proxy: a saved token is sent only to its own base URL.
+        where = _account(fs.url, e2e_env)
+        before = credits(lambda *a: run(*a, env=e2e_env), *where)
+        source = write_batch(tmp_path / "three.jsonl", prompts(3))
+        # The backend runs (and debits) the first create; its reply never arrives.
+        fs.script("POST", "/v1/create", Fault(proxy=True, drop_reply=True))
+        first = run("batch", "create", str(source), "--concurrency", "1", *where, env=e2e_env)
+        assert first.exit_code == 7, first.stdout
+        assert first.json["error"]["code"] == "HOSTED_API_REQUEST_FAILED"
+        assert first.json["error"]["retryable"] is True
+        lines = first.data["lines"]
+        assert [r["status"] for r in lines] == ["unknown", "succeeded", "succeeded"]
+        assert first.data["counts"]["unknown"] == 1
+        # The line in doubt keeps its breadcrumb (doctor lists it); the others settled.
+        [crumb] = _in_flight(e2e_env)
+        assert json.loads(crumb.read_text())["idempotency_key"] == lines[0]["idempotency_key"]
+
+        again = run("batch", "create", str(source), *where, env=e2e_env)
+        assert again.exit_code == 0, again.stdout
+        [replayed] = again.data["lines"][:1]
+        assert replayed["status"] == "succeeded" and replayed["replayed"] is True
+        assert replayed["idempotency_key"] == lines[0]["idempotency_key"]
+        assert again.data["sent"] == 1 and again.data["debited_this_run_usd"] == 0
+        assert credits(lambda *a: run(*a, env=e2e_env), *where) == before - 3 * IMAGE_CREDITS
+        assert _in_flight(e2e_env) == []

@@ -25,6 +25,7 @@ from image_skill import envelope as E
 from image_skill.cli import _outputs as O
 from image_skill.cli import _spend as S
 from image_skill.cli import batch_plan as P
+from image_skill.cli import interrupts
 from image_skill.cli._app import CommandFailed, common_options, state
 from image_skill.cli.batch_lines import Batch, parse_batch
 from image_skill.envelope import Result
@@ -128,6 +129,8 @@ def batch_create(
         results_path=None if dry_run else results_path,
     )
     outcome = runner.run()
+    # Every line has its outcome: a signal from here on must not cut the summary.
+    interrupts.outcome_known()
     if not dry_run:
         _compact(results_path, outcome)
     words = _command_words(source, results, concurrency, folder, overwrite, max_total_usd)
@@ -217,7 +220,6 @@ def _check_writable(path: Path) -> None:
 def _compact(path: Path, outcome: Outcome) -> None:
     """Rewrite the results file with exactly one record per line of the batch."""
     from image_skill._atomic import write_atomic
-    from image_skill.cli import interrupts
 
     text = P.results_text(outcome.records.values())
     try:
@@ -323,7 +325,7 @@ def _summary(
             "fix the lines named in data.lines, then run the same command: the lines that "
             "succeeded are skipped without a request (the results file records them)"
         )
-    exit_code = _exit_code(code)
+    exit_code = _exit_code(code, records, outcome.exit_codes)
     result = E.error_result(
         LABEL, code, message, retryable=retryable, recovery=recovery, exit_code=exit_code
     )
@@ -332,9 +334,16 @@ def _summary(
     return result
 
 
-def _exit_code(code: str) -> int:
-    if code == "BUDGET_GUARD_EXCEEDED":
-        return int(E.ExitCode.INVALID_ARGUMENTS)
+def _exit_code(code: str, records: list[dict[str, Any]], answered: dict[int, int]) -> int:
+    """The exit code of the batch's failure ``code``: the one its lines' creates exited
+    with (a quota refusal is 5, as for create), else the code's own."""
+    if code == E.INTERRUPTED:
+        return int(E.ExitCode.INTERRUPTED)
+    for record in records:
+        if (record.get("error") or {}).get("code") == code and record["line"] in answered:
+            return answered[record["line"]]
+    if code == P.BUDGET_GUARD_EXCEEDED:
+        return int(E.ExitCode.INVALID_ARGUMENTS)  # as the server exits for it
     return E.CLIENT_EXIT_CODES.get(code, int(E.ExitCode.GENERIC))
 
 

@@ -272,6 +272,8 @@ def final_error(records: Iterable[Mapping[str, Any]]) -> tuple[str, str] | None:
 
 #: Ours: some lines of a batch did not succeed, for different reasons.
 BATCH_INCOMPLETE = "BATCH_INCOMPLETE"
+#: The server's code for a budget guard; a line over ``--max-total-usd`` is skipped with it.
+BUDGET_GUARD_EXCEEDED = "BUDGET_GUARD_EXCEEDED"
 
 
 def results_text(records: Iterable[Mapping[str, Any]]) -> str:

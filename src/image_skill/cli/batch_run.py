@@ -60,6 +60,8 @@ class Outcome:
     sent: int = 0
     #: Lines an earlier run finished: skipped without a request.
     carried: int = 0
+    #: The exit code of each line's create (or plan) that was answered.
+    exit_codes: dict[int, int] = field(default_factory=dict)
     debited_this_run: Decimal = Decimal(0)
     budget: P.Budget = field(default_factory=lambda: P.Budget(None))
     warnings: list[str] = field(default_factory=list)
@@ -89,7 +91,6 @@ class Runner:
         self.lock = threading.Lock()
         self.stop = False
         self.in_flight: set[int] = set()
-        self.keys: dict[int, str] = {}
         self.todo: queue.Queue[tuple[Line, P.Decision]] = queue.Queue()
         self.done: queue.Queue[dict[str, Any]] = queue.Queue()
         self.outcome = Outcome({}, budget=P.Budget(options.budget_limit))
@@ -97,7 +98,7 @@ class Runner:
     # -- the main thread --------------------------------------------------------------
 
     def run(self) -> Outcome:
-        waiting = 0
+        sending: dict[int, tuple[Line, str]] = {}
         for line in self.batch.lines:
             prior = self.priors.get(line.number)
             if line.request is None:
@@ -113,23 +114,25 @@ class Runner:
                 self._record(decision.prior, append=False)
                 self.outcome.carried += 1
                 continue
+            sending[line.number] = (line, decision.key)
             self.todo.put((line, decision))
-            waiting += 1
         workers = [
             threading.Thread(target=self._work, name=f"batch-{n}", daemon=True)
-            for n in range(min(self.options.concurrency, waiting))
+            for n in range(min(self.options.concurrency, len(sending)))
         ]
         for worker in workers:
             worker.start()
+        waiting = len(sending)
         try:
             while waiting:
                 waiting -= self._collect(0.2)
         except KeyboardInterrupt:
             self.outcome.interrupted = True
-            self._wind_down(waiting)
+            self._wind_down(sending)
         return self.outcome
 
     def _collect(self, timeout: float) -> int:
+        """Record the next finished line (waiting up to ``timeout``); 1 if there was one."""
         try:
             record = self.done.get(timeout=timeout)
         except queue.Empty:
@@ -138,35 +141,29 @@ class Runner:
             self._record(record)
         return 1
 
-    def _wind_down(self, waiting: int) -> None:
-        """After Ctrl-C: send nothing more, let lines in flight finish for a while."""
+    def _wind_down(self, sending: dict[int, tuple[Line, str]]) -> None:
+        """After Ctrl-C: send nothing more; lines in flight get :data:`GRACE_SECONDS` to
+        finish, then count as ``unknown`` (their breadcrumbs stay)."""
         with self.lock:
             self.stop = True
+
+        def open_lines() -> list[int]:
+            return [number for number in sending if number not in self.outcome.records]
+
         with interrupts.deferred():
-            while True:
-                try:
-                    line, decision = self.todo.get_nowait()
-                except queue.Empty:
-                    break
-                self._record(_interrupted_before(line, decision.key))
-                waiting -= 1
             deadline = time.monotonic() + GRACE_SECONDS
-            while waiting and time.monotonic() < deadline:
-                waiting -= self._collect(0.1)
-            while waiting:  # still in flight: outcome unknown, the breadcrumb stays
-                try:
-                    self._record(self.done.get_nowait())
-                    waiting -= 1
-                    continue
-                except queue.Empty:
-                    pass
-                with self.lock:
-                    running = sorted(self.in_flight - set(self.outcome.records))
-                for number in running:
-                    line = next(x for x in self.batch.lines if x.number == number)
-                    key = self.keys.get(number)
-                    self._record(_in_doubt(line, key))
-                waiting = 0
+            while open_lines() and time.monotonic() < deadline:
+                self._collect(0.05)
+            while not self.done.empty():
+                self._collect(0)
+            with self.lock:
+                running = set(self.in_flight)
+            for number in open_lines():
+                line, key = sending[number]
+                # A line not yet sent never will be: the workers check the stop flag
+                # under the same lock before they send.
+                ended = _in_doubt if number in running else _interrupted_before
+                self._record(ended(line, key))
 
     def _record(self, record: dict[str, Any], *, append: bool = True) -> None:
         number = int(record["line"])
@@ -217,8 +214,12 @@ class Runner:
         options = self.options
         estimate: Decimal | None = None
         if options.dry_run or options.budget_limit is not None:
+            with self.lock:
+                if self.stop:
+                    return _interrupted_before(line, key)
             plan = self._plan(line)
             if not plan.ok:
+                self.outcome.exit_codes[line.number] = plan.exit_code
                 return _plan_failed(line, key, plan)
             estimate = P.debit_usd(plan.data)
             if options.dry_run:
@@ -232,9 +233,9 @@ class Runner:
                 if not self.outcome.budget.reserve(line.number, estimate):
                     return _over_budget(line, key, f"it would debit ${estimate}")
             self.in_flight.add(line.number)
-            self.keys[line.number] = key
             self.outcome.sent += 1
         result = self._spend(line, key)
+        self.outcome.exit_codes[line.number] = result.exit_code
         from image_skill.cli.inflight import outcome_known
 
         record = P.from_create(line, key, result.envelope, known=outcome_known(result))
@@ -328,7 +329,7 @@ def _plan_failed(line: Line, key: str, plan: Result) -> dict[str, Any]:
 
 def _over_budget(line: Line, key: str, why: str) -> dict[str, Any]:
     error = {
-        "code": "BUDGET_GUARD_EXCEEDED",
+        "code": P.BUDGET_GUARD_EXCEEDED,
         "message": f"line {line.number} was not sent: {why}, which does not fit in what is "
         "left of --max-total-usd",
     }
