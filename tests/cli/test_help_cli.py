@@ -72,7 +72,7 @@ def test_root_help_shape() -> None:
         assert data["docs_url"] == DOCS
         assert data["commands"] == ROOT_COMMANDS_0170 and len(data["commands"]) == 35
         # our own commands are listed apart; npm words, hidden auth and aliases are not
-        assert data["python_only_commands"] == ["batch", "completion", "local"]
+        assert data["python_only_commands"] == ["batch", "completion", "local", "mcp"]
 
 
 def test_agent_skill_in_root_help() -> None:
