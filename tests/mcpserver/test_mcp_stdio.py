@@ -176,3 +176,47 @@ def test_no_reply_carries_a_token(mcp_client: McpClient) -> None:
         text = json.dumps(reply)
         assert token not in text
         assert "isk_r_" not in text
+
+
+def test_upload_then_a_confirmed_edit_is_debited_once_and_jobs_wait_sees_it_done(
+    mcp_client: McpClient, tmp_path: Path
+) -> None:
+    from spendtools import png
+
+    picture = tmp_path / "input.png"
+    picture.write_bytes(png(64, 64))
+    uploaded = mcp_client.call("upload", {"input": str(picture)})
+    assert uploaded["ok"] is True, uploaded["error"]
+    assert uploaded["command"] == "image-skill upload"
+    asset_id = uploaded["data"]["asset"]["asset_id"]
+
+    plan = mcp_client.call("edit", {"input_asset_id": asset_id, "prompt": "blue", "dry_run": True})
+    assert plan["ok"] is True, plan["error"]
+    before = _credits(mcp_client)
+    arguments = {
+        "input_asset_id": asset_id,
+        "prompt": "make the sky blue",
+        "idempotency_key": "mcp-edit-1",
+        "confirm_spend": True,
+    }
+    first = mcp_client.call("edit", arguments)
+    assert first["ok"] is True, first["error"]
+    assert first["idempotency_key"] == "mcp-edit-1"
+    spent = _credits(mcp_client)
+    assert spent < before
+    again = mcp_client.call("edit", arguments)
+    assert again["data"]["job_id"] == first["data"]["job_id"]
+    assert _credits(mcp_client) == spent
+
+    waited = mcp_client.call("jobs_wait", {"job_id": first["data"]["job_id"]})
+    assert waited["ok"] is True, waited["error"]
+    assert waited["data"]["job"]["status"] == "completed"
+    assert waited["data"]["request"]["timeout_ms"] == 30000
+
+
+def test_models_show_is_the_model_row(mcp_client: McpClient) -> None:
+    shown = mcp_client.call("models_show", {"model_id": "local.image"})
+    assert shown["ok"] is True, shown["error"]
+    assert shown["command"] == "image-skill models show"
+    missing = mcp_client.call("models_show", {"model_id": "no.such-model"})
+    assert missing["ok"] is False
