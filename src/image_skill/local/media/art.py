@@ -140,16 +140,26 @@ def make_scene(prompt: str, seed: int, *, salt: str = "image") -> Scene:
 
 
 def _background(scene: Scene, width: int, height: int) -> Image.Image:
+    """The gradient from ``scene.top`` to ``scene.bottom``.
+
+    Each pixel's colour depends only on its ramp value, so the 256 colours are blended once
+    (a palette) and the ramp is looked up through it. A linear ramp is constant across its
+    rows (or columns), so it is resized as one column (or row) and then stretched, which
+    gives the same pixels as resizing the whole square.
+    """
     if scene.gradient == "radial":
-        ramp = Image.radial_gradient("L")
+        ramp = Image.radial_gradient("L").resize((width, height), Image.Resampling.BILINEAR)
+    elif scene.gradient == "horizontal":
+        ramp = Image.linear_gradient("L").transpose(Image.Transpose.ROTATE_90)
+        ramp = ramp.resize((width, 1), Image.Resampling.BILINEAR)
+        ramp = ramp.resize((width, height), Image.Resampling.NEAREST)
     else:
-        ramp = Image.linear_gradient("L")
-        if scene.gradient == "horizontal":
-            ramp = ramp.transpose(Image.Transpose.ROTATE_90)
-    ramp = ramp.resize((width, height), Image.Resampling.BILINEAR)
-    top = Image.new("RGB", (width, height), scene.top)
-    bottom = Image.new("RGB", (width, height), scene.bottom)
-    return Image.composite(bottom, top, ramp)
+        ramp = Image.linear_gradient("L").resize((1, height), Image.Resampling.BILINEAR)
+        ramp = ramp.resize((width, height), Image.Resampling.NEAREST)
+    levels = Image.frombytes("L", (256, 1), bytes(range(256)))
+    top, bottom = Image.new("RGB", (256, 1), scene.top), Image.new("RGB", (256, 1), scene.bottom)
+    ramp.putpalette(Image.composite(bottom, top, levels).tobytes())
+    return ramp.convert("RGB")
 
 
 def _polygon(cx: float, cy: float, radius: float, angle: float, sides: int) -> list[float]:
@@ -161,27 +171,37 @@ def _polygon(cx: float, cy: float, radius: float, angle: float, sides: int) -> l
 
 
 def paint(scene: Scene, width: int, height: int, t: float = 0.0) -> Image.Image:
-    """Draw the scene at phase ``t`` as an RGB image of the given size."""
+    """Draw the scene at phase ``t`` as an RGB image of the given size.
+
+    Each shape is drawn as a coverage mask of its own bounding box (clipped to the image)
+    and blended onto the background in order with its alpha, so the cost follows the
+    shapes' area rather than the whole image's.
+    """
     if width < 1 or height < 1:
         raise ValueError("width and height must be positive")
-    canvas = _background(scene, width, height).convert("RGBA")
-    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
+    canvas = _background(scene, width, height)
     short = min(width, height)
     for shape in scene.shapes:
         cx = ((shape.cx + shape.dx * t) % 1.0) * width
         cy = ((shape.cy + shape.dy * t) % 1.0) * height
         radius = max(1.0, shape.size * short)
+        left, top = max(0, math.floor(cx - radius) - 1), max(0, math.floor(cy - radius) - 1)
+        right = min(width, math.ceil(cx + radius) + 2)
+        bottom = min(height, math.ceil(cy + radius) + 2)
+        if right <= left or bottom <= top:
+            continue
+        mask = Image.new("L", (right - left, bottom - top), 0)
+        draw = ImageDraw.Draw(mask)
+        x, y = cx - left, cy - top  # the centre in mask coordinates
         angle = shape.angle + shape.spin * t
-        fill = (*shape.colour, shape.alpha)
-        box = (cx - radius, cy - radius, cx + radius, cy + radius)
+        box = (x - radius, y - radius, x + radius, y + radius)
         if shape.kind == "ellipse":
-            draw.ellipse(box, fill=fill)
+            draw.ellipse(box, fill=shape.alpha)
         elif shape.kind == "ring":
-            draw.ellipse(box, outline=fill, width=max(1, round(radius / 4)))
+            draw.ellipse(box, outline=shape.alpha, width=max(1, round(radius / 4)))
         elif shape.kind == "rect":
-            draw.polygon(_polygon(cx, cy, radius, angle, 4), fill=fill)
+            draw.polygon(_polygon(x, y, radius, angle, 4), fill=shape.alpha)
         else:
-            draw.polygon(_polygon(cx, cy, radius, angle, 3), fill=fill)
-    canvas.alpha_composite(layer)
-    return canvas.convert("RGB")
+            draw.polygon(_polygon(x, y, radius, angle, 3), fill=shape.alpha)
+        canvas.paste(shape.colour, (left, top, right, bottom), mask)
+    return canvas

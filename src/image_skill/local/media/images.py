@@ -22,7 +22,7 @@ from image_skill.files.sniff import image_size, sniff_mime
 from image_skill.local.media.art import Stream, make_scene, paint
 from image_skill.local.media.audio import render_wav, wav_info
 from image_skill.local.media.mesh import glb_info, render_glb
-from image_skill.local.media.png import COLOUR_TYPE, encode_png
+from image_skill.local.media.png import COLOUR_TYPE, LEVEL, encode_png
 from image_skill.local.media.video import mp4_info, render_video
 
 __all__ = [
@@ -109,7 +109,7 @@ def encode_image(image: Image.Image, fmt: str = "png", *, lossless: bool = False
     if pil_format == "PNG":
         if image.mode in COLOUR_TYPE:
             return encode_png(image)  # same pixels, about half Pillow's time
-        image.save(buffer, format="PNG", optimize=False, compress_level=6)
+        image.save(buffer, format="PNG", optimize=False, compress_level=LEVEL)
     elif pil_format == "JPEG":
         rgb = image.convert("RGB") if image.mode != "RGB" else image
         rgb.save(
