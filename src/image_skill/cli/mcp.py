@@ -131,41 +131,34 @@ def spend_replay(app: AppState) -> SpendReplay:
     return replay
 
 
-_CREATE_FLAGS = (
-    ("prompt", "--prompt"),
-    ("provider", "--provider"),
-    ("model", "--model"),
-    ("intent", "--intent"),
-    ("aspect_ratio", "--aspect-ratio"),
-    ("output_count", "--output-count"),
-    ("max_estimated_usd_per_image", "--max-estimated-usd-per-image"),
-    ("max_usd", "--max-usd"),
-    ("model_parameters", "--model-parameters-json"),
-)
-_EDIT_FLAGS = (
-    ("input_asset_id", "--input"),
-    ("mask_asset_id", "--mask"),
-    *_CREATE_FLAGS,
-)
+_HEAD = {"create": ("--prompt",), "edit": ("--input", "--mask", "--prompt")}
+_BODY_KEYS = {"--input": "input_asset_id", "--mask": "mask_asset_id"}
+
+
+def _body_key(flag: str) -> str:
+    if flag in _BODY_KEYS:
+        return _BODY_KEYS[flag]
+    return flag.removeprefix("--").removesuffix("-json").replace("-", "_")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def body_words(operation: str, body: dict[str, Any]) -> list[str]:
-    """The create/edit flags that send ``body`` again (in the order the CLI's recovery
-    commands use), ending with the idempotency key."""
+    """The create/edit flags that send ``body`` again, in the order of the CLI's own
+    recovery commands (:data:`image_skill.cli.job_options.RECOVERY_FLAGS`), ending with
+    the idempotency key. A body key the command has no flag for is not repeated."""
+    from image_skill.cli.job_options import RECOVERY_FLAGS
     from image_skill.cli.references import ReferencePlan, format_value
 
     words: list[str] = []
-    for name, flag in _EDIT_FLAGS if operation == "edit" else _CREATE_FLAGS:
-        value = body.get(name)
-        if value is None:
-            continue
-        if isinstance(value, dict):
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        elif isinstance(value, float):
-            text = repr(value)
-        else:
-            text = str(value)
-        words += [flag, text]
+    for flag in (*_HEAD[operation], *RECOVERY_FLAGS[operation]):
+        value = body.get(_body_key(flag))
+        if value is not None:
+            words += [flag, _text(value)]
     if body.get("accept_unknown_cost") is True:
         words.append("--accept-unknown-cost")
     for item in body.get("references") or []:
