@@ -19,6 +19,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -119,41 +120,71 @@ def test_every_operation_answers_with_a_documented_envelope(
     check_envelope(response, case)
 
 
-# ------------------------------------------------------- hand-validated JSON bodies
-# These routes document their body as a free-form object and check it by hand, so the
-# schema-driven cases above rarely get past the first check. Here the keys are the ones the
-# handlers read and the values are anything JSON can carry (NaN, 400-digit integers...).
+# ------------------------------------------------------- request bodies from their schemas
+# Every JSON body is documented by its request model (image_skill.api.requests). Bodies the
+# create schema allows must pass the shape check, and one unknown key must be refused by it.
 
-_ROUTE_KEYS: dict[str, list[str]] = {
-    "/v1/create": """
-        prompt model provider intent aspect_ratio references output_count
-        max_estimated_usd_per_image max_usd model_parameters idempotency_key dry_run
-        accept_unknown_cost
-    """.split(),
-    "/v1/edit": """
-        prompt model input_asset_id mask_asset_id aspect_ratio references output_count max_usd
-        model_parameters idempotency_key dry_run accept_unknown_cost
-    """.split(),
-    "/v1/upload": """
-        filename mime_type content_length bytes_base64 sha256 source_kind remote_origin
-    """.split(),
-    "/v1/feedback": """
-        title body severity surface evidence allow_weak_signal trace_id job_id asset_id
-        idempotency_key
-    """.split(),
-    "/v1/credit-quotes": """
-        pack_id credits payment_method amount_cents currency
-    """.split(),
-    "/v1/credit-purchases": """
-        quote_id payment_method idempotency_key
-    """.split(),
-    "/v1/credit-purchases/stripe-checkout-sessions": """
-        quote_id idempotency_key
-    """.split(),
-    "/v1/credit-purchases/stripe-x402-deposits": """
-        quote_id idempotency_key
-    """.split(),
-}
+_CREATE = schema["/v1/create"]["POST"]
+
+
+def _shape_refusal(reply: httpx.Response) -> dict[str, Any] | None:
+    """The error of a body refused for its shape (it lists ``invalid_fields``), else None."""
+    error = reply.json().get("error") or {}
+    recovery = error.get("recovery") or {}
+    return error if "invalid_fields" in recovery else None
+
+
+@given(_CREATE.as_strategy(generation_mode=GenerationMode.POSITIVE))
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_create_bodies_from_the_schema_pass_the_shape_check(
+    fuzz_app: FastAPI, bearer: dict[str, str], case: Any
+) -> None:
+    assert isinstance(case.body, dict)
+    body = {**case.body, "dry_run": True}  # plans only: nothing is spent or written
+    transport = InProcessTransport(fuzz_app)
+    with httpx.Client(transport=transport, base_url=IN_PROCESS_ORIGIN, headers=bearer) as client:
+        reply = client.post("/v1/create", json=body)
+        assert reply.status_code < 500, reply.text
+        assert _shape_refusal(reply) is None, (body, reply.text)
+        extra = client.post("/v1/create", json={**body, "surprise_field": 1})
+    error = _shape_refusal(extra)
+    assert extra.status_code == 400 and extra.headers[EXIT_HEADER] == "2", extra.text
+    assert error is not None and error["code"] == "INVALID_ARGUMENTS"
+    assert error["message"].startswith("invalid request: surprise_field: unknown field")
+    assert error["recovery"]["request_schema"] == "#/components/schemas/CreateRequest"
+
+
+# ------------------------------------------------------- any JSON values in those bodies
+# The schema-driven cases keep to the documented types; here the keys are the documented
+# ones (plus one unknown key) and the values anything JSON can carry (NaN, 400-digit
+# integers...): every reply is still an envelope, never a crash.
+
+_BODY_ROUTES = (
+    "/v1/create",
+    "/v1/edit",
+    "/v1/upload",
+    "/v1/feedback",
+    "/v1/credit-quotes",
+    "/v1/credit-purchases",
+    "/v1/credit-purchases/stripe-checkout-sessions",
+    "/v1/credit-purchases/stripe-x402-deposits",
+)
+
+
+def _documented_keys(path: str) -> list[str]:
+    raw = schema.raw_schema
+    body = raw["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    name = body["$ref"].rsplit("/", 1)[-1]
+    return [*raw["components"]["schemas"][name]["properties"], "not_a_field"]
+
+
+_ROUTE_KEYS: dict[str, list[str]] = {path: _documented_keys(path) for path in _BODY_ROUTES}
 
 _PLAUSIBLE = st.sampled_from(
     [

@@ -69,3 +69,58 @@ def test_signup_body_schema_matches_what_the_handler_accepts(local_client: httpx
     assert local_client.post("/v1/agent-signups", json=blank).status_code == 400
     too_long = {**blank, "agent_name": "x" * (name["maxLength"] + 1)}
     assert local_client.post("/v1/agent-signups", json=too_long).status_code == 400
+
+
+def test_create_body_schema_is_the_request_model(local_client: httpx.Client) -> None:
+    doc = _doc(local_client)
+    schemas = doc["components"]["schemas"]
+    body = doc["paths"]["/v1/create"]["post"]["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CreateRequest"
+    }
+    create = schemas["CreateRequest"]
+    assert create["type"] == "object" and create["additionalProperties"] is False
+    assert list(create["properties"]) == [
+        "prompt",
+        "provider",
+        "model",
+        "intent",
+        "aspect_ratio",
+        "references",
+        "output_count",
+        "max_estimated_usd_per_image",
+        "max_usd",
+        "model_parameters",
+        "idempotency_key",
+        "dry_run",
+        "accept_unknown_cost",
+    ]
+    assert create["properties"]["dry_run"]["type"] == "boolean"
+    assert {"type": "integer"} in create["properties"]["output_count"]["anyOf"]
+    items = create["properties"]["references"]["anyOf"][0]["items"]
+    assert items == {"$ref": "#/components/schemas/Reference"}
+    reference = schemas["Reference"]
+    assert reference["additionalProperties"] is False
+    assert set(reference["required"]) == {"asset_id", "role"}
+
+
+def test_every_json_body_route_documents_its_request_model(local_client: httpx.Client) -> None:
+    paths = _doc(local_client)["paths"]
+    expected = {
+        "/v1/create": "CreateRequest",
+        "/v1/edit": "EditRequest",
+        "/v1/upload": "UploadRequest",
+        "/v1/feedback": "FeedbackRequest",
+        "/v1/credit-quotes": "QuoteRequest",
+        "/v1/credit-purchases": "BuyRequest",
+        "/v1/credit-purchases/stripe-checkout-sessions": "BuyRequest",
+        "/v1/credit-purchases/stripe-x402-deposits": "BuyRequest",
+        "/v1/agent-signups": "SignupRequest",
+        "/v1/agent-claims": "ClaimRequest",
+    }
+    for path, model in expected.items():
+        content = paths[path]["post"]["requestBody"]["content"]["application/json"]
+        assert content["schema"] == {"$ref": f"#/components/schemas/{model}"}, path
+    # The prose description the create body had before is gone.
+    assert "description" not in paths["/v1/create"]["post"]["requestBody"]

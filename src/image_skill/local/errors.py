@@ -152,44 +152,61 @@ def shape_error(
     recovery: Mapping[str, Any] | None = None,
     messages: Mapping[str, str] | None = None,
     schema: str | None = None,
+    body: Any = None,
 ) -> ApiError:
-    """The one answer to a request body of the wrong shape: ``400 INVALID_ARGUMENTS``
-    (exit code 2) naming the first refused field, with ``recovery`` plus every refused
-    field (up to ten) under ``recovery.invalid_fields`` and the body's ``schema`` (its
-    pointer in ``/openapi.json``) under ``recovery.request_schema``.
+    """The one answer to a request of the wrong shape: ``400 INVALID_ARGUMENTS`` (exit
+    code 2) naming the first refused field, with ``recovery`` plus every refused field (up
+    to ten) under ``recovery.invalid_fields`` and the body's ``schema`` (its pointer in
+    ``/openapi.json``) under ``recovery.request_schema``.
 
-    ``errors`` are pydantic's (``loc``, ``type``, ``msg``). When the first field is a key of
-    ``messages`` (a message the contract fixes), the answer is exactly the one the route's
-    own value check gives: that message and ``recovery`` alone.
+    ``errors`` are pydantic's (``loc``, ``type``, ``msg``) for the parsed ``body``. When the
+    first field is a key of ``messages`` (a message the contract fixes), the answer is
+    exactly the one the route's own value check gives: that message and ``recovery`` alone.
     """
+    extra = {"request_schema": schema} if schema is not None else {}
     if any(e.get("type") == "json_invalid" for e in errors):
-        return invalid_arguments("request body is not valid JSON", dict(recovery or {}) or None)
-    problems: list[dict[str, Any]] = []
-    for e in errors[:10]:
-        loc = [str(p) for p in e.get("loc", ()) if p != "body"]
-        kind = str(e.get("type", ""))
-        problems.append(
-            {"field": _field_path(loc), "problem": _PROBLEMS.get(kind, str(e.get("msg", "")))}
+        return invalid_arguments(
+            "request body is not valid JSON", {**(recovery or {}), **extra} or None
         )
+    found: dict[str, list[str]] = {}
+    for e in errors:
+        field = _field_path(e, body)
+        kind = str(e.get("type", ""))
+        problem = _PROBLEMS.get(kind, str(e.get("msg", "")))
+        if problem not in found.setdefault(field, []):
+            found[field].append(problem)
+    problems = [{"field": field, "problem": " or ".join(texts)} for field, texts in found.items()][
+        :10
+    ]
     first = problems[0] if problems else {"field": "body", "problem": "invalid"}
     fixed = (messages or {}).get(first["field"])
     if fixed is not None:
         return invalid_arguments(fixed, dict(recovery or {}) or None)
-    extra = {"request_schema": schema} if schema is not None else {}
     return invalid_arguments(
         f"invalid request: {first['field']}: {first['problem']}",
         {**(recovery or {}), "invalid_fields": problems, **extra},
     )
 
 
-def _field_path(loc: Sequence[str]) -> str:
-    """``references[0].index`` for pydantic's ``("references", "0", "index")``."""
-    path = ""
-    for part in loc:
-        if part.isdigit() and path:
-            path += f"[{part}]"
+def _field_path(error: Mapping[str, Any], body: Any) -> str:
+    """``references[0].index`` for pydantic's ``("references", 0, "index")``.
+
+    The location is followed through ``body`` (the parsed JSON), so the names pydantic gives
+    the members of a union (``int``, ``float``) are left out; a missing field is the one
+    part that is named although the body does not hold it.
+    """
+    loc = [p for p in error.get("loc", ()) if p != "body"]
+    path, here = "", body
+    for position, part in enumerate(loc):
+        if isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here):
+            path, here = f"{path}[{part}]", here[part]
+        elif isinstance(here, dict) and str(part) in here:
+            path, here = f"{path}.{part}" if path else str(part), here[str(part)]
+        elif body is None or (error.get("type") == "missing" and position == len(loc) - 1):
+            path = f"{path}.{part}" if path else str(part)
+            here = None
         else:
-            path += f".{part}" if path else part
+            break
     return path or "body"
 
 

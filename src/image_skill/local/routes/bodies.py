@@ -74,17 +74,23 @@ def json_body(
                 recovery=recovery(cli_base_of(request)) if recovery is not None else None,
                 messages=messages,
                 schema=schema,
+                body=_parsed(raw),
             ) from None
         return value
 
     return Depends(read)
 
 
-def _precheck(raw: bytes, check: Callable[[dict[str, Any]], None]) -> None:
+def _parsed(raw: bytes) -> Any:
+    """The JSON of a body (``None`` when it is not JSON: the shape check says so)."""
     try:
-        parsed = json.loads(raw)
+        return json.loads(raw)
     except ValueError:
-        return  # the shape check answers "not valid JSON"
+        return None
+
+
+def _precheck(raw: bytes, check: Callable[[dict[str, Any]], None]) -> None:
+    parsed = _parsed(raw)
     if isinstance(parsed, dict):
         check(parsed)
 

@@ -1,0 +1,71 @@
+"""Typed request bodies, shared by the CLI (which builds them) and the local backend (which
+validates them).
+
+One class per JSON body the client sends: create, edit, upload, credit quote, credit buy,
+feedback, signup and claim. Field names, types and optionality follow the contract; field
+order is the order of the keys on the wire, and :meth:`to_body` gives the exact JSON object
+the CLI sends (unset optional fields are left out, as the npm client leaves them out).
+
+Why plain dataclasses and not pydantic models: the CLI builds these bodies on every call and
+must not import pydantic (it costs about 160 ms of start-up, see the import-budget test). A
+stdlib dataclass with a plain-dict ``__pydantic_config__`` costs nothing to import, yet
+pydantic validates it as it would a model: the backend runs
+``pydantic.TypeAdapter(CreateRequest)`` over each body (``extra: "forbid"`` refuses unknown
+keys) and ``TypeAdapter(CreateRequest).json_schema()`` is the schema the OpenAPI document and
+the MCP server publish. Standard library only at import time.
+"""
+
+from __future__ import annotations
+
+from image_skill.api.requests._body import RequestBody
+from image_skill.api.requests.account import (
+    DISCOVERY_SOURCE_PATTERN,
+    EMAIL_PATTERN,
+    MAX_SIGNUP_TEXT,
+    BuyRequest,
+    ClaimRequest,
+    FeedbackRequest,
+    QuoteRequest,
+    SignupRequest,
+)
+from image_skill.api.requests.jobs import (
+    CreateRequest,
+    EditRequest,
+    Reference,
+    UploadMetadata,
+    UploadRequest,
+)
+
+__all__ = [
+    "DISCOVERY_SOURCE_PATTERN",
+    "EMAIL_PATTERN",
+    "MAX_SIGNUP_TEXT",
+    "REQUEST_MODELS",
+    "BuyRequest",
+    "ClaimRequest",
+    "CreateRequest",
+    "EditRequest",
+    "FeedbackRequest",
+    "QuoteRequest",
+    "Reference",
+    "RequestBody",
+    "SignupRequest",
+    "UploadMetadata",
+    "UploadRequest",
+]
+
+#: Every request class, by the name the OpenAPI document and the MCP server use.
+REQUEST_MODELS: dict[str, type[RequestBody]] = {
+    cls.__name__: cls
+    for cls in (
+        CreateRequest,
+        EditRequest,
+        UploadRequest,
+        QuoteRequest,
+        BuyRequest,
+        FeedbackRequest,
+        SignupRequest,
+        ClaimRequest,
+        Reference,
+    )
+}
