@@ -174,38 +174,6 @@ def pipe_env_token(command: str, name: str = TOKEN_ENV) -> str:
     return f"printf '%s\\n' \"${name}\" | {command}"
 
 
-def names_api_base_url(command: str) -> bool:
-    """True when the shell text ``command`` already passes ``--api-base-url``.
-
-    Text that does not split as shell words counts as not naming it.
-    """
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return False
-    flag = API_BASE_URL_FLAG
-    return any(w == flag or w.startswith(flag + "=") for w in words)
-
-
-def localize(server_command: str, ctx: CommandContext | None = None) -> str:
-    """A server-provided ``image-skill ...`` command made runnable here.
-
-    The server's text is kept verbatim; its program word becomes our prefix, and an explicit
-    ``--api-base-url`` goes before a trailing ``--json`` (or at the end) unless the text
-    already names one.
-    """
-    ctx = ctx or DEFAULT_CONTEXT
-    text = swap_prefix(server_command, ctx)
-    api = ctx.api_base_url
-    if api is None or names_api_base_url(server_command):
-        return text
-    flag = f"{API_BASE_URL_FLAG} {shlex.quote(api)}"
-    suffix = " " + JSON_FLAG
-    if text.endswith(suffix):
-        return f"{text[: -len(suffix)]} {flag}{suffix}"
-    return f"{text} {flag}"
-
-
 # -- server-provided commands, re-rendered from their words --------------------------------
 
 #: Characters that change meaning unquoted in a POSIX shell (operators, globs, subshells,
@@ -301,3 +269,33 @@ def rerender_server_command(
     ctx = ctx or DEFAULT_CONTEXT
     args = _without_api_base_url(words[1:])
     return render(args, replace(ctx, env=()))
+
+
+def starts_with_program(text: str) -> bool:
+    """Whether ``text`` is an ``image-skill ...`` command (the program word, then a blank)."""
+    return text.startswith(PROGRAM_NAME) and text[len(PROGRAM_NAME) : len(PROGRAM_NAME) + 1] in (
+        " ",
+        "\t",
+    )
+
+
+def runnable_server_command(
+    text: str,
+    ctx: CommandContext | None = None,
+    *,
+    commands: Collection[str] | None = None,
+) -> str | None:
+    """A command string from a server reply, as this CLI offers it to be run.
+
+    Text that is not an ``image-skill ...`` command is not ours to change and comes back as
+    it is. An ``image-skill ...`` command is rebuilt by :func:`rerender_server_command` and
+    gets the carried environment of ``ctx`` in front; None when it is refused (not plain
+    words, or not one of our commands), so it is never offered as runnable.
+    """
+    if not starts_with_program(text):
+        return text
+    ctx = ctx or DEFAULT_CONTEXT
+    rendered = rerender_server_command(text, ctx, commands=commands)
+    if rendered is None:
+        return None
+    return " ".join([*render_env(ctx.env), rendered])

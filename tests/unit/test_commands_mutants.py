@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from image_skill.commands import CommandContext, localize, render, swap_prefix
+from image_skill.commands import CommandContext, render, runnable_server_command, swap_prefix
 
 
 def test_a_context_is_an_immutable_value() -> None:
@@ -17,19 +17,34 @@ def test_a_context_is_an_immutable_value() -> None:
     assert {ctx, CommandContext(api_base_url="http://127.0.0.1:9")} == {ctx}
 
 
-def test_localize_appends_the_base_url_when_there_is_no_trailing_json() -> None:
-    ctx = CommandContext(api_base_url="http://127.0.0.1:9/a b")
-    assert localize("image-skill credits status --id P", ctx) == (
-        "image-skill credits status --id P --api-base-url 'http://127.0.0.1:9/a b'"
+def test_a_runnable_server_command_gets_our_base_and_the_carried_environment() -> None:
+    ctx = CommandContext(
+        api_base_url="http://127.0.0.1:9/a b", env=(("IMAGE_SKILL_CONFIG_PATH", "c d.json"),)
     )
-    assert localize("image-skill credits status --json --id P", ctx) == (
-        "image-skill credits status --json --id P --api-base-url 'http://127.0.0.1:9/a b'"
+    assert runnable_server_command("image-skill credits status --id P", ctx) == (
+        "IMAGE_SKILL_CONFIG_PATH='c d.json' image-skill credits status --id P"
+        " --api-base-url 'http://127.0.0.1:9/a b'"
     )
-    assert localize("image-skill credits status --id P --json", ctx) == (
-        "image-skill credits status --id P --api-base-url 'http://127.0.0.1:9/a b' --json"
+    assert runnable_server_command("image-skill credits status --id P --json", ctx) == (
+        "IMAGE_SKILL_CONFIG_PATH='c d.json' image-skill credits status --id P"
+        " --api-base-url 'http://127.0.0.1:9/a b' --json"
     )
-    # Without an explicit base URL the server's text only gets our prefix.
-    assert localize("image-skill credits status --id P") == "image-skill credits status --id P"
+    # Without an explicit base the server's own is dropped, never followed.
+    assert runnable_server_command("image-skill credits status --api-base-url=x --id P") == (
+        "image-skill credits status --id P"
+    )
+
+
+def test_a_runnable_server_command_is_refused_or_left_alone() -> None:
+    assert runnable_server_command("image-skill credits status --id $(id)") is None
+    assert runnable_server_command("image-skill whoami", commands={"doctor"}) is None
+    assert runnable_server_command("image-skill whoami", commands={"whoami"}) == (
+        "image-skill whoami"
+    )
+    # Not an image-skill command: not ours to change.
+    assert runnable_server_command("image-skillz whoami") == "image-skillz whoami"
+    assert runnable_server_command("see the docs") == "see the docs"
+    assert runnable_server_command("image-skill\twhoami") == "image-skill whoami"
 
 
 def test_the_base_url_goes_before_a_trailing_json_only() -> None:

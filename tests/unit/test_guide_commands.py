@@ -1,4 +1,5 @@
-"""``GuideCommands.pay``: server payment commands with our prefix and one ``--api-base-url``."""
+"""``GuideCommands.pay``: server payment commands rebuilt like every reply command: our prefix,
+our explicit ``--api-base-url`` (never the server's), and nothing that is not plain words."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from guide_fixtures import (
     quota_envelope,
 )
 
-from image_skill.commands import CommandContext, names_api_base_url
+from image_skill.commands import CommandContext
 from image_skill.guide.commands import GuideCommands
 from image_skill.guide.state import GuideInputs, GuideState
 
@@ -58,7 +59,7 @@ def test_pay_adds_the_explicit_base_to_a_bare_server_command() -> None:
         ),
         (
             "image-skill credits status --api-base-url=http://127.0.0.1:9 --json",
-            "credits status --api-base-url=http://127.0.0.1:9 --json",
+            "credits status --api-base-url local --json",
         ),
         (
             "image-skill credits quote --help --api-base-url local",
@@ -66,7 +67,7 @@ def test_pay_adds_the_explicit_base_to_a_bare_server_command() -> None:
         ),
     ],
 )
-def test_pay_keeps_the_servers_own_base_and_never_adds_a_second(
+def test_pay_puts_our_base_in_place_of_the_servers_and_never_two(
     server: str, expected_tail: str
 ) -> None:
     cmds = commands(CommandContext(prefix=PREFIX, api_base_url="local"))
@@ -76,22 +77,35 @@ def test_pay_keeps_the_servers_own_base_and_never_adds_a_second(
     assert sum(w.startswith("--api-base-url") for w in words) == 1
 
 
-def test_pay_without_an_explicit_base_only_swaps_the_prefix() -> None:
+def test_pay_without_an_explicit_base_drops_the_servers_base() -> None:
+    # With no explicit base the command reaches the server this CLI resolves by itself,
+    # never one a reply names.
     cmds = commands(CommandContext(prefix=PREFIX))
-    assert cmds.pay("image-skill usage quota --api-base-url local --json") == (
-        "/venv/bin/python -m image_skill usage quota --api-base-url local --json"
+    assert cmds.pay("image-skill usage quota --api-base-url http://127.0.0.1:1 --json") == (
+        "/venv/bin/python -m image_skill usage quota --json"
     )
     assert cmds.pay("image-skill usage quota --json") == (
         "/venv/bin/python -m image_skill usage quota --json"
     )
 
 
-def test_names_api_base_url_reads_shell_words_not_substrings() -> None:
-    assert names_api_base_url("image-skill whoami --api-base-url local")
-    assert names_api_base_url("image-skill whoami --api-base-url=local")
-    assert not names_api_base_url("image-skill feedback create --title '--api-base-url x'")
-    assert not names_api_base_url("image-skill whoami --api-base-urlx")
-    assert not names_api_base_url("image-skill whoami 'unterminated")
+@pytest.mark.parametrize(
+    "server",
+    [
+        'image-skill credits buy --pack "$(touch pwned)" --json',
+        "image-skill credits status --id P; rm -rf ~ --json",
+        "image-skill credits status --id `id` --json",
+    ],
+)
+def test_pay_refuses_a_server_command_that_is_not_plain_image_skill_words(server: str) -> None:
+    cmds = commands(CommandContext(prefix=PREFIX, api_base_url="local"))
+    assert cmds.pay(server) is None
+    assert cmds.env_pay(server) is None
+
+
+def test_pay_leaves_text_that_is_not_an_image_skill_command() -> None:
+    cmds = commands(CommandContext(prefix=PREFIX, api_base_url="local"))
+    assert cmds.pay("open the checkout page") == "open the checkout page"
 
 
 def aimed(command: str, base: str) -> str:

@@ -45,8 +45,7 @@ from typing import Any
 from image_skill.commands import (
     CommandContext,
     carried_env,
-    render_env,
-    rerender_server_command,
+    runnable_server_command,
 )
 
 __all__ = [
@@ -58,7 +57,6 @@ __all__ = [
     "rewrite_envelope",
 ]
 
-PROGRAM_WORD = "image-skill"
 #: Top-level ``data`` members that are records, never suggestions.
 RECORD_KEYS = frozenset({"request", "feedback", "in_flight"})
 GUIDE_SCHEMAS = frozenset({"image-skill.create-guide.v1", "image-skill.edit-guide.v1"})
@@ -109,14 +107,10 @@ class Rewriter:
 
     def command(self, text: str, path: str = "") -> str:
         """``text`` made runnable here, or ``text`` itself when it is not ours to change."""
-        if not _starts_with_program(text):
-            return text
-        rendered = rerender_server_command(text, replace(self.ctx, env=()), commands=self.commands)
-        if rendered is None:
+        out = runnable_server_command(text, self.ctx, commands=self.commands)
+        if out is None:
             self.refused.append(path or "command")
             return text
-        env = render_env(self.ctx.env)
-        out = " ".join([*env, rendered])
         if out != text:
             self.changed += 1
         return out
@@ -158,13 +152,6 @@ class Rewriter:
         if not self.refused:
             return None
         return UNSAFE_WARNING.format(paths=", ".join(self.refused))
-
-
-def _starts_with_program(text: str) -> bool:
-    return text.startswith(PROGRAM_WORD) and text[len(PROGRAM_WORD) : len(PROGRAM_WORD) + 1] in (
-        " ",
-        "\t",
-    )
 
 
 def rewrite_envelope(

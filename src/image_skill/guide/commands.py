@@ -30,8 +30,8 @@ from image_skill._constants import CONFIG_PATH_ENV
 from image_skill._js import coalesce, display, format_usd, js_stringify, js_trim
 from image_skill.commands import (
     SUGGESTED_CONFIG_PATH,
-    localize,
     render,
+    runnable_server_command,
 )
 from image_skill.guide import fields as f
 from image_skill.guide.rows import needs_input, promptless
@@ -126,18 +126,18 @@ class GuideCommands:
         no_save = render(no_save_args, self.env_ctx)
         return f.config_write_recovery(suggested, no_save)
 
-    def pay(self, server_command: str) -> str:
+    def pay(self, server_command: str) -> str | None:
         """A server-provided ``image-skill ...`` command, made runnable here.
 
-        The server's text is kept verbatim; its program word becomes our prefix and the
-        explicit ``--api-base-url`` goes before a trailing ``--json`` unless the text already
-        names one. Apply it once per server string (the guide does).
+        Rebuilt from its words like every command of a reply (our prefix, our explicit
+        ``--api-base-url`` in place of any the server named, each word quoted); None when it
+        is not plain words or not one of our commands, so it is never offered as runnable.
         """
-        return localize(server_command, self.ctx)
+        return runnable_server_command(server_command, self.ctx)
 
-    def env_pay(self, server_command: str) -> str:
+    def env_pay(self, server_command: str) -> str | None:
         """:meth:`pay` with the environment-only context (``checks.quota.top_up``)."""
-        return localize(server_command, self.env_ctx)
+        return runnable_server_command(server_command, self.env_ctx)
 
     def simple(self, *args: str) -> str:
         return render(list(args), self.ctx)

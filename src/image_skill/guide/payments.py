@@ -46,7 +46,8 @@ _KIND_PATTERNS = {
 _KIND_PATTERNS["packs"] = re.compile(
     r"\bcredits" + WS_CLASS + "+packs" + WS_CLASS + r"+list\b", re.ASCII
 )
-Render = Callable[[str], str]
+#: Makes a server command runnable here; None when it is refused (never offered).
+Render = Callable[[str], str | None]
 
 
 def _verbatim(command: str) -> str:
@@ -164,7 +165,11 @@ def payment_summary(data: Any, render: Render = _verbatim) -> dict[str, Any]:
         "preferred_method": preferred.get("method_id") if preferred is not None else None,
         "preferred_method_summary": _method_summary(preferred) if preferred is not None else None,
         "buyer_modes": buyer_modes,
-        "suggested_commands": [render(c) for c in _suggested_commands(preferred, available)],
+        "suggested_commands": [
+            runnable
+            for runnable in map(render, _suggested_commands(preferred, available))
+            if runnable is not None
+        ],
     }
 
 
@@ -255,8 +260,9 @@ def self_fund_handoff(
         "buy": command_by_kind(commands, "buy"),
         "status": command_by_kind(commands, "status"),
     }
-    if local_settle_command is not None:
-        payment_commands["local_settle"] = render(local_settle_command)
+    settle = render(local_settle_command) if local_settle_command is not None else None
+    if settle is not None:
+        payment_commands["local_settle"] = settle
     inspect_methods = command_by_kind(commands, "methods")
     trio = urgency or {"urgency": None, "urgency_score": None, "urgency_reasons": []}
     browserless = member("browserless_methods")

@@ -22,7 +22,8 @@ from image_skill.guide import text
 from image_skill.guide.placeholders import copy_runnable
 from image_skill.payments import TOP_UP_COMMANDS_KEYS, urgency_fields
 
-Render = Callable[[str], str]
+#: Makes a server command runnable here; None when it is refused (never offered).
+Render = Callable[[str], str | None]
 
 TOP_UP_COMMAND_KEYS = ("first_command", "quote_command")
 SELF_FUND_PATH = "browserless_agent_self_fund"
