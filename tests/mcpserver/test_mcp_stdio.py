@@ -94,6 +94,21 @@ def test_a_spend_without_confirm_spend_is_refused_and_sends_nothing(
     assert _credits(mcp_client) == before
 
 
+def test_a_budget_guard_refuses_a_confirmed_create_and_nothing_is_spent(
+    mcp_client: McpClient,
+) -> None:
+    before = _credits(mcp_client)
+    guarded = mcp_client.call("create", {"prompt": PROMPT, "max_usd": 0.001, "confirm_spend": True})
+    assert guarded["ok"] is False
+    assert guarded["error"]["code"] == "BUDGET_GUARD_EXCEEDED"
+    assert guarded["error"]["retryable"] is False
+    # refused for certain: the breadcrumb is gone and no retry-with-this-key advice is given
+    assert _in_flight(mcp_client) == []
+    assert not any("idempotency_key" in w for w in guarded["warnings"])
+    assert "suggested_tool" not in guarded["error"].get("recovery", {})
+    assert _credits(mcp_client) == before
+
+
 def test_bad_arguments_are_one_invalid_arguments_envelope(mcp_client: McpClient) -> None:
     unknown = mcp_client.call("create", {"prompt": PROMPT, "colour": "red", "dry_run": True})
     assert unknown["error"]["code"] == "INVALID_ARGUMENTS"
@@ -138,7 +153,7 @@ def _check_asset_tools(client: McpClient, asset: dict[str, Any], tmp_path: Path)
     asset_id = asset["asset_id"]
     target = tmp_path / "lighthouse.png"
     got = client.call("assets_get", {"asset_id": asset_id, "output": str(target)})
-    assert got["ok"] is True, got
+    assert got["ok"] is True, got["error"]
     assert got["command"] == "image-skill assets get"
     data = target.read_bytes()
     assert hashlib.sha256(data).hexdigest() == asset["sha256"]
@@ -172,6 +187,7 @@ def test_no_reply_carries_a_token(mcp_client: McpClient) -> None:
         mcp_client.call("create", {"prompt": f"echo {token}", "dry_run": True}),
         mcp_client.call("feedback", {"title": "token check", "body": f"pasted {token}"}),
     ]
+    assert replies[-1]["ok"] is True, replies[-1]["error"]
     for reply in replies:
         text = json.dumps(reply)
         assert token not in text
