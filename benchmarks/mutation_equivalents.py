@@ -20,7 +20,7 @@ EQUIVALENT: dict[str, str] = {
     "guide/selection.py | <module> | dict[str, Any] -> None": _ALIAS,
     "guide/pricing.py | <module> | dict[str, Any] -> None": _ALIAS,
     "guide/rows.py | <module> | dict[str, Any] -> None": _ALIAS,
-    "cli/summary.py | <module> | Callable[[list[str]], str] -> None": _ALIAS,
+    "guide/compact.py | <module> | Callable[[list[str]], str] -> None": _ALIAS,
     "guide/payments.py | <module> | Callable[[str], str] -> None": _ALIAS,
     "guide/rows.py | needs_input | return False -> pass": (
         "for None the code after the early return gives False as well (get() of None is None)"
