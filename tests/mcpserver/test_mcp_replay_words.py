@@ -3,6 +3,8 @@ that send the same body again, in the order of the CLI's own recovery commands."
 
 from __future__ import annotations
 
+import pytest
+
 from image_skill.api.requests import CreateRequest, EditRequest, Reference
 from image_skill.cli.mcp import body_words
 from image_skill.cli.references import build_plan
@@ -82,3 +84,23 @@ def test_an_edit_body_starts_with_its_input_and_mask_and_skips_what_edit_cannot_
         "--idempotency-key",
         "e-1",
     ]
+
+
+def test_the_breadcrumb_of_an_env_token_spend_says_to_pipe_the_same_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from image_skill.cli._app import AppState
+    from image_skill.cli.mcp import spend_replay
+
+    monkeypatch.setenv("IMAGE_SKILL_TOKEN", "isk_r_" + "x" * 24)
+    body = CreateRequest(prompt="x", aspect_ratio="1:1", idempotency_key="k-env").to_body()
+    argv, note = spend_replay(AppState(api_base_url="local", token_source="env"))("create", body)
+    assert argv == [
+        *["--prompt", "x", "--aspect-ratio", "1:1", "--idempotency-key", "k-env"],
+        *["--token-stdin", "--api-base-url", "local", "--json"],
+    ]
+    assert note is not None
+    assert note["token_source"] == "env" and note["token_env"] == "IMAGE_SKILL_TOKEN"
+    saved = spend_replay(AppState(api_base_url="local", token_source="config"))
+    argv, note = saved("create", body)
+    assert "--token-stdin" not in argv and note is None
