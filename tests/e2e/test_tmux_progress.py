@@ -116,6 +116,9 @@ def test_upload_shows_an_upload_bar_on_stderr_in_a_terminal(
     with slowed_backend(e2e_env, tmp_path, read_rate=3_000_000) as (proxy, env):
         coloured = {k: v for k, v in env.items() if k != "NO_COLOR"}
         shown = tmux.run([script(), "--human", "upload", str(tmp_path / "noise.png")], coloured)
+        # An edit input given as a path is uploaded first, with the same bar.
+        edit_argv = [script(), "--human", "edit", "--dry-run", "--prompt", "p", "--input"]
+        edited = tmux.run([*edit_argv, str(tmp_path / "noise.png")], env)
         proxy.read_rate = None  # JSON mode needs no slow link
         quiet = run("upload", str(tmp_path / "noise.png"), env=env)
         uploads = proxy.requests_to("/v1/upload", "POST")
@@ -129,6 +132,11 @@ def test_upload_shows_an_upload_bar_on_stderr_in_a_terminal(
     assert not BYTES.search(shown.frames[-1])
     assert not RATE.search(shown.stdout) and "upload" in shown.stdout
     assert shown.coloured()  # a colour terminal and no NO_COLOR: the bar has colour
+    assert edited.exit_code == 0, edited.stdout
+    edit_bars = edited.frames_matching(BYTES, RATE)
+    assert edit_bars, f"no bar for the edit's input in {len(edited.frames)} frames"
+    assert "uploading noise.png" in edit_bars[0]
+    assert len(uploads) == 3, uploads  # the upload, the edit input, the JSON-mode upload
     assert quiet.exit_code == 0, quiet.stdout
     assert quiet.data["upload"]["sha256"] == uploads[0].json()["sha256"]
     assert notices_only(quiet.stderr) == []

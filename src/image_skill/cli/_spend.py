@@ -18,6 +18,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from image_skill import _constants as C
@@ -107,7 +108,11 @@ def resolve_asset(app: AppState, client: ImageSkillClient, value: str, warnings:
         return app.call(reply, label=UPLOAD_LABEL)
 
     try:
-        return resolve_input_asset(client, value, finish=finish, warnings=warnings)
+        # A bar on stderr while a path or URL is uploaded (--human at a terminal only).
+        with app.out.progress(f"uploading {Path(value).name or value}") as progress:
+            return resolve_input_asset(
+                client, value, finish=finish, warnings=warnings, progress=progress
+            )
     except UploadError as exc:
         raise CommandFailed(exc.result) from None
 
