@@ -20,18 +20,9 @@ from image_skill.cli import _spend as S
 from image_skill.cli import job_options as J
 from image_skill.cli._app import CommandFailed, state
 from image_skill.envelope import Result
+from image_skill.guide.rows import PROMPTLESS_MODELS  # contract §10.4, plus local.image-to-3d
 
 LABEL = "image-skill edit"
-#: Models that take no prompt (contract §10.4) plus the local backend's image-to-3D model.
-PROMPTLESS_MODELS = frozenset(
-    {
-        "fal.flux-dev-redux",
-        "fal.flux-krea-redux",
-        "fal.flux-schnell-redux",
-        "fal.trellis-image-to-3d",
-        "local.image-to-3d",
-    }
-)
 
 
 def _prompt(prompt: str | None, prompt_file: str | None, model: str | None) -> str | None:

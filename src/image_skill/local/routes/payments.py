@@ -54,26 +54,34 @@ def _buy(request: Request, body: BuyRequest, conn: Any, actor: Any, method: str)
     return envelope_response(request, data, actor=actor, warnings=warnings)
 
 
-@router.post(
+def _add_buy_route(name: str, path: str, method: str, description: str) -> None:
+    """Register one rail's ``POST`` (the two rails differ only in these values)."""
+
+    def handler(
+        request: Request, conn: Conn, actor: CurrentActor, body: BuyRequest = _BUY_BODY
+    ) -> JSONResponse:
+        return _buy(request, body, conn, actor, method)
+
+    handler.__name__ = handler.__qualname__ = name
+    router.post(
+        path,
+        openapi_extra=body_doc(BuyRequest, command("image-skill credits buy")),
+        responses=envelope_doc(description, auth=True, errors=_BUY_ERRORS),
+    )(handler)
+
+
+_add_buy_route(
+    "checkout_session",
     "/v1/credit-purchases/stripe-checkout-sessions",
-    openapi_extra=body_doc(BuyRequest, command("image-skill credits buy")),
-    responses=envelope_doc("Checkout attempt (action required)", auth=True, errors=_BUY_ERRORS),
+    CHECKOUT,
+    "Checkout attempt (action required)",
 )
-def checkout_session(
-    request: Request, conn: Conn, actor: CurrentActor, body: BuyRequest = _BUY_BODY
-) -> JSONResponse:
-    return _buy(request, body, conn, actor, CHECKOUT)
-
-
-@router.post(
+_add_buy_route(
+    "x402_deposit",
     "/v1/credit-purchases/stripe-x402-deposits",
-    openapi_extra=body_doc(BuyRequest, command("image-skill credits buy")),
-    responses=envelope_doc("x402 deposit attempt (action required)", auth=True, errors=_BUY_ERRORS),
+    X402,
+    "x402 deposit attempt (action required)",
 )
-def x402_deposit(
-    request: Request, conn: Conn, actor: CurrentActor, body: BuyRequest = _BUY_BODY
-) -> JSONResponse:
-    return _buy(request, body, conn, actor, X402)
 
 
 @router.post(
