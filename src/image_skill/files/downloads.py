@@ -20,7 +20,6 @@ Failures raise :class:`DownloadError`, which carries the envelope error fields.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -35,6 +34,7 @@ from image_skill.files.download_errors import (
     not_regular_error,
     timed_out,
 )
+from image_skill.files.file_sink import FileSink
 from image_skill.files.filenames import derive_file_name, is_safe_filename
 from image_skill.files.placement import (
     NotRegularFile,
@@ -59,8 +59,6 @@ __all__ = [
 
 SHA256_HEADER = "x-image-skill-sha256"
 Progress = Callable[[int, int | None], None]
-
-_CHUNK = 64 * 1024
 
 
 # -- output path --------------------------------------------------------------------
@@ -187,17 +185,17 @@ def download(
                     retryable=False,
                     exit_code=9,
                 ) from None
-            digest = hashlib.sha256()
             size = 0
             total = expected_length if expected_length is not None else length_header
             try:
                 with handle:
-                    for chunk in response.iter_bytes(_CHUNK):
-                        handle.write(chunk)
-                        digest.update(chunk)
-                        size += len(chunk)
-                        if progress is not None:
-                            progress(size, total)
+                    with FileSink(handle) as sink:
+                        for chunk in _pieces(response):
+                            sink.write(chunk)
+                            size += len(chunk)
+                            if progress is not None:
+                                progress(size, total)
+                        sha256 = sink.finish()
                     sync(handle)
             except httpx.TimeoutException as exc:
                 raise timed_out(
@@ -216,7 +214,6 @@ def download(
                     exit_code=9,
                 ) from None
             raw_size = _wire_size(response, size)
-        sha256 = digest.hexdigest()
         verified_length = _verify_length(size, raw_size, length_header, expected_length)
         verified_sha = _verify_sha(sha256, sha_header, expected_sha256)
         target, replaced = _place(tmp_name, target, overwrite=overwrite, unique_name=unique_name)
@@ -302,6 +299,15 @@ def download_asset(
         progress=progress,
         timeout=timeout,
     )
+
+
+def _pieces(response: Any) -> Any:
+    """The body as it arrives: the raw pieces when nothing decodes them (no copy, no
+    re-chunking), else the decoded ones (also for a body a transport had read already)."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity") and not response.is_stream_consumed:
+        return response.iter_raw()
+    return response.iter_bytes()
 
 
 def _wire_size(response: Any, size: int) -> int | None:

@@ -11,6 +11,7 @@ Money lives in :mod:`.ledger`, the activity log in :mod:`.activity`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -380,18 +381,14 @@ def lookup_token(conn: sqlite3.Connection, token: str | None) -> tuple[Actor | N
     if row is None or row["token_status"] != "active" or row["claim_state"] == "revoked":
         return None, False
     last = row["last_used_at"]
-    stale = last is None or (
-        (utc_now() - parse_iso(last)).total_seconds() >= _LAST_USED_RESOLUTION_S
-    )
-    return _actor_from_row(row), stale
+    age = None if last is None else (utc_now() - parse_iso(last)).total_seconds()
+    return _actor_from_row(row), age is None or age >= _LAST_USED_RESOLUTION_S
 
 
 def touch_token(conn: sqlite3.Connection, token_id: str) -> None:
     """Refresh ``last_used_at`` (bookkeeping only: a busy database never fails a request)."""
-    try:
+    with contextlib.suppress(sqlite3.OperationalError):
         conn.execute("UPDATE tokens SET last_used_at = ? WHERE token_id = ?", (now_iso(), token_id))
-    except sqlite3.OperationalError:
-        pass
 
 
 def redact_contact(contact: str | None) -> str | None:
