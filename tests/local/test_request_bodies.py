@@ -167,3 +167,67 @@ def test_payment_credentials_are_refused_before_the_shape_check(
     error = local_client.post("/v1/credit-quotes", json=body, headers=auth_headers).json()
     assert error["error"]["message"].startswith("payment credentials are never accepted")
     assert "4242" not in str(error)
+
+
+def test_every_field_the_0_1_30_client_sends_is_declared(
+    local_client: httpx.Client, auth_headers: dict[str, str]
+) -> None:
+    """Full bodies with every key the 0.1.30 client can send (contract §8.15, §8.18, §8.22)
+    pass the shape check; whatever refuses them afterwards is a value rule."""
+    create = {
+        "prompt": "a cube",
+        "provider": "local",
+        "model": "local.image",
+        "intent": "explore",
+        "aspect_ratio": "1:1",
+        "references": [
+            {"asset_id": "image_a", "role": "element_frontal", "index": 0},
+            {"asset_id": "image_b", "role": "element_reference", "index": 0, "reference_index": 1},
+            {"asset_id": "image_c", "role": "reference_image", "index": 0, "reference_task": "ip"},
+        ],
+        "output_count": 1,
+        "max_estimated_usd_per_image": 0.5,
+        "model_parameters": {},
+        "idempotency_key": "create-1-abc",
+        "dry_run": True,
+        "accept_unknown_cost": False,
+    }
+    edit = {
+        "input_asset_id": "image_in",
+        "mask_asset_id": "image_mask",
+        "references": create["references"][2:],
+        "prompt": "blue",
+        "provider": "local",
+        "model": "local.image-edit",
+        "intent": "final",
+        "aspect_ratio": "auto",
+        "max_estimated_usd_per_image": 1,
+        "model_parameters": {},
+        "dry_run": True,
+        "idempotency_key": "edit-1-abc",
+        "accept_unknown_cost": True,
+    }
+    feedback = {
+        "type": "user_feedback",
+        "title": "t",
+        "body": "b",
+        "severity": "medium",
+        "confidence": "medium",
+        "next_state": "watch",
+        **{key: "x" for key in ("command", "expected", "actual", "friction", "proof_needed")},
+        **{key: "x" for key in ("strategic_reason", "dedupe_key", "source", "trace_id")},
+        "surface": ["cli"],
+        "evidence": [],
+        "allow_weak_signal": True,
+    }
+    quote = {"credits": 10, "pack_id": "starter-500", "payment_method": "stripe_checkout"}
+    for path, body in [
+        ("/v1/create", create),
+        ("/v1/edit", edit),
+        ("/v1/feedback", feedback),
+        ("/v1/credit-quotes", {**quote, "idempotency_key": "quote-1-ab"}),
+    ]:
+        reply = local_client.post(path, json=body, headers=auth_headers)
+        recovery = (reply.json().get("error") or {}).get("recovery") or {}
+        assert "invalid_fields" not in recovery, (path, reply.text)
+    assert local_client.post("/v1/feedback", json=feedback, headers=auth_headers).status_code == 200
