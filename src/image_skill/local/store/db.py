@@ -46,8 +46,9 @@ DEFAULT_GRANTS: tuple[str, ...] = (
 )
 #: ``last_used_at`` is refreshed at most this often, to keep reads from writing.
 _LAST_USED_RESOLUTION_S = 60.0
-#: Idle connections a :class:`Store` keeps for the next request (see :meth:`Store.acquire`).
-POOL_SIZE = 8
+#: Idle connections a :class:`Store` keeps for the next request (see :meth:`Store.acquire`):
+#: more than the requests one server runs at once under load (16 clients), so none is opened.
+POOL_SIZE = 32
 
 
 # --------------------------------------------------------------------------- helpers
