@@ -61,6 +61,8 @@ TARGETS: tuple[Target, ...] = (
     Target("guide/rows.py", ("tests/unit/test_guide_rows.py", *_GUIDE_TESTS)),
     Target("guide/payments.py", ("tests/unit/test_guide_payments.py", *_GUIDE_TESTS), goal=0.95),
     Target("cli/summary.py", ("tests/unit/test_summary_mutants.py", "tests/unit/test_summary.py")),
+    Target("cli/batch_lines.py", ("tests/unit/test_batch_plan.py",)),
+    Target("cli/batch_plan.py", ("tests/unit/test_batch_plan.py",)),
     Target(
         "guide/compact.py", ("tests/unit/test_summary_mutants.py", "tests/unit/test_summary.py")
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 
@@ -266,3 +267,78 @@ def test_results_text_is_one_sorted_json_line_per_record() -> None:
     text = P.results_text(records)
     assert [json.loads(row)["line"] for row in text.splitlines()] == [2, 10]
     assert text.endswith("\n") and text.count("\n") == 2
+
+
+def test_parsed_values_are_frozen() -> None:
+    batch = parse_batch(GOOD)
+    decision = P.decide(batch, batch.lines[0], None)
+    for value, name in ((batch, "sha256"), (batch.lines[0], "number"), (decision, "key")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, name, "x")
+
+
+def test_numbers_follow_create_s_flag_rules() -> None:
+    request, _ = parse_line(
+        '{"prompt": "p", "output_count": 1, "max_usd": 9007199254740991.0,'
+        ' "max_estimated_usd_per_image": 9007199254740992.0}'
+    )
+    assert request is not None and request.output_count == 1
+    assert isinstance(request.max_usd, int)  # below 2**53: an integral float is an int
+    assert isinstance(request.max_estimated_usd_per_image, float)  # 2**53: kept as it was
+    words = create_words(parse_line('{"prompt": "p", "model_parameters": {"style": "café"}}')[0])
+    assert words[-1] == '{"style":"café"}'
+
+
+def test_debit_edges() -> None:
+    def pricing(**fields: object) -> dict[str, object]:
+        return {"cost": {"credit_pricing": fields}}
+
+    assert P.debit_usd(pricing(credits_required=9, credit_unit_usd=0.02)) == Decimal("0.18")
+    assert P.debit_usd(pricing(credits_required=0, credit_unit_usd=0.02)) == Decimal(0)
+    assert P.debit_usd(pricing(credits_required=-1)) is None
+    for unit in (True, 0, -1, "0.5", None):  # not a usable unit: the contract's 0.01
+        assert P.debit_usd(pricing(credits_required=3, credit_unit_usd=unit)) == Decimal("0.03")
+
+
+def test_record_defaults_and_rounding() -> None:
+    record = P.line_record(LINE, "failed", key=None, debited_usd=Decimal("0.1234567"))
+    assert record["replayed"] is False and record["debited_usd"] == 0.123457
+    assert P.line_record(LINE, "failed", key=None, debited_usd=Decimal(2))["debited_usd"] == 2
+    text = P.results_text([{**record, "error": {"code": "X", "message": "café"}}])
+    assert "café" in text  # written as UTF-8, not escaped
+
+
+def test_results_problems_name_the_row() -> None:
+    assert P.parse_results('{"line": 4, "sta\n{"line": 1}\n')[1] == "row 1 is not JSON"
+    good = P.results_text([_record("failed")])
+    assert P.parse_results(good + "[]\n")[1] == "row 2 is not a batch results record"
+
+
+def test_only_a_failed_download_of_a_job_that_ran_is_a_download_failure() -> None:
+    no_downloads = P.from_create(
+        LINE, "k", _envelope(False, {"job_id": "job_1"}, "TIMEOUT"), known=False
+    )
+    assert no_downloads["status"] == "unknown" and no_downloads["reason"] is None
+    no_job = P.from_create(LINE, "k", _envelope(False, {"downloads": []}, "X"), known=True)
+    assert no_job["status"] == "failed" and no_job["reason"] is None
+
+
+def test_an_empty_recorded_key_is_not_reused() -> None:
+    batch = parse_batch(GOOD)
+    line = batch.lines[0]
+    prior = {"line_sha256": line.sha256, "idempotency_key": "", "status": "unknown"}
+    assert P.decide(batch, line, prior).key == batch.key(line)
+
+
+def test_an_empty_code_is_no_batch_code() -> None:
+    odd = _record("failed", error={"code": "", "message": "m"})
+    assert P.final_error([odd])[0] == "BATCH_INCOMPLETE"  # type: ignore[index]
+    assert P.BUDGET_GUARD_EXCEEDED == "BUDGET_GUARD_EXCEEDED"  # the server's code
+
+
+def test_settling_a_line_never_reserved_adds_only_its_debit() -> None:
+    budget = P.Budget(Decimal(1))
+    budget.settle(9, None)
+    assert budget.spent == 0
+    budget.settle(9, Decimal("0.25"))
+    assert budget.spent == Decimal("0.25")

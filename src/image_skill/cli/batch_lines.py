@@ -27,7 +27,7 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from image_skill.api.requests import CreateRequest
@@ -79,7 +79,7 @@ class Line:
 @dataclass(frozen=True)
 class Batch:
     sha256: str
-    lines: list[Line] = field(default_factory=list)
+    lines: list[Line]
 
     def key(self, line: Line) -> str:
         return derive_key(self.sha256, line.number, line.sha256)
