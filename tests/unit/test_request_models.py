@@ -233,3 +233,23 @@ def test_strict_validation_refuses_coercions() -> None:
             adapter.validate_json(json.dumps({"prompt": "p", **bad}), strict=True)
     ok = adapter.validate_json(json.dumps({"prompt": "p", "max_usd": 1}), strict=True)
     assert ok.max_usd == 1 and isinstance(ok.max_usd, int)
+
+
+def test_the_backends_feedback_fields_are_the_models() -> None:
+    from image_skill.local.feedback import KNOWN_FIELDS
+
+    assert {f.name for f in dataclasses.fields(FeedbackRequest)} == KNOWN_FIELDS
+
+
+def test_the_cli_never_imports_pydantic_for_a_body() -> None:
+    """Building and serialising every body needs no pydantic (checked in a fresh process)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from image_skill.api.requests import CreateRequest, Reference; "
+        "CreateRequest(prompt='p', references=[Reference(asset_id='a', role='r')]).to_body(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'httpx')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -36,6 +36,7 @@ _MAX_ITEM = 500
 LABEL_FIELDS: tuple[str, ...] = ("type", "severity", "confidence", "next_state")
 TEXT_FIELDS: tuple[str, ...] = (*FEEDBACK_TEXT_FIELDS, "dedupe_key", "source", "trace_id")
 LIST_FIELDS: tuple[str, ...] = ("surface", "evidence")
+#: Every body field (the request model ``FeedbackRequest`` declares the same ones).
 KNOWN_FIELDS = frozenset(
     (*LABEL_FIELDS, "title", "body", *TEXT_FIELDS, *LIST_FIELDS, "allow_weak_signal")
 )
@@ -79,7 +80,6 @@ class FeedbackInput:
 
     fields: dict[str, Any]  # every known field, defaults applied, strings redacted
     redactions: int
-    ignored_fields: list[str]
 
 
 def _string(value: Any, name: str, limit: int) -> str | None:
@@ -140,8 +140,7 @@ def parse_feedback(body: dict[str, Any]) -> FeedbackInput:
                 cleaned.append(text)
                 redactions += count
             fields[name] = cleaned
-    ignored = sorted(k for k in body if k not in KNOWN_FIELDS)
-    return FeedbackInput(fields=fields, redactions=redactions, ignored_fields=ignored)
+    return FeedbackInput(fields=fields, redactions=redactions)
 
 
 def assess_quality(fields: dict[str, Any]) -> dict[str, Any]:
