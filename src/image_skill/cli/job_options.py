@@ -1,12 +1,18 @@
 """What `create` and `edit` share: their command-line options, the flag values as one
 object, the request fields both bodies carry, and the live-spend tail.
 
-A flag of both commands is declared once in :data:`OPTIONS` (help text per command where it
-differs) and listed in each command's entry of :data:`OPTION_ORDER` (help order) and, when
-a recovery command repeats it, :data:`RECOVERY_FLAGS`; its body field is declared once in
-:mod:`image_skill.api.requests`. The two orders differ from one another as they do in the npm
-client (recovery commands name ``--provider`` before ``--model`` for create, after it for
-edit), so they are data here rather than code.
+Adding a flag that goes into the body:
+
+1. the field, in wire order, in ``CreateRequest`` and/or ``EditRequest``
+   (:mod:`image_skill.api.requests`; the backend then accepts and documents it);
+2. here: its entry in :data:`OPTIONS`, its name in :data:`OPTION_ORDER` and, when a retry
+   must repeat it, :data:`RECOVERY_FLAGS`; a :class:`JobFlags` field;
+3. the value into the request: in :func:`job_fields` for both commands, or in the one
+   ``CreateRequest(...)`` / ``EditRequest(...)`` call of ``create.py`` / ``edit.py``;
+4. a value rule the types cannot state, if any: :mod:`image_skill.local.jobs.validation`.
+
+The help and recovery orders are data because they differ as in the npm client (recovery
+commands name ``--provider`` before ``--model`` for create, after it for edit).
 
 Standard library and click only at import time (the CLI imports this module at start-up).
 """
