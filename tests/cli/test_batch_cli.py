@@ -254,3 +254,18 @@ def test_a_refused_line_gives_the_batch_create_s_exit_code(account: Path, tmp_pa
     assert [r["status"] for r in run["data"]["lines"]] == ["succeeded"] * 3 + ["failed"]
     assert run["data"]["lines"][3]["error"]["code"] == "QUOTA_EXCEEDED"
     assert in_flight_files(account) == []  # a certain refusal settles its breadcrumb
+
+
+def test_a_breadcrumb_that_cannot_be_written_is_named_in_the_summary(
+    funded: Path, tmp_path: Path
+) -> None:
+    folder = funded.parent / "in-flight"
+    folder.rmdir()  # empty: the purchase's breadcrumb settled
+    folder.write_text("not a folder", encoding="utf-8")
+    source = write_batch(tmp_path / "w.jsonl", prompts(1))
+    run = batch(str(source))
+    assert run["ok"] is True
+    [record] = run["data"]["lines"]
+    [warning] = run["warnings"]
+    assert warning.startswith("line 1: could not write the in-flight breadcrumb")
+    assert f"--idempotency-key {record['idempotency_key']}" in warning

@@ -240,6 +240,7 @@ class Runner:
 
         record = P.from_create(line, key, result.envelope, known=outcome_known(result))
         with self.lock:
+            self._keep_warnings(line, record, result)
             self.in_flight.discard(line.number)
             debit = _decimal(record.get("debited_usd"))
             if record["job_id"] is not None and record["status"] != P.UNKNOWN:
@@ -249,6 +250,17 @@ class Runner:
             elif record["status"] == P.FAILED:
                 self.outcome.budget.release(line.number)
         return record
+
+    def _keep_warnings(self, line: Line, record: dict[str, Any], result: Result) -> None:
+        """A line's warnings (a breadcrumb that could not be written, say) go into the
+        summary, named by line; a replay's own note is already counted in ``replayed``."""
+        warnings = result.envelope.get("warnings")
+        for warning in warnings if isinstance(warnings, list) else []:
+            if not isinstance(warning, str) or (record["replayed"] and "replay" in warning):
+                continue
+            text = f"line {line.number}: {warning}"
+            if text not in self.outcome.warnings:
+                self.outcome.warnings.append(text)
 
     def _body(self, line: Line, key: str | None, dry_run: bool) -> dict[str, Any]:
         assert line.request is not None
