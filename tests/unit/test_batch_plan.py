@@ -342,3 +342,10 @@ def test_settling_a_line_never_reserved_adds_only_its_debit() -> None:
     assert budget.spent == 0
     budget.settle(9, Decimal("0.25"))
     assert budget.spent == Decimal("0.25")
+
+
+def test_the_command_help_names_every_accepted_key() -> None:
+    from image_skill.cli.batch import batch_create
+
+    text = " ".join((batch_create.help or "").split())
+    assert all(key in text for key in ACCEPTED_KEYS)

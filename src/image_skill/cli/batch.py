@@ -84,7 +84,14 @@ def batch_create(
     dry_run: bool,
     accept_unknown_cost: bool,
 ) -> Result:
-    """Create one job per line of a JSON Lines file (keys as in the create body)."""
+    """Create one job per line of a JSON Lines file (keys as in the create body).
+
+    Each line is a JSON object with "prompt" and any of provider, model, intent,
+    aspect_ratio, output_count, max_estimated_usd_per_image, max_usd, model_parameters and
+    accept_unknown_cost. Each line gets its own idempotency key, derived from the file and
+    the line; run the same command again after a failure or an interrupt: finished lines
+    are skipped and the rest are sent with the same keys, so nothing is charged twice.
+    """
     from image_skill.cli.batch_run import Options, Runner
 
     app = state()
