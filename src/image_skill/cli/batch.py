@@ -47,7 +47,17 @@ def batch() -> None:
     """Run many creates from one JSON Lines file, with one budget and a safe resume."""
 
 
-@batch.command("create")
+#: The help of `batch create`, unindented so that docs/cli.md shows it as text.
+HELP = """Create one job per line of a JSON Lines file (keys as in the create body).
+
+Each line is a JSON object with "prompt" and any of provider, model, intent, aspect_ratio,
+output_count, max_estimated_usd_per_image, max_usd, model_parameters and accept_unknown_cost.
+Each line gets its own idempotency key, derived from the file and the line; run the same
+command again after a failure or an interrupt: finished lines are skipped and the rest are
+sent with the same keys, so nothing is charged twice."""
+
+
+@batch.command("create", help=HELP)
 @click.argument("file", metavar="FILE")
 @click.option(
     "--concurrency",
@@ -84,14 +94,7 @@ def batch_create(
     dry_run: bool,
     accept_unknown_cost: bool,
 ) -> Result:
-    """Create one job per line of a JSON Lines file (keys as in the create body).
-
-    Each line is a JSON object with "prompt" and any of provider, model, intent,
-    aspect_ratio, output_count, max_estimated_usd_per_image, max_usd, model_parameters and
-    accept_unknown_cost. Each line gets its own idempotency key, derived from the file and
-    the line; run the same command again after a failure or an interrupt: finished lines
-    are skipped and the rest are sent with the same keys, so nothing is charged twice.
-    """
+    """See :data:`HELP`."""
     from image_skill.cli.batch_run import Options, Runner
 
     app = state()
