@@ -6,6 +6,7 @@ import dataclasses
 import threading
 
 import httpx
+import pytest
 
 from image_skill.local.settings import LocalSettings
 from image_skill.local.store.db import POOL_SIZE, Store, new_id, now_iso, transaction
@@ -95,3 +96,29 @@ def test_requests_borrow_and_return_pooled_connections(local_client: httpx.Clien
         assert local_client.get("/v1/quota", headers=headers).status_code == 200
     store: Store = local_client._transport.app.state.store  # type: ignore[attr-defined]
     assert 1 <= len(store._idle) <= POOL_SIZE  # sequential requests reused what they borrowed
+
+
+def test_commits_are_synced_except_a_dry_runs(local_settings: LocalSettings) -> None:
+    """Money rows survive a power cut (``synchronous = FULL``); a non-durable transaction
+    (a dry run's plan) commits with ``NORMAL`` and puts ``FULL`` back, even when it fails."""
+    store = Store(local_settings)
+    conn = store.acquire()
+    level = "PRAGMA synchronous"
+    try:
+        assert conn.execute(level).fetchone()[0] == 2  # FULL
+        with transaction(conn, durable=False):
+            assert conn.execute(level).fetchone()[0] == 1  # NORMAL
+            conn.execute(
+                "INSERT INTO organizations (organization_id, created_at) VALUES (?, ?)",
+                (new_id("org_"), now_iso()),
+            )
+        assert conn.execute(level).fetchone()[0] == 2
+        with pytest.raises(RuntimeError), transaction(conn, durable=False):
+            raise RuntimeError("boom")
+        assert conn.execute(level).fetchone()[0] == 2 and not conn.in_transaction
+        with transaction(conn):
+            assert conn.execute(level).fetchone()[0] == 2
+            with transaction(conn, durable=False):  # joins the durable one
+                assert conn.execute(level).fetchone()[0] == 2
+    finally:
+        store.release(conn)

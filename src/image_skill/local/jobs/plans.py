@@ -69,7 +69,8 @@ def dry_run(ctx: Context, plan: Plan) -> Outcome:
     job_id: str | None = None
     warnings: list[str] = []
     if ctx.actor is not None:
-        with transaction(ctx.conn):
+        # No money moves in a dry run: its rows may skip the disk sync (see transaction()).
+        with transaction(ctx.conn, durable=False):
             job_id = jobs.insert_job(
                 ctx.conn,
                 plan,

@@ -179,7 +179,7 @@ class Store:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(self.settings.busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA synchronous = FULL")  # see transaction()
         return conn
 
     @contextmanager
@@ -249,33 +249,31 @@ def _retry_locked(fn: Any, attempts: int = 50) -> Any:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any exception).
 
     Nested use joins the outer transaction, so helpers can call it unconditionally. A
-    :class:`Store` connection first takes the store's write lock (see :class:`Store`).
+    :class:`Store` connection first takes the store's write lock (see :class:`Store`). The
+    commit is synced to disk (``synchronous = FULL``: money rows survive a power cut) unless
+    ``durable`` is off, for rows whose loss in a crash costs nothing (a dry run's plan).
     """
     if conn.in_transaction:
         yield conn
         return
-    lock = getattr(conn, "write_lock", None)
-    if lock is None:
-        with _begin_immediate(conn):
-            yield conn
-        return
-    with lock, _begin_immediate(conn):
-        yield conn
-
-
-@contextmanager
-def _begin_immediate(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    with getattr(conn, "write_lock", None) or contextlib.nullcontext():
+        if not durable:
+            conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            if not durable:
+                conn.execute("PRAGMA synchronous = FULL")
 
 
 # ------------------------------------------------------------------- agents/tokens
