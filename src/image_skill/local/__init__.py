@@ -43,6 +43,8 @@ def make_in_process_transport(settings: LocalSettings | None = None) -> InProces
 
     The first call for a data dir fixes its settings; later calls with the same data dir
     reuse that app. The transport is shared, so ``client.close()`` leaves it usable.
+    The app includes each router on first use (``create_app(lazy=True)``): a call pays
+    for the route modules it reaches, not for all of them.
     """
     require_extra()
     from image_skill.local.app import create_app
@@ -54,6 +56,6 @@ def make_in_process_transport(settings: LocalSettings | None = None) -> InProces
     with _LOCK:
         transport = _TRANSPORTS.get(key)
         if transport is None:
-            transport = InProcessTransport(create_app(settings), shared=True)
+            transport = InProcessTransport(create_app(settings, lazy=True), shared=True)
             _TRANSPORTS[key] = transport
         return transport

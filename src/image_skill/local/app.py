@@ -68,7 +68,9 @@ def include_optional_routers(app: FastAPI, modules: list[str] | None = None) -> 
     return included
 
 
-def create_app(settings: LocalSettings | None = None) -> FastAPI:
+def create_app(settings: LocalSettings | None = None, *, lazy: bool = False) -> FastAPI:
+    """The backend's app; ``lazy=True`` includes each router when a request first needs it
+    (:mod:`.lazy_routes`: the in-process backend, where one call uses one or two routers)."""
     settings = settings or LocalSettings.from_env()
     app = FastAPI(
         title="image-skill local backend",
@@ -85,7 +87,12 @@ def create_app(settings: LocalSettings | None = None) -> FastAPI:
     app.state.store = Store(settings)
     _install_error_handlers(app)
     app.add_middleware(CatchAllMiddleware)
-    include_optional_routers(app)
+    if lazy:
+        from image_skill.local.lazy_routes import install
+
+        install(app, ROUTER_MODULES, include_optional_routers)
+    else:
+        include_optional_routers(app)
     _document_validation_as_400(app)
     return app
 

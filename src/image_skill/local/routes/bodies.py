@@ -59,7 +59,6 @@ def json_body(
     ``precheck(body)`` runs first on a body that is a JSON object, for a refusal that must
     win over the shape check (payment credentials in a quote or a purchase).
     """
-    adapter = _adapter(model)
     schema = SCHEMA_REF.format(model=model.__name__)
 
     async def read(request: Request) -> T:
@@ -67,7 +66,8 @@ def json_body(
         if precheck is not None:
             _precheck(raw, precheck)
         try:
-            value: T = adapter.validate_json(raw, strict=True)
+            # Built on first use, not at import: importing a route module stays cheap.
+            value: T = _adapter(model).validate_json(raw, strict=True)
         except ValidationError as exc:
             raise shape_error(
                 exc.errors(include_url=False),
