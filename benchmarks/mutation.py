@@ -365,6 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         merged = {r.target: r for r in earlier} | {r.target: r for r in results}
         complete = all(t.module in merged for t in TARGETS if _present(t))
         ordered = [merged[t.module] for t in TARGETS if t.module in merged]
+        context += "; modules rerun with --module on top of an earlier run (minutes added up)"
         LAST_RUN.write_bytes(pickle.dumps((ordered, earlier_elapsed + elapsed, context, complete)))
     else:
         LAST_RUN.write_bytes(pickle.dumps((results, elapsed, context, not args.module)))

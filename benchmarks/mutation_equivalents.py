@@ -21,7 +21,7 @@ EQUIVALENT: dict[str, str] = {
     "guide/pricing.py | <module> | dict[str, Any] -> None": _ALIAS,
     "guide/rows.py | <module> | dict[str, Any] -> None": _ALIAS,
     "guide/compact.py | <module> | Callable[[list[str]], str] -> None": _ALIAS,
-    "guide/payments.py | <module> | Callable[[str], str] -> None": _ALIAS,
+    "guide/payments.py | <module> | Callable[[str], str | None] -> None": _ALIAS,
     "guide/rows.py | needs_input | return False -> pass": (
         "for None the code after the early return gives False as well (get() of None is None)"
     ),
