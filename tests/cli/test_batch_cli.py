@@ -269,3 +269,25 @@ def test_a_breadcrumb_that_cannot_be_written_is_named_in_the_summary(
     [warning] = run["warnings"]
     assert warning.startswith("line 1: could not write the in-flight breadcrumb")
     assert f"--idempotency-key {record['idempotency_key']}" in warning
+
+
+def test_lines_inserted_above_finished_ones_charge_only_the_new_lines(
+    funded: Path, tmp_path: Path
+) -> None:
+    """Editing the file changes every derived key; the results file still finds each
+    finished line by its text, so only the new line is sent and debited."""
+    source = write_batch(tmp_path / "grow.jsonl", prompts(2))
+    first = batch(str(source))
+    assert first["ok"] is True and first["data"]["sent"] == 2
+    before = credits(invoke, *LOCAL)
+    new = {"prompt": "inserted on top", "model": "local.image"}
+    write_batch(source, [new, *prompts(2)])
+    again = batch(str(source))
+    assert again["ok"] is True, again["error"]
+    assert again["data"]["sent"] == 1 and again["data"]["already_succeeded"] == 2
+    assert credits(invoke, *LOCAL) == before - IMAGE_CREDITS
+    lines = again["data"]["lines"]
+    assert [r["line"] for r in lines] == [1, 2, 3]
+    assert [r["job_id"] for r in lines[1:]] == [r["job_id"] for r in first["data"]["lines"]]
+    stored = results(tmp_path / "grow.results.jsonl")
+    assert [r["line"] for r in stored] == [1, 2, 3] and stored == lines

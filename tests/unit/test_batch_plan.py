@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -152,12 +153,12 @@ def _record(status: str, **fields: object) -> dict[str, object]:
     return record
 
 
-def test_results_keep_the_last_record_per_line_and_tolerate_a_cut_last_row() -> None:
+def test_results_keep_every_record_and_tolerate_a_cut_last_row() -> None:
     first = _record("unknown")
     later = _record("succeeded", job_id="job_1")
     text = P.results_text([first]) + P.results_text([later]) + '{"line": 4, "sta'
     records, problem = P.parse_results(text)
-    assert problem is None and records == {3: later}
+    assert problem is None and records == [first, later]
     assert list(later) == list(P.RESULT_KEYS)
 
 
@@ -166,7 +167,7 @@ def test_results_keep_the_last_record_per_line_and_tolerate_a_cut_last_row() -> 
 )
 def test_a_file_that_is_no_results_file_is_refused(text: str) -> None:
     records, problem = P.parse_results(text)
-    assert records == {} and problem is not None
+    assert records == [] and problem is not None
 
 
 def test_a_rerun_skips_successes_and_reuses_the_key_of_a_line_in_doubt() -> None:
@@ -349,3 +350,57 @@ def test_the_command_help_names_every_accepted_key() -> None:
 
     text = " ".join((batch_create.help or "").split())
     assert all(key in text for key in ACCEPTED_KEYS)
+
+
+def _texts(*prompts: str) -> bytes:
+    return "".join(json.dumps({"prompt": p}) + "\n" for p in prompts).encode()
+
+
+def _done(batch: Any, number: int, status: str = "succeeded") -> dict[str, Any]:
+    line = next(item for item in batch.lines if item.number == number)
+    return P.line_record(line, status, key=batch.key(line), job_id=f"job_{number}")
+
+
+def test_a_finished_line_stays_finished_when_lines_are_inserted_or_moved() -> None:
+    old = parse_batch(_texts("a", "b", "c"))
+    records = [_done(old, 1), _done(old, 2, "unknown"), _done(old, 3)]
+    new = parse_batch(_texts("new", "c", "a", "b"))
+    matched = P.match_priors(new, records)
+    assert sorted(matched) == [2, 3, 4]
+    assert matched[3]["job_id"] == "job_1" and matched[2]["job_id"] == "job_3"
+    assert P.decide(new, new.lines[2], matched[3]).action == "carry"
+    in_doubt = P.decide(new, new.lines[3], matched[4])
+    assert (in_doubt.action, in_doubt.key) == ("send", old.key(old.lines[1]))
+    assert P.decide(new, new.lines[0], matched.get(1)).key == new.key(new.lines[0])
+
+
+def test_equal_lines_keep_their_own_records_and_a_changed_line_matches_none() -> None:
+    old = parse_batch(_texts("x", "y", "x"))
+    records = [_done(old, 1), _done(old, 3, "failed")]
+    new = parse_batch(_texts("y!", "x", "x"))  # line 1 edited away, the two x's moved up
+    matched = P.match_priors(new, records)
+    assert [matched[2]["job_id"], matched[3]["job_id"]] == ["job_1", "job_3"]
+    assert 1 not in matched
+
+
+def test_a_run_killed_before_compaction_loses_no_earlier_record() -> None:
+    """Run 1 wrote a and b at lines 1-2; run 2 (a line inserted on top) appended line 1's
+    new record and was killed: a's record under line 1 must still match a, now line 2."""
+    old = parse_batch(_texts("a", "b"))
+    new = parse_batch(_texts("new", "a", "b"))
+    text = P.results_text([_done(old, 1), _done(old, 2)]) + P.results_text([_done(new, 1)])
+    records, problem = P.parse_results(text)
+    assert problem is None
+    matched = P.match_priors(new, records)
+    assert [matched[n]["job_id"] for n in (1, 2, 3)] == ["job_1", "job_1", "job_2"]
+    assert matched[2]["line_sha256"] == new.lines[1].sha256
+    assert matched[1]["idempotency_key"] == new.key(new.lines[0])
+
+
+def test_the_latest_record_of_a_key_wins_and_keyless_records_match_nothing() -> None:
+    batch = parse_batch(_texts("a"))
+    first = _done(batch, 1, "unknown")
+    last = _done(batch, 1, "succeeded")
+    keyless = {**_done(batch, 1), "idempotency_key": None, "job_id": "job_x"}
+    assert P.match_priors(batch, [first, last])[1]["status"] == "succeeded"
+    assert P.match_priors(batch, [keyless]) == {}

@@ -116,7 +116,7 @@ def batch_create(
         folder = os.path.join(os.path.abspath(os.path.expanduser(output_dir)), "")
         O.precheck_output(LABEL, folder, overwrite, None)
     results_path = _results_path(source, results)
-    priors = _read_results(results_path)
+    priors = P.match_priors(parsed, _read_results(results_path))
     if not dry_run:
         _check_writable(results_path)
     token = app.resolve_token(app.argv_label(LABEL), allow_missing=dry_run).token
@@ -182,10 +182,10 @@ def _results_path(source: Path, given: str | None) -> Path:
     return path
 
 
-def _read_results(path: Path) -> dict[int, dict[str, Any]]:
+def _read_results(path: Path) -> list[dict[str, Any]]:
     """The earlier records of this results file (none when it does not exist yet)."""
     if not os.path.lexists(path):
-        return {}
+        return []
     try:
         if not path.is_file():
             raise IsADirectoryError(21, "not a regular file")

@@ -12,10 +12,12 @@ A results file holds one JSON object per input line (keys in :data:`RESULT_KEYS`
 * ``unknown``: sent, outcome unknown (interrupted, no reply); a re-run sends the same key, so
   the server replays or finishes the original and never charges twice.
 
-A re-run (:func:`decide`) skips a line whose record says ``succeeded`` for the same line text
-(no request at all), and sends every other line with the key the record names when there is
-one for the same text (so a changed file never changes the key of a line in doubt), else
-with the derived key.
+A line's earlier record is found by its text (:func:`match_priors`), not only by its number:
+the record with the same number and text first, else the first unclaimed record of the same
+text (so inserting, deleting or moving lines keeps every finished line finished). A re-run
+(:func:`decide`) skips a line whose record says ``succeeded`` (no request at all), and sends
+every other line with the key the record names (so a changed file never changes the key of a
+line in doubt), else with the derived key.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ __all__ = [
     "final_error",
     "from_create",
     "line_record",
+    "match_priors",
     "parse_results",
     "results_text",
 ]
@@ -99,11 +102,13 @@ def _usd(value: Decimal | None) -> float | int | None:
     return int(number) if number.is_integer() else round(number, 6)
 
 
-def parse_results(text: str) -> tuple[dict[int, dict[str, Any]], str | None]:
-    """The last record per line number of a results file, and a problem when the file is
-    not one (a line that is no record; only the very last line may be cut short, as a
-    process killed while appending leaves it)."""
-    records: dict[int, dict[str, Any]] = {}
+def parse_results(text: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Every record of a results file in file order, and a problem when the file is not one
+    (a line that is no record; only the very last line may be cut short, as a process
+    killed while appending leaves it). A run killed before it compacts the file leaves the
+    records of earlier runs under line numbers that may since name other lines: all are
+    kept, and :func:`match_priors` sorts them out."""
+    records: list[dict[str, Any]] = []
     rows = [row for row in text.split("\n") if row.strip()]
     for index, row in enumerate(rows):
         try:
@@ -111,11 +116,49 @@ def parse_results(text: str) -> tuple[dict[int, dict[str, Any]], str | None]:
         except ValueError:
             if index == len(rows) - 1 and not text.endswith("\n"):
                 break
-            return {}, f"row {index + 1} is not JSON"
+            return [], f"row {index + 1} is not JSON"
         if not _is_record(value):
-            return {}, f"row {index + 1} is not a batch results record"
-        records[value["line"]] = value
+            return [], f"row {index + 1} is not a batch results record"
+        records.append(value)
     return records, None
+
+
+def match_priors(batch: Batch, records: Iterable[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Each line's earlier record, by the line's current number.
+
+    Records are grouped by idempotency key (the last one of a key is its outcome; a record
+    without a key, a malformed line's, is not matched). A line takes the record with its own
+    number and text, else the first record (lowest earlier line number) of its text that no
+    other line took. Each record goes to one line at most, so two equal lines keep their own
+    keys. A line whose text changed matches nothing: it is a new request.
+    """
+    latest: dict[str, dict[str, Any]] = {}
+    for record in records:
+        key = record.get("idempotency_key")
+        if isinstance(key, str) and key:
+            latest.pop(key, None)
+            latest[key] = dict(record)
+    exact: dict[tuple[int, str], str] = {}
+    by_text: dict[str, list[str]] = {}
+    for key, record in sorted(latest.items(), key=lambda item: int(item[1]["line"])):
+        exact.setdefault((int(record["line"]), str(record["line_sha256"])), key)
+        by_text.setdefault(str(record["line_sha256"]), []).append(key)
+    taken: set[str] = set()
+    matched: dict[int, dict[str, Any]] = {}
+    for line in batch.lines:
+        key = exact.get((line.number, line.sha256))
+        if key is not None:
+            matched[line.number] = latest[key]
+            taken.add(key)
+    for line in batch.lines:
+        if line.number in matched or line.request is None:
+            continue
+        for key in by_text.get(line.sha256, ()):
+            if key not in taken:
+                matched[line.number] = latest[key]
+                taken.add(key)
+                break
+    return matched
 
 
 def _is_record(value: object) -> bool:

@@ -111,7 +111,8 @@ class Runner:
             decision = P.decide(self.batch, line, prior)
             if decision.action == "carry" and decision.prior is not None:
                 self.outcome.budget.settle(line.number, _decimal(decision.prior.get("debited_usd")))
-                self._record(decision.prior, append=False)
+                # The record now names the line's current number (lines may have moved).
+                self._record({**decision.prior, "line": line.number}, append=False)
                 self.outcome.carried += 1
                 continue
             sending[line.number] = (line, decision.key)
