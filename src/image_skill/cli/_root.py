@@ -278,39 +278,11 @@ def _runnable_reply_commands(result: Result, state: AppState) -> None:
 
 
 def _add_runnable_recovery(result: Result, state: AppState) -> None:
-    """Add ``error.recovery.runnable_command`` when the suggested command, as the server
-    wrote it (``image-skill ...``), would not run as printed here: our program prefix differs
-    or the explicit ``--api-base-url`` is missing. The server's keys stay unchanged.
+    """``error.recovery.runnable_command`` when the server's suggested command would not run
+    as printed here (:func:`image_skill.reply_commands.add_runnable_recovery`)."""
+    from image_skill.cli.reply_commands import add_runnable_recovery
 
-    The runnable command is rebuilt from the server text's words by our renderer, so nothing
-    in it reaches the shell unquoted. Text that is not plain words (``$(...)``, backticks,
-    ``;`` ...) or not an ``image-skill`` command is not made runnable, and a warning says so.
-    """
-    error = result.envelope.get("error")
-    recovery = error.get("recovery") if isinstance(error, dict) else None
-    if not isinstance(recovery, dict) or "runnable_command" in recovery:
-        return
-    command = recovery.get("suggested_command")
-    if not isinstance(command, str) or not command.startswith("image-skill "):
-        return
-    from image_skill.commands import rerender_server_command
-
-    runnable = rerender_server_command(command, state.command_ctx(), commands=root.command_names())
-    if runnable is None:
-        warnings = result.envelope.get("warnings")
-        if warnings is None:
-            warnings = result.envelope["warnings"] = []
-        if isinstance(warnings, list):
-            warnings.append(UNSAFE_SUGGESTION_WARNING)
-    elif runnable != command:
-        recovery["runnable_command"] = runnable
-
-
-UNSAFE_SUGGESTION_WARNING = (
-    "error.recovery.suggested_command holds shell syntax (substitutions, operators or globs) "
-    "or is not a plain image-skill command; no runnable_command is offered for it, and it "
-    "should not be run as written"
-)
+    add_runnable_recovery(result.envelope, state.command_ctx(), commands=root.command_names())
 
 
 def _interrupted(argv: list[str]) -> Result:

@@ -49,7 +49,7 @@ def _transport_failed(envelope: dict[str, Any]) -> bool:
     return isinstance(error, dict) and error.get("code") == E.HOSTED_API_REQUEST_FAILED
 
 
-def _command_ctx(app: AppState) -> CommandContext:
+def guide_command_ctx(app: AppState) -> CommandContext:
     """Our program prefix and explicit ``--api-base-url``, plus the environment every
     suggested command repeats: a set ``IMAGE_SKILL_CONFIG_PATH`` (so the command reads the
     same config) and ``IMAGE_SKILL_DISCOVERY_SOURCE`` (0.1.70 §0.1). A config path that is
@@ -192,7 +192,7 @@ def run_guide(
         token_source=resolution.source if resolution.token is not None else None,
         quota=quota,
         saved_config_path=config_path,
-        command_ctx=_command_ctx(app),
+        command_ctx=guide_command_ctx(app),
         idempotency_key=new_idempotency_key("create-guide"),
         operation=operation,
         input_reference=input_reference,

@@ -15,6 +15,7 @@ stdin is the protocol.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,9 @@ def mcp_serve() -> Result:
     failure = None
     if resolution.token is None:
         failure = auth_required(LABEL, app, resolution.withheld_for).envelope
-    from image_skill.cli.guide_run import _command_ctx
+    from image_skill.cli._root import root
+    from image_skill.cli.guide_run import guide_command_ctx
+    from image_skill.cli.reply_commands import reply_context
 
     options = ServerOptions(
         base_url=base_url,
@@ -74,7 +77,9 @@ def mcp_serve() -> Result:
         timeout=app.timeout,
         allow_private_network=app.private_network_allowed(),
         spend_replay=spend_replay(app),
-        command_ctx=_command_ctx(app),
+        command_ctx=guide_command_ctx(app),
+        reply_ctx=reply_context(app.command_ctx(), os.environ),
+        command_words=frozenset(root.command_names()),
     )
     account = "with a token" if resolution.token is not None else "without a token"
     app.out.notice(f"image-skill MCP server on stdio (API: {base_url}, {account})")

@@ -2,7 +2,10 @@
 (:mod:`image_skill.mcp.tools`) and the asset resources (:mod:`image_skill.mcp.resources`).
 
 A tool reply is the envelope the matching command prints, as JSON text and as structured
-content; ``isError`` is set when the envelope says ``ok: false``. Before any reply leaves,
+content; ``isError`` is set when the envelope says ``ok: false``. Every command the API wrote
+into a reply is rebuilt as the CLI rebuilds it (:mod:`image_skill.reply_commands`, with the
+context the CLI resolved at start: our prefix and the explicit ``--api-base-url``), so a
+host can run it as printed against the same server. Before any reply leaves,
 every token-shaped string, the server's own token and any ``token`` value are replaced by
 ``[REDACTED]``: the server never returns a token. The API client is synchronous, so each
 call runs in a worker thread. stdout carries only the protocol; notices and logs go to
@@ -72,8 +75,29 @@ def _secrets(session: Session) -> list[str | None]:
     ]
 
 
+def runnable_commands(session: Session, envelope: dict[str, Any]) -> dict[str, Any]:
+    """``envelope`` with its reply commands rebuilt for this server's context (in place)."""
+    from image_skill.reply_commands import add_runnable_recovery, rewrite_envelope
+
+    ctx, words = session.options.reply_ctx, session.options.command_words
+    if ctx is not None:
+        rewrite_envelope(envelope, ctx, commands=words)
+        add_runnable_recovery(envelope, ctx, commands=words)
+    return envelope
+
+
 def run_tool(session: Session, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
-    """One tool call to its envelope; never raises."""
+    """One tool call to its envelope, its commands made runnable; never raises."""
+    try:
+        envelope = _handle(session, spec, arguments)
+        return runnable_commands(session, envelope)
+    except Exception as exc:  # the last line of defence: an envelope, never a traceback
+        traceback.print_exc(file=sys.stderr)
+        text = f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
+        return E.failure(f"image-skill mcp {spec.name}", E.PUBLIC_CLI_FAILED, text, retryable=True)
+
+
+def _handle(session: Session, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
     label = f"image-skill mcp {spec.name}"
     try:
         return spec.handler(session, arguments)

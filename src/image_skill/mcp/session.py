@@ -60,6 +60,11 @@ class ServerOptions:
     spend_replay: SpendReplay | None = None
     #: How the guide's suggested commands start (the CLI's prefix and carried env).
     command_ctx: CommandContext | None = None
+    #: How every other command in a reply is rebuilt (our prefix, the explicit
+    #: ``--api-base-url``, the carried env; :mod:`image_skill.reply_commands`), and the
+    #: command words a rebuilt command may start with. None: replies are relayed as sent.
+    reply_ctx: CommandContext | None = None
+    command_words: frozenset[str] | None = None
 
 
 @dataclass

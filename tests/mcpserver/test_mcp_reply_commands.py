@@ -1,0 +1,56 @@
+"""Commands inside MCP tool replies are rebuilt exactly as the CLI rebuilds the same reply's
+(our prefix, the explicit ``--api-base-url``, the carried config path), so an MCP host can
+run them as printed against the same backend."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+from mcptools import McpClient
+
+
+def _commands(node: Any, path: str = "") -> dict[str, str]:
+    """Every string under a key that names a command, by its path."""
+    found: dict[str, str] = {}
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}"
+            if isinstance(value, str) and (key == "command" or key.endswith("_command")):
+                found[where] = value
+            else:
+                found.update(_commands(value, where))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.update(_commands(value, f"{path}[{index}]"))
+    return found
+
+
+def test_reply_commands_are_the_cli_s_and_run_as_printed(mcp_client: McpClient) -> None:
+    served = mcp_client.call("quota")
+    printed = mcp_client.cli("quota", "--json")
+    assert served["ok"] is True and printed["ok"] is True
+    ours, theirs = _commands(served["data"]), _commands(printed["data"])
+    # The CLI adds commands of its own (next_actions.self_fund); every one the API wrote
+    # is the same in both.
+    assert ours and {path: theirs.get(path) for path in ours} == ours
+    # None is left as the server wrote it (a bare `image-skill ...` without our base URL).
+    assert not [c for c in ours.values() if c.startswith("image-skill ")]
+    assert all("--api-base-url local" in c for c in ours.values()), ours
+    methods = next(c for c in ours.values() if " credits methods " in c)
+    done = subprocess.run(
+        ["bash", "-c", methods], env=mcp_client.env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["command"] == "image-skill credits methods"
+
+
+def test_a_create_plan_s_commands_are_rebuilt_too(mcp_client: McpClient) -> None:
+    plan = mcp_client.call("create", {"prompt": "a plan", "model": "local.image", "dry_run": True})
+    assert plan["ok"] is True, plan["error"]
+    commands = _commands(plan["data"])
+    assert commands
+    request_paths = [p for p in commands if p.startswith(".request")]
+    assert request_paths == []
+    assert not [c for c in commands.values() if c.startswith("image-skill ")], commands
