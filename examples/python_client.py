@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from image_skill import ImageSkillClient, Reply
+from image_skill.api.requests import CreateRequest
 
 
 def _fail(what: str, reply: Reply) -> SystemExit:
@@ -44,7 +45,7 @@ def create_and_save(prompt: str, output: Path) -> Path:
     """Create one image with the saved base URL and token; write it to ``output``."""
     with ImageSkillClient() as client:  # base URL and token from the saved config
         assert client.token_source == "config"
-        made = client.create({"prompt": prompt, "idempotency_key": "example-" + output.stem})
+        made = client.create(CreateRequest(prompt=prompt, idempotency_key="example-" + output.stem))
         if not made.ok:
             raise _fail("create", made)
         asset: dict[str, object] = made.data["assets"][0]

@@ -6,14 +6,31 @@ and auth rule. They return :class:`~image_skill.api.reply.Reply`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from image_skill.api.reply import Reply
 from image_skill.api.wire import StreamedJson
 
 Params = Sequence[tuple[str, str]]
+
+
+class HasBody(Protocol):
+    """A typed request of :mod:`image_skill.api.requests` (anything with ``to_body()``)."""
+
+    def to_body(self) -> dict[str, Any]: ...
+
+
+#: A request body: a typed request (``CreateRequest(prompt=...)``) or the JSON object itself.
+Body = HasBody | Mapping[str, Any]
+
+
+def json_of(body: Body) -> dict[str, Any]:
+    """The JSON object of ``body``: ``to_body()`` of a typed request, else a copy of the
+    mapping (the caller's dict is never changed)."""
+    to_body = getattr(body, "to_body", None)
+    return to_body() if callable(to_body) else dict(body)  # type: ignore[arg-type]
 
 PUBLIC_FETCH_FAILED = "PUBLIC_FETCH_FAILED"
 
@@ -76,12 +93,12 @@ class EndpointsMixin:
     def health(self) -> Reply:
         return self.request("GET", "/healthz", auth=False)
 
-    def signup(self, body: dict[str, Any]) -> Reply:
-        return self.request("POST", "/v1/agent-signups", json=body, auth=False)
+    def signup(self, body: Body) -> Reply:
+        return self.request("POST", "/v1/agent-signups", json=json_of(body), auth=False)
 
-    def claim(self, body: dict[str, Any]) -> Reply:
+    def claim(self, body: Body) -> Reply:
         """Attach a contact inbox to the authenticated agent (``{"contact": ...}``)."""
-        return self.request("POST", "/v1/agent-claims", json=body)
+        return self.request("POST", "/v1/agent-claims", json=json_of(body))
 
     def whoami(self) -> Reply:
         return self.request("GET", "/v1/whoami")
@@ -109,10 +126,11 @@ class EndpointsMixin:
     def credit_packs(self) -> Reply:
         return self.request("GET", "/v1/credit-packs", auth=False)
 
-    def credit_quote(self, body: dict[str, Any]) -> Reply:
-        return self.request("POST", "/v1/credit-quotes", json=body)
+    def credit_quote(self, body: Body) -> Reply:
+        return self.request("POST", "/v1/credit-quotes", json=json_of(body))
 
-    def credit_buy(self, provider: str, body: dict[str, Any]) -> Reply:
+    def credit_buy(self, provider: str, body: Body) -> Reply:
+        body = json_of(body)
         path = (
             "/v1/credit-purchases/stripe-x402-deposits"
             if provider == "stripe_x402"
@@ -123,15 +141,17 @@ class EndpointsMixin:
     def credit_status(self, params: Params = ()) -> Reply:
         return self.request("GET", "/v1/credit-purchases/status", params=params)
 
-    def credit_fake_purchase(self, body: dict[str, Any]) -> Reply:
-        return self.request("POST", "/v1/credit-purchases", json=body)
+    def credit_fake_purchase(self, body: Body) -> Reply:
+        return self.request("POST", "/v1/credit-purchases", json=json_of(body))
 
     # media
-    def create(self, body: dict[str, Any], *, auth: bool = True) -> Reply:
+    def create(self, body: Body, *, auth: bool = True) -> Reply:
+        body = json_of(body)
         key = body.get("idempotency_key")
         return self.request("POST", "/v1/create", json=body, auth=auth, idempotency_key=key)
 
-    def edit(self, body: dict[str, Any]) -> Reply:
+    def edit(self, body: Body) -> Reply:
+        body = json_of(body)
         key = body.get("idempotency_key")
         return self.request("POST", "/v1/edit", json=body, idempotency_key=key)
 
@@ -151,8 +171,8 @@ class EndpointsMixin:
     def activity_item(self, reference: str) -> Reply:
         return self.request("GET", f"/v1/activity/{_enc(reference)}")
 
-    def feedback(self, body: dict[str, Any]) -> Reply:
-        return self.request("POST", "/v1/feedback", json=body)
+    def feedback(self, body: Body) -> Reply:
+        return self.request("POST", "/v1/feedback", json=json_of(body))
 
     # the offline local backend's own routes
     def local_settle(self, payment_attempt_id: str) -> Reply:
