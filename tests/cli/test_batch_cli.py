@@ -192,12 +192,19 @@ def test_output_dir_downloads_every_line_and_never_overwrites(funded: Path, tmp_
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         assert shown.data["asset"]["sha256"] == digest
     kept = {f: f.read_bytes() for f in files}
+    # A replay finds each asset already in the folder, byte for byte: it keeps that file
+    # and writes no name-2 copy. A file that is no longer the asset is never touched; the
+    # asset then goes next to it.
+    files[1].write_bytes(b"edited by hand")
     (tmp_path / "files.results.jsonl").unlink()
     again = batch(str(source), "--output-dir", str(out))
     assert again["ok"] is True and again["data"]["replayed"] == 2
     new = [Path(f) for r in again["data"]["lines"] for f in r["files"]]
-    assert set(new).isdisjoint(files)  # name-2.png, not the first file
-    assert all(f.read_bytes() == data for f, data in kept.items())
+    assert new[0] == files[0] and files[0].read_bytes() == kept[files[0]]
+    assert new[1] == files[1].with_name(f"{files[1].stem}-2.png")
+    assert new[1].read_bytes() == kept[files[1]]
+    assert files[1].read_bytes() == b"edited by hand"
+    assert sorted(out.iterdir()) == sorted({*files, new[1]})
 
 
 @pytest.mark.parametrize(

@@ -83,8 +83,13 @@ def download_outputs(
     label: str,
     output: str,
     overwrite: bool,
+    keep_identical: bool = False,
 ) -> Result:
     """Download every asset of a successful create/edit into ``output``.
+
+    ``keep_identical`` (batch create): into a directory, a file already at an asset's name
+    that holds exactly that asset (size and sha256) is kept and reported
+    (``already_present: true``) instead of downloading a second copy.
 
     The results go to ``data.downloads``. Into a directory, a name that is taken (by an
     earlier file, or by another asset of this job with the same name) becomes ``name-2.ext``,
@@ -114,6 +119,14 @@ def download_outputs(
         for number_, (asset, target) in enumerate(planned):
             if overwrite and target in written:
                 target = _free_target(target, written, overwrite=True)
+            if keep_identical and directory and target not in written:
+                from image_skill.files.existing import existing_copy
+
+                present = existing_copy(target, asset)
+                if present is not None:
+                    written.add(target)
+                    downloads.append({"asset_id": asset.get("asset_id"), **present})
+                    continue
             url = asset.get("url")
             try:
                 if not isinstance(url, str):

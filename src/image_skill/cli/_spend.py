@@ -327,8 +327,10 @@ def spend_and_download(
     warnings: Sequence[str],
     output: str | None,
     overwrite: bool,
+    keep_identical: bool = False,
 ) -> Result:
-    """:func:`run_spend`, then the collected warnings, then the ``--output`` download."""
+    """:func:`run_spend`, then the collected warnings, then the ``--output`` download
+    (``keep_identical``: see :func:`image_skill.cli._outputs.download_outputs`)."""
     result = run_spend(
         app, label=label, key=key, words=words, recovery_command=recovery_command, send=send
     )
@@ -338,6 +340,12 @@ def spend_and_download(
         # reports what was bought and how to fetch it.
         with _sigterm_as_interrupt():
             result = download_outputs(
-                app, client, result, label=label, output=output, overwrite=overwrite
+                app,
+                client,
+                result,
+                label=label,
+                output=output,
+                overwrite=overwrite,
+                keep_identical=keep_identical,
             )
     return result

@@ -325,6 +325,8 @@ class Runner:
             warnings=[],
             output=options.output_dir,
             overwrite=options.overwrite,
+            # A replayed line finds its files where the first run put them: no name-2 copy.
+            keep_identical=True,
         )
 
 
