@@ -176,6 +176,9 @@ def test_a_dry_run_plans_every_line_and_spends_nothing(funded: Path, tmp_path: P
     assert not (tmp_path / "plan.results.jsonl").exists() and run["_stderr"] == ""
     plain = batch(str(source), "--dry-run")
     assert plain["ok"] is True and plain["data"]["counts"]["planned"] == 3
+    # Without a budget the estimate still adds up every planned line (was: 0).
+    assert plain["data"]["estimated_total_usd"] == 0.27
+    assert plain["data"]["budget_remaining_usd"] is None
 
 
 def test_output_dir_downloads_every_line_and_never_overwrites(funded: Path, tmp_path: Path) -> None:

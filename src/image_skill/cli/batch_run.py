@@ -280,14 +280,14 @@ class Runner:
         self, line: Line, key: str, plan: Result, estimate: Decimal | None
     ) -> dict[str, Any]:
         limit = self.options.budget_limit
-        if limit is not None:
-            with self.lock:
-                fits = estimate is not None and self.outcome.budget.reserve(line.number, estimate)
-                if fits:
-                    self.outcome.budget.settle(line.number, estimate)
-            if not fits:
-                why = "its cost is not known" if estimate is None else f"it would debit ${estimate}"
-                return _over_budget(line, key, why)
+        # Every planned debit counts towards the estimated total, with or without a limit.
+        with self.lock:
+            fits = estimate is not None and self.outcome.budget.reserve(line.number, estimate)
+            if fits:
+                self.outcome.budget.settle(line.number, estimate)
+        if limit is not None and not fits:
+            why = "its cost is not known" if estimate is None else f"it would debit ${estimate}"
+            return _over_budget(line, key, why)
         record = P.line_record(line, P.PLANNED, key=key, debited_usd=estimate)
         data = plan.data if isinstance(plan.data, dict) else {}
         model = data.get("model")
