@@ -7,12 +7,14 @@ Entry points: :func:`image_skill.local.app.create_app`,
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from image_skill.local.settings import LocalSettings
+    from image_skill.local.store.db import Store
     from image_skill.local.transport import InProcessTransport
 
 #: Top-level modules of the ``local`` extra (pyproject), checked before the backend is used.
@@ -43,12 +45,15 @@ def make_in_process_transport(settings: LocalSettings | None = None) -> InProces
 
     The first call for a data dir fixes its settings; later calls with the same data dir
     reuse that app. The transport is shared, so ``client.close()`` leaves it usable.
-    The app includes each router on first use (``create_app(lazy=True)``): a call pays
-    for the route modules it reaches, not for all of them.
+    What a call pays for is what it uses: the core read-only routes are answered without
+    the web framework (:mod:`image_skill.local.direct`), the app is built on the first
+    request they decline, and it includes each router on first use
+    (``create_app(lazy=True)``). Both share one :class:`~image_skill.local.store.db.Store`.
     """
     require_extra()
-    from image_skill.local.app import create_app
+    from image_skill.local.direct import DirectRoutes
     from image_skill.local.settings import LocalSettings
+    from image_skill.local.store.db import Store
     from image_skill.local.transport import InProcessTransport
 
     settings = settings or LocalSettings.from_env()
@@ -56,6 +61,17 @@ def make_in_process_transport(settings: LocalSettings | None = None) -> InProces
     with _LOCK:
         transport = _TRANSPORTS.get(key)
         if transport is None:
-            transport = InProcessTransport(create_app(settings, lazy=True), shared=True)
+            store = Store(settings)
+            transport = InProcessTransport(
+                factory=functools.partial(_build_app, settings, store),
+                direct=DirectRoutes(settings, store),
+                shared=True,
+            )
             _TRANSPORTS[key] = transport
         return transport
+
+
+def _build_app(settings: LocalSettings, store: Store) -> Any:
+    from image_skill.local.app import create_app
+
+    return create_app(settings, lazy=True, store=store)

@@ -68,9 +68,12 @@ def include_optional_routers(app: FastAPI, modules: list[str] | None = None) -> 
     return included
 
 
-def create_app(settings: LocalSettings | None = None, *, lazy: bool = False) -> FastAPI:
+def create_app(
+    settings: LocalSettings | None = None, *, lazy: bool = False, store: Store | None = None
+) -> FastAPI:
     """The backend's app; ``lazy=True`` includes each router when a request first needs it
-    (:mod:`.lazy_routes`: the in-process backend, where one call uses one or two routers)."""
+    (:mod:`.lazy_routes`: the in-process backend, where one call uses one or two routers).
+    ``store``: share a store already made for ``settings`` (one write lock per database)."""
     settings = settings or LocalSettings.from_env()
     app = FastAPI(
         title="image-skill local backend",
@@ -84,7 +87,7 @@ def create_app(settings: LocalSettings | None = None, *, lazy: bool = False) -> 
         responses=COMMON_RESPONSES,
     )
     app.state.settings = settings
-    app.state.store = Store(settings)
+    app.state.store = store if store is not None else Store(settings)
     _install_error_handlers(app)
     app.add_middleware(CatchAllMiddleware)
     if lazy:

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from image_skill.local.cli_commands import cli_base
+from image_skill.local.core_data import parse_bearer
 from image_skill.local.errors import COMMAND_EXTENSION, auth_required
 from image_skill.local.settings import LocalSettings
 from image_skill.local.store.db import Actor, Store, lookup_token, touch_token
@@ -64,13 +65,7 @@ Settings = Annotated[LocalSettings, Depends(get_settings)]
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if not header:
-        return None
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return value.strip() or None
+    return parse_bearer(request.headers.get("authorization"))
 
 
 async def optional_actor(request: Request, conn: Conn) -> Actor | None:

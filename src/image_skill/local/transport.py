@@ -4,29 +4,66 @@
 the app with no server process and no sockets. Requests are driven through
 ``httpx.ASGITransport`` on a private event loop running in a daemon thread, so the
 transport works from any thread, including one that already runs an event loop.
+
+``InProcessTransport(factory=..., direct=...)`` (what :func:`image_skill.local.
+make_in_process_transport` builds) first offers each request to ``direct``, a
+framework-free answerer (:class:`image_skill.local.direct.DirectRoutes`); only a request
+it declines builds the app (``factory()``, once) and goes through ASGI.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import httpx
 
 T = TypeVar("T")
+#: ``direct(request)``: ``(status, headers, body)``, or ``None`` to let the app answer.
+Direct = Callable[[httpx.Request], "tuple[int, list[tuple[str, str]], bytes] | None"]
 
 
 class InProcessTransport(httpx.BaseTransport):
-    def __init__(self, app: Any, *, shared: bool = False) -> None:
-        """``shared=True``: ``close()`` leaves the loop running (other clients use it)."""
-        self.app = app
+    def __init__(
+        self,
+        app: Any = None,
+        *,
+        shared: bool = False,
+        factory: Callable[[], Any] | None = None,
+        direct: Direct | None = None,
+    ) -> None:
+        """An ASGI ``app``, or a ``factory`` building it on the first request that needs it.
+
+        ``shared=True``: ``close()`` leaves the loop running (other clients use it).
+        ``direct``: tried first for every request (see the module docstring).
+        """
+        if (app is None) == (factory is None):
+            raise TypeError("pass exactly one of app and factory")
+        self._app = app
+        self._factory = factory
+        self._direct = direct
         self.shared = shared
-        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        self._asgi: httpx.ASGITransport | None = None
+        self._app_lock = threading.Lock()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def app(self) -> Any:
+        """The ASGI app (built now by the factory if no request has needed it yet)."""
+        return self._asgi_transport().app
+
+    def _asgi_transport(self) -> httpx.ASGITransport:
+        with self._app_lock:
+            if self._asgi is None:
+                if self._app is None:
+                    assert self._factory is not None
+                    self._app = self._factory()
+                self._asgi = httpx.ASGITransport(app=self._app, raise_app_exceptions=False)
+            return self._asgi
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -53,6 +90,12 @@ class InProcessTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
+        if self._direct is not None:
+            answered = self._direct(request)
+            if answered is not None:
+                code, fields, payload = answered
+                return httpx.Response(code, headers=fields, content=payload, request=request)
+        asgi = self._asgi_transport()
         async_request = httpx.Request(
             request.method,
             request.url,
@@ -62,7 +105,7 @@ class InProcessTransport(httpx.BaseTransport):
         )
 
         async def call() -> tuple[int, httpx.Headers, bytes]:
-            response = await self._asgi.handle_async_request(async_request)
+            response = await asgi.handle_async_request(async_request)
             content = await response.aread()
             await response.aclose()
             return response.status_code, response.headers, content

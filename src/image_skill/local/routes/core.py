@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from image_skill._constants import CONTRACT_VERSION, __version__
 from image_skill.api.requests import (
     DISCOVERY_SOURCE_PATTERN,
     EMAIL_PATTERN,
@@ -17,7 +16,14 @@ from image_skill.api.requests import (
 )
 from image_skill.local.agents import signup_agent
 from image_skill.local.billing.ledger import quota_snapshot
-from image_skill.local.billing.top_up import with_top_up
+from image_skill.local.core_data import (
+    HEALTH_COMMAND,
+    QUOTA_COMMAND,
+    WHOAMI_COMMAND,
+    health,
+    identity,
+)
+from image_skill.local.core_data import quota as quota_data
 from image_skill.local.deps import Conn, CurrentActor, Settings, cli_base_of, command
 from image_skill.local.errors import (
     SIGNUP_DOCS_URL,
@@ -28,12 +34,10 @@ from image_skill.local.errors import (
     trace_id_of,
 )
 from image_skill.local.routes.bodies import body_doc, json_body
-from image_skill.local.store.db import DEFAULT_GRANTS, Actor, now_iso, redact_contact
+from image_skill.local.store.db import DEFAULT_GRANTS
 
 router = APIRouter()
 
-API_VERSION = "v1"
-SERVICE_NAME = "image-skill-local"
 
 #: Sent with every signup reply that carries the raw token (the client filters it out
 #: when it saved the token itself, so it must match exactly).
@@ -79,21 +83,9 @@ _SIGNUP_MESSAGES = {
 _SIGNUP_BODY = json_body(SignupRequest, recovery=_signup_recovery, messages=_SIGNUP_MESSAGES)
 
 
-@router.get("/healthz", openapi_extra=command("image-skill doctor"), responses=envelope_doc())
+@router.get("/healthz", openapi_extra=command(HEALTH_COMMAND), responses=envelope_doc())
 def healthz(request: Request) -> JSONResponse:
-    return envelope_response(
-        request,
-        {
-            "status": "ok",
-            "api_version": API_VERSION,
-            "service": SERVICE_NAME,
-            "version": __version__,
-            "contract_version": CONTRACT_VERSION,
-            "time": now_iso(),
-            "offline": True,
-            "live_money": False,
-        },
-    )
+    return envelope_response(request, health())
 
 
 def _normalise_contact(body: SignupRequest, base: str) -> tuple[str | None, bool]:
@@ -192,42 +184,20 @@ def agent_signup(
     return envelope_response(request, data, actor=actor, warnings=warnings)
 
 
-def _identity(actor: Actor) -> dict[str, Any]:
-    return {
-        "authenticated": True,
-        # The server only sees a bearer header; it cannot tell a saved config from an
-        # environment variable or stdin, so it reports the documented default.
-        "session_origin": "loaded_from_config",
-        "token_status": actor.token_status,
-        "token_created_at": actor.token_created_at,
-        "token_class": actor.token_class,
-        "token_prefix": actor.token_prefix,
-        "token_hint": actor.token_hint,
-        "actor": actor.envelope_block(),
-        "organization": {"organization_id": actor.organization_id},
-        "claim_state": actor.claim_state,
-        "claim_request_state": actor.claim_request_state,
-        "grants": list(DEFAULT_GRANTS),
-        "agent_name": actor.agent_name,
-        "runtime": actor.runtime,
-        "agent_contact_redacted": redact_contact(actor.contact),
-    }
-
-
 @router.get(
     "/v1/whoami",
-    openapi_extra=command("image-skill whoami"),
+    openapi_extra=command(WHOAMI_COMMAND),
     responses=envelope_doc("Identity of the token's agent", auth=True),
 )
 def whoami(request: Request, actor: CurrentActor) -> JSONResponse:
-    return envelope_response(request, _identity(actor), actor=actor)
+    return envelope_response(request, identity(actor), actor=actor)
 
 
 @router.get(
     "/v1/quota",
-    openapi_extra=command("image-skill usage quota"),
+    openapi_extra=command(QUOTA_COMMAND),
     responses=envelope_doc("Balances and limits", auth=True),
 )
 def quota(request: Request, conn: Conn, settings: Settings, actor: CurrentActor) -> JSONResponse:
-    data = with_top_up(quota_snapshot(conn, actor, settings), cli_base_of(request))
+    data = quota_data(conn, actor, settings, cli_base_of(request))
     return envelope_response(request, data, actor=actor)

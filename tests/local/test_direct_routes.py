@@ -1,0 +1,107 @@
+"""The in-process fast path (:mod:`image_skill.local.direct`): the app's bytes, no FastAPI."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from image_skill._constants import IN_PROCESS_ORIGIN
+from image_skill.local import make_in_process_transport
+from image_skill.local.app import create_app
+from image_skill.local.direct import DirectRoutes
+from image_skill.local.settings import LocalSettings
+from image_skill.local.store.db import Store
+from image_skill.local.transport import InProcessTransport
+
+_VOLATILE = re.compile(rb"trace_[0-9a-f]+|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z")
+
+SIGNUP = {"agent_contact": "d@example.com", "agent_name": "d", "runtime": "pytest"}
+
+
+def _exchange(
+    client: httpx.Client, method: str, path: str, token: str | None
+) -> tuple[object, ...]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    response = client.request(method, path, headers=headers)
+    # Trace ids and times differ by nature; everything else must be the same bytes.
+    return response.status_code, response.headers.raw, _VOLATILE.sub(b"<v>", response.content)
+
+
+@pytest.mark.parametrize(
+    "token_kind", ["valid", "none", "unknown", "not bearer"], ids=lambda kind: kind
+)
+@pytest.mark.parametrize("path", ["/healthz", "/v1/whoami", "/v1/quota"])
+def test_fast_path_sends_the_apps_bytes(tmp_path: Path, path: str, token_kind: str) -> None:
+    settings = LocalSettings(data_dir=tmp_path / "data")
+    store = Store(settings)
+    app = create_app(settings, store=store)
+    direct = DirectRoutes(settings, store)
+    with httpx.Client(transport=InProcessTransport(app), base_url=IN_PROCESS_ORIGIN) as full:
+        signup = full.post("/v1/agent-signups", json={**SIGNUP, "return_token": True})
+        token = {
+            "valid": signup.json()["data"]["token"],
+            "none": None,
+            "unknown": "isk_r_unknown",
+            "not bearer": None,
+        }[token_kind]
+        fast_transport = InProcessTransport(app, direct=direct)
+        with httpx.Client(transport=fast_transport, base_url=IN_PROCESS_ORIGIN) as fast:
+            if token_kind == "not bearer":
+                fast.headers["authorization"] = full.headers["authorization"] = "Basic eDp5"
+            request = fast.build_request("GET", path)
+            assert direct(request) is not None  # the fast path answers it, not the app
+            assert _exchange(fast, "GET", path, token) == _exchange(full, "GET", path, token)
+
+
+def test_fast_path_declines_what_it_does_not_serve(tmp_path: Path) -> None:
+    settings = LocalSettings(data_dir=tmp_path / "data")
+    direct = DirectRoutes(settings, Store(settings))
+    for method, path in [("POST", "/v1/whoami"), ("GET", "/v1/whoami/"), ("GET", "/v1/models")]:
+        assert direct(httpx.Request(method, IN_PROCESS_ORIGIN + path)) is None
+    faulty = LocalSettings(data_dir=tmp_path / "data", faults=frozenset({"internal_error"}))
+    assert DirectRoutes(faulty, Store(faulty))(httpx.Request("GET", IN_PROCESS_ORIGIN)) is None
+
+
+def test_the_app_is_built_only_for_a_request_the_fast_path_declines(tmp_path: Path) -> None:
+    transport = make_in_process_transport(LocalSettings(data_dir=tmp_path / "data"))
+    try:
+        with httpx.Client(transport=transport, base_url=IN_PROCESS_ORIGIN) as client:
+            assert client.get("/v1/whoami").status_code == 401
+            assert transport._asgi is None
+            assert client.post("/v1/agent-signups", json=SIGNUP).status_code == 200
+            assert transport._asgi is not None
+            # Both paths use one store: the app's signup is visible to the fast path.
+            token = client.post(
+                "/v1/agent-signups", json={**SIGNUP, "agent_name": "e", "return_token": True}
+            ).json()["data"]["token"]
+            reply = client.get("/v1/whoami", headers={"authorization": f"Bearer {token}"})
+            assert reply.json()["data"]["agent_name"] == "e"
+        assert transport.app.state.store is transport._direct.store  # type: ignore[union-attr]
+    finally:
+        transport.shutdown()
+
+
+def test_in_process_whoami_imports_no_web_framework(tmp_path: Path) -> None:
+    """The CLI's in-process ``whoami`` never imports FastAPI, Starlette or pydantic."""
+    probe = (
+        "import json, sys\n"
+        "from image_skill.cli import main\n"
+        "try:\n"
+        "    main(['--api-base-url', 'local', 'whoami', '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('fastapi', 'starlette', 'pydantic', 'uvicorn') if m in sys.modules]\n"
+        "print(json.dumps(heavy), file=sys.stderr)\n"
+    )
+    env = {"IMAGE_SKILL_LOCAL_DIR": str(tmp_path / "data"), "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert json.loads(proc.stdout)["error"]["code"] == "AUTH_REQUIRED"
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
