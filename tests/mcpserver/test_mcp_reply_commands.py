@@ -54,3 +54,22 @@ def test_a_create_plan_s_commands_are_rebuilt_too(mcp_client: McpClient) -> None
     request_paths = [p for p in commands if p.startswith(".request")]
     assert request_paths == []
     assert not [c for c in commands.values() if c.startswith("image-skill ")], commands
+
+
+def test_a_refused_resource_read_is_an_mcp_error_that_carries_no_token(
+    mcp_client: McpClient,
+) -> None:
+    from pathlib import Path
+
+    import pytest
+    from mcp.shared.exceptions import MCPError
+
+    config = json.loads(Path(mcp_client.env["IMAGE_SKILL_CONFIG_PATH"]).read_text())
+    token = config["token"]
+    for uri in (f"image-skill://assets/{token}", f"image-skill://assets/x/{token}/content"):
+        with pytest.raises(MCPError) as caught:
+            mcp_client.portal.call(mcp_client.session.read_resource, uri)
+        error = caught.value.error
+        assert token not in error.message and token not in json.dumps(error.data)
+    # The unknown URI is named in the message, with the token blanked out.
+    assert "unknown resource" in error.message and "[REDACTED]" in error.message

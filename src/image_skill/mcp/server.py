@@ -160,7 +160,9 @@ def build_server(session: Session) -> Server[Any]:
             text, blob, mime = await anyio.to_thread.run_sync(resources.read, session, uri)
         except resources.ResourceProblem as exc:
             data = scrub(exc.envelope, _secrets(session)) if exc.envelope else None
-            raise MCPError(types.INVALID_PARAMS, str(exc), data) from None
+            # The message may echo the URI it was given: scrubbed like any reply.
+            message = scrub({"message": str(exc)}, _secrets(session))["message"]
+            raise MCPError(types.INVALID_PARAMS, message, data) from None
         if blob is not None:
             blob_contents = types.BlobResourceContents(
                 uri=uri, mime_type=mime, blob=resources.encode(blob)

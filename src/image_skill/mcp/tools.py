@@ -39,11 +39,17 @@ class ToolSpec:
     #: Whether a call can debit credits (then ``confirm_spend`` is in its schema).
     spends: bool = False
     read_only: bool = True
+    #: Arguments the tool needs although its request model leaves them optional (the API
+    #: body allows them out; the command refuses a call without them).
+    required: tuple[str, ...] = ()
 
     def input_schema(self) -> dict[str, Any]:
         schema = A.schema(self.model)
         if self.spends:
             schema.setdefault("properties", {})[spending.CONFIRM] = dict(CONFIRM_SPEND_SCHEMA)
+        if self.required:
+            named = list(schema.get("required", []))
+            schema["required"] = [*named, *(n for n in self.required if n not in named)]
         return schema
 
 
@@ -93,6 +99,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         spending.create,
         spends=True,
         read_only=False,
+        required=("prompt",),
     ),
     ToolSpec(
         "edit",
@@ -103,6 +110,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         spending.edit,
         spends=True,
         read_only=False,
+        required=("input_asset_id",),
     ),
     ToolSpec(
         "upload",
