@@ -101,14 +101,18 @@ def _quiet(code: int) -> Result:
 
 
 def _sdk_missing() -> Result:
-    python = sys.executable
+    import shlex
+
+    def pip(*words: str) -> str:
+        return " ".join(shlex.quote(w) for w in (sys.executable, "-m", "pip", "install", *words))
+
     return E.error_result(
         LABEL,
         E.PUBLIC_CLI_FAILED,
         "mcp serve needs the 'mcp' extra (the MCP Python SDK)",
         recovery={
-            "suggested_command": f"{python} -m pip install 'image-skill[mcp]'",
-            "from_a_checkout": f"{python} -m pip install -e '.[mcp]'",
+            "suggested_command": pip("image-skill[mcp]"),
+            "from_a_checkout": pip("-e", ".[mcp]"),
         },
     )
 
