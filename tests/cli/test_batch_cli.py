@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -117,14 +118,21 @@ def test_a_budget_that_covers_five_lines_sends_five(funded: Path, tmp_path: Path
     assert all(r["reason"] == "budget" and r["job_id"] is None for r in skipped)
     assert all("--max-total-usd" in r["error"]["message"] for r in skipped)
     assert credits(invoke, *LOCAL) == before - 5 * IMAGE_CREDITS
-    assert "--max-total-usd 0.45" in data["next_command"]
     # The same budget on a re-run counts what was already spent: nothing more is sent.
     again = batch(str(source), "--max-total-usd", "0.45")
     assert again["data"]["sent"] == 0 and again["data"]["already_succeeded"] == 5
     assert credits(invoke, *LOCAL) == before - 5 * IMAGE_CREDITS
-    # A bigger budget finishes the batch.
-    done = batch(str(source), "--max-total-usd", "0.72")
-    assert done["ok"] is True and done["data"]["sent"] == 3
+    # So the command offered is the one whose budget covers the rest, and it runs as printed.
+    assert "--max-total-usd 0.72" in data["next_command"], data["next_command"]
+    assert run["error"]["recovery"]["max_total_usd_needed"] == 0.72
+    assert "--max-total-usd 0.72" in again["data"]["next_command"]
+    done = subprocess.run(
+        ["bash", "-c", data["next_command"]], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout
+    finished = json.loads(done.stdout)
+    assert finished["ok"] is True and finished["data"]["sent"] == 3
+    assert finished["data"]["next_command"] is None
     assert credits(invoke, *LOCAL) == before - 8 * IMAGE_CREDITS
 
 
@@ -301,3 +309,19 @@ def test_lines_inserted_above_finished_ones_charge_only_the_new_lines(
     assert [r["job_id"] for r in lines[1:]] == [r["job_id"] for r in first["data"]["lines"]]
     stored = results(tmp_path / "grow.results.jsonl")
     assert [r["line"] for r in stored] == [1, 2, 3] and stored == lines
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_the_budget_covers_the_first_lines_of_the_file_that_fit(
+    funded: Path, tmp_path: Path, dry_run: bool
+) -> None:
+    """Line 1 costs $0.18 and fits a $0.20 budget; line 2 ($0.09) then does not, whatever
+    plan answers first at concurrency 3, and neither does line 3."""
+    lines = [{**prompts(1)[0], "output_count": 2}, *prompts(2)]
+    source = write_batch(tmp_path / "order.jsonl", lines)
+    args = ["--max-total-usd", "0.2", "--concurrency", "3"]
+    run = batch(str(source), *args, *(["--dry-run"] if dry_run else []))
+    assert run["error"]["code"] == "BUDGET_GUARD_EXCEEDED", run["error"]
+    first = "planned" if dry_run else "succeeded"
+    assert [r["status"] for r in run["data"]["lines"]] == [first, "skipped", "skipped"]
+    assert run["error"]["recovery"]["max_total_usd_needed"] == 0.36

@@ -310,6 +310,11 @@ def _summary(
         data["debited_usd"] = _usd(debited)
         data["debited_this_run_usd"] = _usd(outcome.debited_this_run)
     needed = options.dry_run or problem is not None
+    enough = _enough_budget(records, outcome, options)
+    if enough is not None:
+        # The budget ran out: the same budget would send nothing more (it counts what
+        # earlier runs debited), so the command offered is the one with enough.
+        words = _with_budget(words, enough)
     data["next_command"] = spend_command(app, words) if needed else None
     warnings = list(outcome.warnings)
     if problem is None and not outcome.interrupted:
@@ -330,6 +335,14 @@ def _summary(
         for r in records
         if r.get("status") != P.SUCCEEDED
     )
+    if enough is not None:
+        recovery["max_total_usd_needed"] = _usd(enough)
+        recovery["note"] = (
+            "--max-total-usd ran out before every line was sent; it counts what earlier runs "
+            "of this file debited, so the same command would send nothing more. The "
+            "suggested command raises it to what the unsent lines need; lines that succeeded "
+            "are skipped without a request"
+        )
     if not retryable:
         recovery["note"] = (
             "fix the lines named in data.lines, then run the same command: the lines that "
@@ -342,6 +355,22 @@ def _summary(
     result.envelope["data"] = data
     result.envelope["warnings"] = warnings
     return result
+
+
+def _enough_budget(
+    records: list[dict[str, Any]], outcome: Outcome, options: Options
+) -> Decimal | None:
+    """The ``--max-total-usd`` that also covers the lines skipped for the budget (None when
+    none was skipped for it, or one of those has no known cost)."""
+    skipped = [r for r in records if r.get("status") == P.SKIPPED and r.get("reason") == "budget"]
+    if options.budget_limit is None or not skipped or not outcome.over_budget_usd:
+        return None
+    return outcome.budget.committed + outcome.over_budget_usd
+
+
+def _with_budget(words: list[str], usd: Decimal) -> list[str]:
+    index = words.index("--max-total-usd")
+    return [*words[: index + 1], format(usd.normalize(), "f"), *words[index + 2 :]]
 
 
 def _exit_code(code: str, records: list[dict[str, Any]], answered: dict[int, int]) -> int:

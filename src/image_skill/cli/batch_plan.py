@@ -42,6 +42,7 @@ __all__ = [
     "line_record",
     "match_priors",
     "parse_results",
+    "progress",
     "results_text",
 ]
 
@@ -323,3 +324,14 @@ def results_text(records: Iterable[Mapping[str, Any]]) -> str:
     """The results file: one compact JSON line per record, in line order."""
     ordered = sorted(records, key=lambda r: int(r["line"]))
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ordered)
+
+
+def progress(record: Mapping[str, Any], done: int, total: int) -> str:
+    """The ``--human`` progress line of a finished line: ``[3/12] line 7: succeeded job_...``."""
+    what = str(record["status"])
+    if record.get("job_id"):
+        what += f" {record['job_id']}"
+    error = record.get("error")
+    if isinstance(error, dict) and error.get("code"):
+        what += f" ({error['code']})"
+    return f"[{done}/{total}] line {record['line']}: {what}"

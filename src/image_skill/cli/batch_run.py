@@ -30,6 +30,7 @@ from image_skill import envelope as E
 from image_skill.cli import batch_plan as P
 from image_skill.cli import interrupts
 from image_skill.cli.batch_lines import Batch, Line, create_words, line_body
+from image_skill.cli.batch_turns import Turns
 
 if TYPE_CHECKING:
     from image_skill.api.client import ImageSkillClient
@@ -65,6 +66,16 @@ class Outcome:
     debited_this_run: Decimal = Decimal(0)
     budget: P.Budget = field(default_factory=lambda: P.Budget(None))
     warnings: list[str] = field(default_factory=list)
+    #: What the lines skipped for ``--max-total-usd`` would debit; None once one of them
+    #: has no known cost (then no budget can be said to cover them).
+    over_budget_usd: Decimal | None = Decimal(0)
+
+    def skipped_for_budget(self, estimate: Decimal | None) -> None:
+        """Count a line skipped for the budget (the caller holds the runner's lock)."""
+        if estimate is None or self.over_budget_usd is None:
+            self.over_budget_usd = None
+        else:
+            self.over_budget_usd += estimate
 
 
 class Runner:
@@ -94,6 +105,7 @@ class Runner:
         self.todo: queue.Queue[tuple[Line, P.Decision]] = queue.Queue()
         self.done: queue.Queue[dict[str, Any]] = queue.Queue()
         self.outcome = Outcome({}, budget=P.Budget(options.budget_limit))
+        self.turns = Turns(self.lock, ())
 
     # -- the main thread --------------------------------------------------------------
 
@@ -117,6 +129,7 @@ class Runner:
                 continue
             sending[line.number] = (line, decision.key)
             self.todo.put((line, decision))
+        self.turns = Turns(self.lock, sending)  # the budget is shared out in file order
         workers = [
             threading.Thread(target=self._work, name=f"batch-{n}", daemon=True)
             for n in range(min(self.options.concurrency, len(sending)))
@@ -170,7 +183,7 @@ class Runner:
         number = int(record["line"])
         self.outcome.records[number] = record
         if self.app.fmt == "human":
-            text = _progress(record, len(self.outcome.records), self.batch)
+            text = P.progress(record, len(self.outcome.records), len(self.batch.lines))
             self.app.out.notice(text if append else f"{text} (earlier run)")
         if append and self.results_path is not None and not self.options.dry_run:
             self._append(record)
@@ -211,6 +224,14 @@ class Runner:
             self.done.put(record)
 
     def _line(self, line: Line, key: str) -> dict[str, Any]:
+        try:
+            return self._run_line(line, key)
+        finally:
+            if self.options.budget_limit is not None:
+                with self.lock:
+                    self.turns.done(line.number, lambda: self.stop)
+
+    def _run_line(self, line: Line, key: str) -> dict[str, Any]:
         assert line.request is not None
         options = self.options
         estimate: Decimal | None = None
@@ -226,12 +247,17 @@ class Runner:
             if options.dry_run:
                 return self._planned(line, key, plan, estimate)
         with self.lock:
+            if options.budget_limit is not None:
+                self.turns.wait(line.number, lambda: self.stop)
             if self.stop:
                 return _interrupted_before(line, key)
             if options.budget_limit is not None:
+                self.turns.done(line.number, lambda: self.stop)
                 if estimate is None:
+                    self.outcome.skipped_for_budget(None)
                     return _over_budget(line, key, "its cost is not known before it runs")
                 if not self.outcome.budget.reserve(line.number, estimate):
+                    self.outcome.skipped_for_budget(estimate)
                     return _over_budget(line, key, f"it would debit ${estimate}")
             self.in_flight.add(line.number)
             self.outcome.sent += 1
@@ -282,9 +308,14 @@ class Runner:
         limit = self.options.budget_limit
         # Every planned debit counts towards the estimated total, with or without a limit.
         with self.lock:
+            if limit is not None:
+                self.turns.wait(line.number, lambda: self.stop)
+                self.turns.done(line.number, lambda: self.stop)
             fits = estimate is not None and self.outcome.budget.reserve(line.number, estimate)
             if fits:
                 self.outcome.budget.settle(line.number, estimate)
+            elif limit is not None:
+                self.outcome.skipped_for_budget(estimate)
         if limit is not None and not fits:
             why = "its cost is not known" if estimate is None else f"it would debit ${estimate}"
             return _over_budget(line, key, why)
@@ -363,13 +394,3 @@ def _in_doubt(line: Line, key: str | None) -> dict[str, Any]:
         "outcome is unknown and a re-run sends the same key (never a second charge)",
     }
     return P.line_record(line, P.UNKNOWN, key=key, reason="interrupted", error=error)
-
-
-def _progress(record: dict[str, Any], done: int, batch: Batch) -> str:
-    what = record["status"]
-    if record.get("job_id"):
-        what += f" {record['job_id']}"
-    error = record.get("error")
-    if isinstance(error, dict) and error.get("code"):
-        what += f" ({error['code']})"
-    return f"[{done}/{len(batch.lines)}] line {record['line']}: {what}"
