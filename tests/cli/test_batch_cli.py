@@ -325,3 +325,30 @@ def test_the_budget_covers_the_first_lines_of_the_file_that_fit(
     first = "planned" if dry_run else "succeeded"
     assert [r["status"] for r in run["data"]["lines"]] == [first, "skipped", "skipped"]
     assert run["error"]["recovery"]["max_total_usd_needed"] == 0.36
+
+
+def test_a_rerun_with_output_dir_fetches_finished_lines_files_for_free(
+    funded: Path, tmp_path: Path
+) -> None:
+    """Finished lines are never sent again; with --output-dir their missing files are
+    downloaded (assets get, no charge), files already there are kept."""
+    source = write_batch(tmp_path / "later.jsonl", prompts(2))
+    first = batch(str(source))
+    assert first["ok"] is True and all(r["files"] == [] for r in first["data"]["lines"])
+    before = credits(invoke, *LOCAL)
+    out = tmp_path / "later-out"
+    again = batch(str(source), "--output-dir", str(out))
+    assert again["ok"] is True, again["error"]
+    assert again["data"]["sent"] == 0 and again["data"]["already_succeeded"] == 2
+    files = [Path(r["files"][0]) for r in again["data"]["lines"]]
+    for record, path in zip(again["data"]["lines"], files, strict=True):
+        shown = invoke("assets", "show", record["asset_ids"][0], *LOCAL)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == shown.data["asset"]["sha256"]
+        assert path.parent == out
+    assert credits(invoke, *LOCAL) == before
+    assert results(tmp_path / "later.results.jsonl") == again["data"]["lines"]
+    files[0].unlink()
+    third = batch(str(source), "--output-dir", str(out))
+    assert [Path(r["files"][0]) for r in third["data"]["lines"]] == files
+    assert sorted(out.iterdir()) == sorted(files) and third["_stderr"] == ""
+    assert credits(invoke, *LOCAL) == before

@@ -36,12 +36,17 @@ __all__ = [
     "Decision",
     "counts",
     "debit_usd",
+    "decimal_usd",
     "decide",
     "final_error",
     "from_create",
+    "in_doubt",
+    "interrupted_before",
     "line_record",
     "match_priors",
+    "over_budget",
     "parse_results",
+    "plan_failed",
     "progress",
     "results_text",
 ]
@@ -335,3 +340,46 @@ def progress(record: Mapping[str, Any], done: int, total: int) -> str:
     if isinstance(error, dict) and error.get("code"):
         what += f" ({error['code']})"
     return f"[{done}/{total}] line {record['line']}: {what}"
+
+
+# -- the records of lines that were not sent, or whose outcome is open -------------------
+
+#: The CLI's code for an interrupted command (image_skill.envelope.INTERRUPTED).
+INTERRUPTED = "INTERRUPTED"
+
+
+def decimal_usd(value: object) -> Decimal | None:
+    """A record's USD number as a Decimal (None for anything else)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return None
+
+
+def plan_failed(line: Line, key: str, error: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A line whose free plan (the dry run before a budgeted spend) was refused."""
+    error = error or {}
+    brief = {"code": error.get("code"), "message": error.get("message")}
+    return line_record(line, FAILED, key=key, reason="plan", error=brief)
+
+
+def over_budget(line: Line, key: str, why: str) -> dict[str, Any]:
+    error = {
+        "code": BUDGET_GUARD_EXCEEDED,
+        "message": f"line {line.number} was not sent: {why}, which does not fit in what is "
+        "left of --max-total-usd",
+    }
+    return line_record(line, SKIPPED, key=key, reason="budget", error=error)
+
+
+def interrupted_before(line: Line, key: str) -> dict[str, Any]:
+    error = {"code": INTERRUPTED, "message": f"line {line.number} was not sent (interrupted)"}
+    return line_record(line, SKIPPED, key=key, reason="interrupted", error=error)
+
+
+def in_doubt(line: Line, key: str | None) -> dict[str, Any]:
+    error = {
+        "code": INTERRUPTED,
+        "message": f"line {line.number} was in flight when the batch was interrupted; its "
+        "outcome is unknown and a re-run sends the same key (never a second charge)",
+    }
+    return line_record(line, UNKNOWN, key=key, reason="interrupted", error=error)

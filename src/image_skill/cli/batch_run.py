@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from image_skill import envelope as E
 from image_skill.cli import batch_plan as P
 from image_skill.cli import interrupts
+from image_skill.cli.batch_fetch import fetch_files, needs_files
 from image_skill.cli.batch_lines import Batch, Line, create_words, line_body
 from image_skill.cli.batch_turns import Turns
 
@@ -106,6 +107,8 @@ class Runner:
         self.done: queue.Queue[dict[str, Any]] = queue.Queue()
         self.outcome = Outcome({}, budget=P.Budget(options.budget_limit))
         self.turns = Turns(self.lock, ())
+        #: Finished lines whose files this run's --output-dir lacks (batch_fetch).
+        self.fetching: dict[int, dict[str, Any]] = {}
 
     # -- the main thread --------------------------------------------------------------
 
@@ -122,14 +125,19 @@ class Runner:
                 continue
             decision = P.decide(self.batch, line, prior)
             if decision.action == "carry" and decision.prior is not None:
-                self.outcome.budget.settle(line.number, _decimal(decision.prior.get("debited_usd")))
-                # The record now names the line's current number (lines may have moved).
-                self._record({**decision.prior, "line": line.number}, append=False)
+                debited = P.decimal_usd(decision.prior.get("debited_usd"))
+                self.outcome.budget.settle(line.number, debited)
                 self.outcome.carried += 1
-                continue
+                # The record now names the line's current number (lines may have moved).
+                record = {**decision.prior, "line": line.number}
+                if not needs_files(record, self.options.output_dir):
+                    self._record(record, append=False)
+                    continue
+                self.fetching[line.number] = record  # sent nothing; its files are fetched
             sending[line.number] = (line, decision.key)
             self.todo.put((line, decision))
-        self.turns = Turns(self.lock, sending)  # the budget is shared out in file order
+        # The budget is shared out in file order.
+        self.turns = Turns(self.lock, [n for n in sending if n not in self.fetching])
         workers = [
             threading.Thread(target=self._work, name=f"batch-{n}", daemon=True)
             for n in range(min(self.options.concurrency, len(sending)))
@@ -176,7 +184,10 @@ class Runner:
                 line, key = sending[number]
                 # A line not yet sent never will be: the workers check the stop flag
                 # under the same lock before they send.
-                ended = _in_doubt if number in running else _interrupted_before
+                if number in self.fetching:  # finished before; only its files are missing
+                    self._record(self.fetching[number], append=False)
+                    continue
+                ended = P.in_doubt if number in running else P.interrupted_before
                 self._record(ended(line, key))
 
     def _record(self, record: dict[str, Any], *, append: bool = True) -> None:
@@ -212,6 +223,9 @@ class Runner:
                 line, decision = self.todo.get_nowait()
             except queue.Empty:
                 return
+            if line.number in self.fetching:
+                self.done.put(self._fetch(self.fetching[line.number]))
+                continue
             try:
                 record = self._line(line, decision.key)
             except Exception as exc:  # a bug must not lose the line's outcome
@@ -222,6 +236,23 @@ class Runner:
                 status = P.UNKNOWN if sent else P.FAILED
                 record = P.line_record(line, status, key=decision.key, error=error)
             self.done.put(record)
+
+    def _fetch(self, record: dict[str, Any]) -> dict[str, Any]:
+        assert self.options.output_dir is not None
+        try:
+            fetched, warning = fetch_files(
+                self.quiet,
+                self.client,
+                record,
+                self.options.output_dir,
+                overwrite=self.options.overwrite,
+            )
+        except Exception as exc:  # a bug must not turn a finished line into a failed one
+            fetched, warning = record, f"line {record['line']}: {exc.__class__.__name__}: {exc}"
+        if warning is not None:
+            with self.lock:
+                self.outcome.warnings.append(warning)
+        return fetched
 
     def _line(self, line: Line, key: str) -> dict[str, Any]:
         try:
@@ -238,11 +269,11 @@ class Runner:
         if options.dry_run or options.budget_limit is not None:
             with self.lock:
                 if self.stop:
-                    return _interrupted_before(line, key)
+                    return P.interrupted_before(line, key)
             plan = self._plan(line)
             if not plan.ok:
                 self.outcome.exit_codes[line.number] = plan.exit_code
-                return _plan_failed(line, key, plan)
+                return P.plan_failed(line, key, plan.error)
             estimate = P.debit_usd(plan.data)
             if options.dry_run:
                 return self._planned(line, key, plan, estimate)
@@ -250,15 +281,15 @@ class Runner:
             if options.budget_limit is not None:
                 self.turns.wait(line.number, lambda: self.stop)
             if self.stop:
-                return _interrupted_before(line, key)
+                return P.interrupted_before(line, key)
             if options.budget_limit is not None:
                 self.turns.done(line.number, lambda: self.stop)
                 if estimate is None:
                     self.outcome.skipped_for_budget(None)
-                    return _over_budget(line, key, "its cost is not known before it runs")
+                    return P.over_budget(line, key, "its cost is not known before it runs")
                 if not self.outcome.budget.reserve(line.number, estimate):
                     self.outcome.skipped_for_budget(estimate)
-                    return _over_budget(line, key, f"it would debit ${estimate}")
+                    return P.over_budget(line, key, f"it would debit ${estimate}")
             self.in_flight.add(line.number)
             self.outcome.sent += 1
         result = self._spend(line, key)
@@ -269,7 +300,7 @@ class Runner:
         with self.lock:
             self._keep_warnings(line, record, result)
             self.in_flight.discard(line.number)
-            debit = _decimal(record.get("debited_usd"))
+            debit = P.decimal_usd(record.get("debited_usd"))
             if record["job_id"] is not None and record["status"] != P.UNKNOWN:
                 self.outcome.budget.settle(line.number, debit)
                 if not record["replayed"] and debit is not None:
@@ -318,7 +349,7 @@ class Runner:
                 self.outcome.skipped_for_budget(estimate)
         if limit is not None and not fits:
             why = "its cost is not known" if estimate is None else f"it would debit ${estimate}"
-            return _over_budget(line, key, why)
+            return P.over_budget(line, key, why)
         record = P.line_record(line, P.PLANNED, key=key, debited_usd=estimate)
         data = plan.data if isinstance(plan.data, dict) else {}
         model = data.get("model")
@@ -359,38 +390,3 @@ class Runner:
             # A replayed line finds its files where the first run put them: no name-2 copy.
             keep_identical=True,
         )
-
-
-def _decimal(value: object) -> Decimal | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return Decimal(str(value))
-    return None
-
-
-def _plan_failed(line: Line, key: str, plan: Result) -> dict[str, Any]:
-    error = plan.error or {}
-    brief = {"code": error.get("code"), "message": error.get("message")}
-    return P.line_record(line, P.FAILED, key=key, reason="plan", error=brief)
-
-
-def _over_budget(line: Line, key: str, why: str) -> dict[str, Any]:
-    error = {
-        "code": P.BUDGET_GUARD_EXCEEDED,
-        "message": f"line {line.number} was not sent: {why}, which does not fit in what is "
-        "left of --max-total-usd",
-    }
-    return P.line_record(line, P.SKIPPED, key=key, reason="budget", error=error)
-
-
-def _interrupted_before(line: Line, key: str) -> dict[str, Any]:
-    error = {"code": E.INTERRUPTED, "message": f"line {line.number} was not sent (interrupted)"}
-    return P.line_record(line, P.SKIPPED, key=key, reason="interrupted", error=error)
-
-
-def _in_doubt(line: Line, key: str | None) -> dict[str, Any]:
-    error = {
-        "code": E.INTERRUPTED,
-        "message": f"line {line.number} was in flight when the batch was interrupted; its "
-        "outcome is unknown and a re-run sends the same key (never a second charge)",
-    }
-    return P.line_record(line, P.UNKNOWN, key=key, reason="interrupted", error=error)
