@@ -105,3 +105,98 @@ def test_in_process_whoami_imports_no_web_framework(tmp_path: Path) -> None:
     )
     assert json.loads(proc.stdout)["error"]["code"] == "AUTH_REQUIRED"
     assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
+
+
+_IDS = re.compile(rb"\b(?:[a-z0-9]+_)+[0-9a-f]{16,}\b|isk_r_[A-Za-z0-9_-]+")
+
+CREATES = {
+    "anonymous dry run": ({"prompt": "a red kite", "dry_run": True}, False),
+    "dry run": ({"prompt": "a red kite", "dry_run": True}, True),
+    "live": ({"prompt": "a red kite", "idempotency_key": "k-1"}, True),
+    "anonymous live": ({"prompt": "a red kite"}, False),
+    "anonymous dry run with a reference": (
+        {
+            "prompt": "a",
+            "dry_run": True,
+            "references": [{"asset_id": "ast_1", "role": "reference_image"}],
+        },
+        False,
+    ),
+    "mistyped field": ({"prompt": 5}, True),
+    "unknown field": ({"prompt": "a", "colour": "red"}, True),
+    "unknown model": ({"prompt": "a", "model": "no-such-model", "dry_run": True}, True),
+    "not JSON": (b"{", True),
+}
+
+
+def _create_exchange(client: httpx.Client, body: object, token: str | None) -> tuple[object, ...]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    if isinstance(body, bytes):
+        response = client.post("/v1/create", content=body, headers=headers)
+    else:
+        response = client.post("/v1/create", json=body, headers=headers)
+    content = _IDS.sub(b"<id>", _VOLATILE.sub(b"<v>", response.content))
+    return response.status_code, response.headers.raw, content
+
+
+def _pair(tmp_path: Path, name: str) -> tuple[httpx.Client, str]:
+    """A client on a fresh data dir (fast path on when ``name`` is ``fast``), and a token."""
+    settings = LocalSettings(data_dir=tmp_path / name)
+    store = Store(settings)
+    app = create_app(settings, store=store)
+    direct = DirectRoutes(settings, store) if name == "fast" else None
+    client = httpx.Client(
+        transport=InProcessTransport(app, direct=direct), base_url=IN_PROCESS_ORIGIN
+    )
+    signup = client.post("/v1/agent-signups", json={**SIGNUP, "return_token": True})
+    return client, signup.json()["data"]["token"]
+
+
+def test_fast_create_sends_the_apps_bytes(tmp_path: Path) -> None:
+    fast, fast_token = _pair(tmp_path, "fast")
+    full, full_token = _pair(tmp_path, "full")
+    statuses = {}
+    for label, (body, signed_in) in CREATES.items():
+        ours = _create_exchange(fast, body, fast_token if signed_in else None)
+        theirs = _create_exchange(full, body, full_token if signed_in else None)
+        assert ours == theirs, label
+        statuses[label] = ours[0]
+    assert statuses == {
+        "anonymous dry run": 200,
+        "dry run": 200,
+        "live": 200,
+        "anonymous live": 401,
+        "anonymous dry run with a reference": 401,
+        "mistyped field": 400,
+        "unknown field": 400,
+        "unknown model": 400,
+        "not JSON": 400,
+    }
+    # The same key again replays the job in both.
+    replay = CREATES["live"][0]
+    assert _create_exchange(fast, replay, fast_token) == _create_exchange(full, replay, full_token)
+    assert _create_exchange(fast, replay, fast_token)[0] == 200
+    fast.close()
+    full.close()
+
+
+def test_fast_create_answers_an_unexpected_error_as_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash in the job gives the catch-all's 500 envelope, and is not run a second time."""
+    calls: list[str] = []
+
+    def broken(*_args: object) -> None:
+        calls.append("run")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("image_skill.local.create_flow.run", broken)
+    fast, fast_token = _pair(tmp_path, "fast")
+    full, full_token = _pair(tmp_path, "full")
+    body = {"prompt": "a red kite", "dry_run": True}
+    ours = _create_exchange(fast, body, fast_token)
+    assert calls == ["run"]
+    assert ours == _create_exchange(full, body, full_token)
+    fast.close()
+    full.close()
+    assert ours[0] == 500 and b"LOCAL_BACKEND_FAILED" in ours[2]  # type: ignore[operator]

@@ -23,7 +23,7 @@ from image_skill.local.errors import (
     COMMON_RESPONSES,
     EXIT_HEADER,
     ApiError,
-    build_envelope,
+    backend_failed_envelope,
     command_label_from_scope,
     error_response,
     shape_error,
@@ -189,17 +189,7 @@ class CatchAllMiddleware:
             logger.exception("unhandled error in local backend")
             if started:
                 raise
-            body = build_envelope(
-                ok=False,
-                command=command_label_from_scope(scope),
-                actor=None,
-                data=None,
-                error={
-                    "code": "LOCAL_BACKEND_FAILED",
-                    "message": "the local backend hit an unexpected error; see its log",
-                    "retryable": False,
-                },
-            )
+            body = backend_failed_envelope(command_label_from_scope(scope))
             payload = json.dumps(body).encode("utf-8")
             await send(
                 {

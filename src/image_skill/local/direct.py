@@ -2,30 +2,38 @@
 
 Importing FastAPI costs more than everything else an in-process ``whoami`` does (about
 0.35 s of CPU: it builds its OpenAPI models with pydantic at import). The requests an agent
-makes most between two jobs (``GET /healthz``, ``GET /v1/whoami``, ``GET /v1/quota``) need
-none of it: :class:`DirectRoutes` answers them from the same data builders the FastAPI
-routes use (:mod:`image_skill.local.core_data`), the same token lookup and the same
-envelope and error helpers, with the status, headers and body bytes the app would send.
+makes most (``GET /healthz``, ``GET /v1/whoami``, ``GET /v1/quota``, ``POST /v1/create``)
+need none of it: :class:`DirectRoutes` answers them with the code the FastAPI routes run
+(:mod:`image_skill.local.core_data`, :mod:`image_skill.local.body_check`,
+:mod:`image_skill.local.create_flow`), the same token lookup and the same envelope and
+error helpers, with the status, headers and body bytes the app would send.
 
-Anything else, and any of these when a fault switch is on or an unexpected error occurs,
-returns ``None``: the transport then hands the request to the full app, which answers it
-as it answers every other one (so a 500 envelope, a 405 or a redirect always come from
-there). ``tests/local/test_inproc_contract.py`` holds the two paths to identical replies.
+Anything else, and any of these when a fault switch is on, returns ``None``: the transport
+then hands the request to the full app, which answers it as it answers every other one (so
+a 405 or a redirect always comes from there). A read-only route that hits an unexpected
+error declines too; a create answers ``500 LOCAL_BACKEND_FAILED`` itself, as the app's
+catch-all does (running it again could repeat its side effects).
+``tests/local/test_inproc_contract.py`` holds the two paths to identical replies.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from image_skill.envelope import new_trace_id
 from image_skill.local import core_data
+from image_skill.local.body_check import validate_body
 from image_skill.local.cli_commands import cli_base
+from image_skill.local.create_flow import MODELS, answer, command_label
 from image_skill.local.errors import (
     EXIT_HEADER,
     ApiError,
     auth_required,
+    backend_failed_envelope,
     build_envelope,
     envelope_json,
 )
@@ -55,28 +63,45 @@ def _reply(status: int, body: dict[str, Any], headers: dict[str, str] | None = N
     )
 
 
-def _success(command: str, data: Any, actor: Actor | None) -> Reply:
+def _success(
+    command: str,
+    data: Any,
+    actor: Actor | None,
+    warnings: list[str] | None = None,
+    trace_id: str | None = None,
+) -> Reply:
     body = build_envelope(
         ok=True,
         command=command,
         actor=actor.envelope_block() if actor is not None else None,
         data=data,
-        warnings=None,
-        trace_id=new_trace_id(),
+        warnings=warnings,
+        trace_id=trace_id or new_trace_id(),
     )
     return _reply(200, body, {EXIT_HEADER: "0"})
 
 
-def _error(command: str, err: ApiError) -> Reply:
+def _error(command: str, err: ApiError, trace_id: str | None = None) -> Reply:
     body = build_envelope(
         ok=False,
         command=command,
         actor=err.actor,
         data=None,
         error=err.error_block(),
-        trace_id=new_trace_id(),
+        trace_id=trace_id or new_trace_id(),
     )
     return _reply(err.status, body, {**err.headers, EXIT_HEADER: str(err.exit_code)})
+
+
+def _backend_failed(command: str) -> Reply:
+    """What the app's catch-all middleware sends (its own JSON spacing and header order)."""
+    content = json.dumps(backend_failed_envelope(command)).encode("utf-8")
+    headers = [
+        ("content-type", "application/json"),
+        ("content-length", str(len(content))),
+        (EXIT_HEADER, "1"),
+    ]
+    return 500, headers, content
 
 
 class DirectRoutes:
@@ -89,6 +114,7 @@ class DirectRoutes:
             ("GET", "/healthz"): self._healthz,
             ("GET", "/v1/whoami"): self._whoami,
             ("GET", "/v1/quota"): self._quota,
+            ("POST", "/v1/create"): self._create,
         }
 
     def __call__(self, request: httpx.Request) -> Reply | None:
@@ -105,14 +131,26 @@ class DirectRoutes:
         """The ``--api-base-url`` of the commands a reply hands out (``local`` here)."""
         return cli_base(f"{request.url.scheme}://{request.url.netloc.decode('ascii')}")
 
+    def _media_base(self, request: httpx.Request) -> str:
+        """Base of owned media URLs (as ``deps.media_base_url``)."""
+        configured = self.settings.media_base_url
+        if configured:
+            return configured.rstrip("/")
+        return f"{request.url.scheme}://{request.url.netloc.decode('ascii')}"
+
+    def _maybe_actor(self, conn: sqlite3.Connection, request: httpx.Request) -> Actor | None:
+        """The caller when a valid token was sent (as the app's ``optional_actor``)."""
+        token = core_data.parse_bearer(request.headers.get("authorization"))
+        actor, stale = lookup_token(conn, token)
+        if actor is not None and stale:
+            touch_token(conn, actor.token_id)
+        return actor
+
     def _actor(self, request: httpx.Request) -> Actor:
         """The caller, or ``401 AUTH_REQUIRED`` (as the app's ``require_actor``)."""
-        token = core_data.parse_bearer(request.headers.get("authorization"))
         conn = self.store.acquire()
         try:
-            actor, stale = lookup_token(conn, token)
-            if actor is not None and stale:
-                touch_token(conn, actor.token_id)
+            actor = self._maybe_actor(conn, request)
         finally:
             self.store.release(conn)
         if actor is None:
@@ -142,3 +180,33 @@ class DirectRoutes:
         finally:
             self.store.release(conn)
         return _success(command, data, actor)
+
+    def _create(self, request: httpx.Request) -> Reply:
+        """``POST /v1/create`` in the app's order: token, body shape, values, sign-in, job."""
+        operation = "create"
+        command = command_label(operation)
+        trace_id = new_trace_id()
+        base = self._base(request)
+        try:
+            conn = self.store.acquire()
+            try:
+                actor = self._maybe_actor(conn, request)
+                body = validate_body(MODELS[operation], request.content, base=base)
+                outcome = answer(
+                    operation,
+                    body,
+                    conn=conn,
+                    settings=self.settings,
+                    actor=actor,
+                    trace_id=trace_id,
+                    media_base=self._media_base(request),
+                    base=base,
+                )
+            finally:
+                self.store.release(conn)
+        except ApiError as err:
+            return _error(command, err, trace_id)
+        except Exception:
+            logger.exception("unhandled error in local backend")
+            return _backend_failed(command)
+        return _success(command, outcome.data, actor, outcome.warnings, trace_id)

@@ -303,6 +303,22 @@ def _envelope_class() -> Any:
     return _ENVELOPE_CLASS
 
 
+def backend_failed_envelope(command: str) -> dict[str, Any]:
+    """The ``500 LOCAL_BACKEND_FAILED`` envelope of an unexpected error, with a fresh trace
+    id (the traceback goes to the log, never into the reply)."""
+    return build_envelope(
+        ok=False,
+        command=command,
+        actor=None,
+        data=None,
+        error={
+            "code": "LOCAL_BACKEND_FAILED",
+            "message": "the local backend hit an unexpected error; see its log",
+            "retryable": False,
+        },
+    )
+
+
 def error_response(request: Request, err: ApiError) -> JSONResponse:
     from fastapi.responses import JSONResponse
 

@@ -16,33 +16,17 @@ schemas :func:`add_request_schemas` fills from the same models.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import Depends, Request
-from pydantic import TypeAdapter, ValidationError
 
 from image_skill.api.requests import REQUEST_MODELS
+from image_skill.local.body_check import SCHEMA_REF, Recovery, validate_body
+from image_skill.local.body_check import adapter as _adapter
 from image_skill.local.deps import cli_base_of
-from image_skill.local.errors import shape_error
 
 T = TypeVar("T")
-
-SCHEMA_REF = "#/components/schemas/{model}"
-#: ``recovery(base)``: what a refused body of this route should add to the recovery.
-Recovery = Callable[[str], dict[str, Any]]
-
-
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
-
-
-def _adapter(model: type[Any]) -> TypeAdapter[Any]:
-    """One adapter per model (building one compiles its validator)."""
-    name = f"{model.__module__}.{model.__qualname__}"
-    if name not in _ADAPTERS:
-        _ADAPTERS[name] = TypeAdapter(model)
-    return _ADAPTERS[name]
 
 
 def json_body(
@@ -59,40 +43,18 @@ def json_body(
     ``precheck(body)`` runs first on a body that is a JSON object, for a refusal that must
     win over the shape check (payment credentials in a quote or a purchase).
     """
-    schema = SCHEMA_REF.format(model=model.__name__)
 
     async def read(request: Request) -> T:
-        raw = await request.body()
-        if precheck is not None:
-            _precheck(raw, precheck)
-        try:
-            # Built on first use, not at import: importing a route module stays cheap.
-            value: T = _adapter(model).validate_json(raw, strict=True)
-        except ValidationError as exc:
-            raise shape_error(
-                exc.errors(include_url=False),
-                recovery=recovery(cli_base_of(request)) if recovery is not None else None,
-                messages=messages,
-                schema=schema,
-                body=_parsed(raw),
-            ) from None
-        return value
+        return validate_body(
+            model,
+            await request.body(),
+            base=cli_base_of(request),
+            recovery=recovery,
+            messages=messages,
+            precheck=precheck,
+        )
 
     return Depends(read)
-
-
-def _parsed(raw: bytes) -> Any:
-    """The JSON of a body (``None`` when it is not JSON: the shape check says so)."""
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def _precheck(raw: bytes, check: Callable[[dict[str, Any]], None]) -> None:
-    parsed = _parsed(raw)
-    if isinstance(parsed, dict):
-        check(parsed)
 
 
 def body_doc(model: type[Any], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:

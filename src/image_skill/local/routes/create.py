@@ -6,11 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from image_skill.api.requests import CreateRequest, EditRequest
+from image_skill.local.create_flow import answer, command_label
 from image_skill.local.deps import Conn, MaybeActor, Settings, cli_base_of, command, media_base_url
-from image_skill.local.errors import auth_required, envelope_doc, envelope_response, trace_id_of
-from image_skill.local.jobs.execute import run
-from image_skill.local.jobs.plans import Context
-from image_skill.local.jobs.validation import parse_request
+from image_skill.local.errors import envelope_doc, envelope_response, trace_id_of
 from image_skill.local.routes.bodies import body_doc, json_body
 
 router = APIRouter()
@@ -31,17 +29,6 @@ _ERRORS = {
 _BODIES = {"create": json_body(CreateRequest), "edit": json_body(EditRequest)}
 
 
-def _context(request: Request, conn: Conn, settings: Settings, actor: MaybeActor) -> Context:
-    return Context(
-        conn,
-        settings,
-        actor,
-        trace_id_of(request),
-        media_base_url(request),
-        cli_base_of(request),
-    )
-
-
 def _handle(
     operation: str,
     request: Request,
@@ -50,12 +37,16 @@ def _handle(
     settings: Settings,
     actor: MaybeActor,
 ) -> JSONResponse:
-    base = cli_base_of(request)
-    req = parse_request(operation, body, base)
-    anonymous_ok = operation == "create" and req.dry_run and not req.references
-    if actor is None and not anonymous_ok:
-        raise auth_required(base)
-    outcome = run(_context(request, conn, settings, actor), req)
+    outcome = answer(
+        operation,
+        body,
+        conn=conn,
+        settings=settings,
+        actor=actor,
+        trace_id=trace_id_of(request),
+        media_base=media_base_url(request),
+        base=cli_base_of(request),
+    )
     return envelope_response(request, outcome.data, actor=actor, warnings=outcome.warnings)
 
 
@@ -76,7 +67,7 @@ def _add_route(
     handler.__name__ = handler.__qualname__ = operation
     router.post(
         f"/v1/{operation}",
-        openapi_extra=body_doc(model, command(f"image-skill {operation}")),
+        openapi_extra=body_doc(model, command(command_label(operation))),
         responses=envelope_doc(description, auth=True, errors=_ERRORS),
     )(handler)
 
