@@ -352,3 +352,17 @@ def test_a_rerun_with_output_dir_fetches_finished_lines_files_for_free(
     assert [Path(r["files"][0]) for r in third["data"]["lines"]] == files
     assert sorted(out.iterdir()) == sorted(files) and third["_stderr"] == ""
     assert credits(invoke, *LOCAL) == before
+
+
+def test_a_line_in_doubt_edited_away_is_named_in_a_warning(funded: Path, tmp_path: Path) -> None:
+    source = write_batch(tmp_path / "doubt.jsonl", prompts(2))
+    first = batch(str(source))
+    assert first["ok"] is True
+    stored = results(tmp_path / "doubt.results.jsonl")
+    stored[0]["status"] = "unknown"  # as a run killed mid-request leaves it
+    (tmp_path / "doubt.results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in stored))
+    write_batch(source, [{"prompt": "a new first line", "model": "local.image"}, prompts(2)[1]])
+    again = batch(str(source))
+    assert again["ok"] is True and again["data"]["sent"] == 1
+    [warning] = again["warnings"]
+    assert stored[0]["idempotency_key"] in warning and "doctor" in warning

@@ -404,3 +404,13 @@ def test_the_latest_record_of_a_key_wins_and_keyless_records_match_nothing() -> 
     keyless = {**_done(batch, 1), "idempotency_key": None, "job_id": "job_x"}
     assert P.match_priors(batch, [first, last])[1]["status"] == "succeeded"
     assert P.match_priors(batch, [keyless]) == {}
+
+
+def test_a_line_in_doubt_that_was_edited_away_is_named() -> None:
+    old = parse_batch(_texts("a", "b", "c"))
+    records = [_done(old, 1, "unknown"), _done(old, 2, "unknown"), _done(old, 3, "failed")]
+    new = parse_batch(_texts("a!", "b"))  # a edited, c deleted, b kept
+    left = P.left_in_doubt(records, P.match_priors(new, records))
+    assert [r["line"] for r in left] == [1]  # c failed for certain: nothing in doubt
+    settled = [*records, _done(old, 1, "succeeded")]
+    assert P.left_in_doubt(settled, P.match_priors(new, settled)) == []

@@ -116,7 +116,8 @@ def batch_create(
         folder = os.path.join(os.path.abspath(os.path.expanduser(output_dir)), "")
         O.precheck_output(LABEL, folder, overwrite, None)
     results_path = _results_path(source, results)
-    priors = P.match_priors(parsed, _read_results(results_path))
+    earlier = _read_results(results_path)
+    priors = P.match_priors(parsed, earlier)
     if not dry_run:
         _check_writable(results_path)
     token = app.resolve_token(app.argv_label(LABEL), allow_missing=dry_run).token
@@ -139,6 +140,14 @@ def batch_create(
         results_path=None if dry_run else results_path,
     )
     outcome = runner.run()
+    for record in P.left_in_doubt(earlier, priors):
+        outcome.warnings.append(
+            f"the results file records a line in doubt (key {record['idempotency_key']}, "
+            f"then line {record['line']}) that no line of {source.name} matches any more "
+            "(edited or deleted), so this run did not resend it; its outcome is unknown and "
+            "it may have been charged: `doctor` lists its breadcrumb and the command that "
+            "settles it"
+        )
     # Every line has its outcome: a signal from here on must not cut the summary.
     interrupts.outcome_known()
     if not dry_run:

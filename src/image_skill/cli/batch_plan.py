@@ -42,6 +42,7 @@ __all__ = [
     "from_create",
     "in_doubt",
     "interrupted_before",
+    "left_in_doubt",
     "line_record",
     "match_priors",
     "over_budget",
@@ -342,10 +343,20 @@ def progress(record: Mapping[str, Any], done: int, total: int) -> str:
     return f"[{done}/{total}] line {record['line']}: {what}"
 
 
+def left_in_doubt(
+    records: Iterable[Mapping[str, Any]], matched: Mapping[int, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The earlier records in doubt (``unknown``: sent, outcome never learned) that no line
+    of the file matches any more, because their line was edited or deleted: a re-run will
+    not resend their keys, so their outcome stays open (each keeps its breadcrumb)."""
+    kept = {r.get("idempotency_key") for r in matched.values()}
+    latest = {r.get("idempotency_key"): dict(r) for r in records if r.get("idempotency_key")}
+    return [r for k, r in latest.items() if r.get("status") == UNKNOWN and k not in kept]
+
+
 # -- the records of lines that were not sent, or whose outcome is open -------------------
 
-#: The CLI's code for an interrupted command (image_skill.envelope.INTERRUPTED).
-INTERRUPTED = "INTERRUPTED"
+INTERRUPTED = "INTERRUPTED"  # the CLI's code, image_skill.envelope.INTERRUPTED
 
 
 def decimal_usd(value: object) -> Decimal | None:
