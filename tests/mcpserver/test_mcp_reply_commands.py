@@ -73,3 +73,22 @@ def test_a_refused_resource_read_is_an_mcp_error_that_carries_no_token(
         assert token not in error.message and token not in json.dumps(error.data)
     # The unknown URI is named in the message, with the token blanked out.
     assert "unknown resource" in error.message and "[REDACTED]" in error.message
+
+
+def test_an_asset_metadata_resource_carries_the_same_rebuilt_commands(
+    mcp_client: McpClient,
+) -> None:
+    created = mcp_client.call(
+        "create",
+        {"prompt": "resource commands", "model": "local.image", "confirm_spend": True},
+    )
+    assert created["ok"] is True, created["error"]
+    asset_id = created["data"]["assets"][0]["asset_id"]
+    read = mcp_client.portal.call(
+        mcp_client.session.read_resource, f"image-skill://assets/{asset_id}"
+    )
+    envelope = json.loads(read.contents[0].text)  # type: ignore[union-attr]
+    commands = _commands(envelope["data"])
+    assert commands and not [c for c in commands.values() if c.startswith("image-skill ")]
+    printed = _commands(mcp_client.cli("assets", "show", asset_id, "--json")["data"])
+    assert {path: printed.get(path) for path in commands} == commands

@@ -168,7 +168,8 @@ def build_server(session: Session) -> Server[Any]:
                 uri=uri, mime_type=mime, blob=resources.encode(blob)
             )
             return types.ReadResourceResult(contents=[blob_contents])
-        envelope = scrub(json.loads(text or "{}"), _secrets(session))
+        envelope = runnable_commands(session, json.loads(text or "{}"))
+        envelope = scrub(envelope, _secrets(session))
         text_contents = types.TextResourceContents(
             uri=uri, mime_type=mime, text=json.dumps(envelope, ensure_ascii=False)
         )
