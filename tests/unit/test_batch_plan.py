@@ -414,3 +414,42 @@ def test_a_line_in_doubt_that_was_edited_away_is_named() -> None:
     assert [r["line"] for r in left] == [1]  # c failed for certain: nothing in doubt
     settled = [*records, _done(old, 1, "succeeded")]
     assert P.left_in_doubt(settled, P.match_priors(new, settled)) == []
+
+
+def test_the_records_of_unsent_lines() -> None:
+    batch = parse_batch(_texts("a"))
+    line = batch.lines[0]
+    plan = P.plan_failed(line, "k", {"code": "MODEL_NOT_FOUND", "message": "m", "extra": 1})
+    assert (plan["status"], plan["reason"], plan["idempotency_key"]) == ("failed", "plan", "k")
+    assert plan["error"] == {"code": "MODEL_NOT_FOUND", "message": "m"}
+    assert P.plan_failed(line, "k", None)["error"] == {"code": None, "message": None}
+    budget = P.over_budget(line, "k", "it would debit $0.09")
+    assert (budget["status"], budget["reason"]) == ("skipped", "budget")
+    assert budget["error"]["code"] == "BUDGET_GUARD_EXCEEDED"
+    assert budget["error"]["message"] == (
+        "line 1 was not sent: it would debit $0.09, which does not fit in what is left of "
+        "--max-total-usd"
+    )
+    before = P.interrupted_before(line, "k")
+    assert (before["status"], before["reason"]) == ("skipped", "interrupted")
+    assert before["error"] == {
+        "code": "INTERRUPTED",
+        "message": "line 1 was not sent (interrupted)",
+    }
+    doubt = P.in_doubt(line, "k")
+    assert (doubt["status"], doubt["reason"], doubt["idempotency_key"]) == (
+        "unknown",
+        "interrupted",
+        "k",
+    )
+    assert doubt["error"]["code"] == "INTERRUPTED" and "same key" in doubt["error"]["message"]
+    assert P.decimal_usd(0.09) == Decimal("0.09") and P.decimal_usd(2) == Decimal(2)
+    assert P.decimal_usd(True) is None and P.decimal_usd("0.1") is None
+
+
+def test_the_progress_line() -> None:
+    record = {"line": 7, "status": "succeeded", "job_id": "job_1", "error": None}
+    assert P.progress(record, 3, 12) == "[3/12] line 7: succeeded job_1"
+    failed = {"line": 2, "status": "failed", "job_id": None, "error": {"code": "X"}}
+    assert P.progress(failed, 1, 2) == "[1/2] line 2: failed (X)"
+    assert P.progress({**failed, "error": {"code": ""}}, 1, 2) == "[1/2] line 2: failed"
