@@ -92,3 +92,18 @@ def test_an_asset_metadata_resource_carries_the_same_rebuilt_commands(
     assert commands and not [c for c in commands.values() if c.startswith("image-skill ")]
     printed = _commands(mcp_client.cli("assets", "show", asset_id, "--json")["data"])
     assert {path: printed.get(path) for path in commands} == commands
+
+
+def test_an_unknown_tool_is_a_protocol_error_carrying_the_envelope(
+    mcp_client: McpClient,
+) -> None:
+    import pytest
+    from mcp.shared.exceptions import MCPError
+
+    with pytest.raises(MCPError) as caught:
+        mcp_client.portal.call(mcp_client.session.call_tool, "no_such_tool", {})
+    error = caught.value.error
+    assert error.code == -32602 and "no_such_tool" in error.message
+    assert isinstance(error.data, dict) and error.data["ok"] is False
+    assert error.data["error"]["code"] == "INVALID_ARGUMENTS"
+    assert "create" in error.data["error"]["message"]

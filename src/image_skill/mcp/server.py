@@ -131,14 +131,18 @@ def build_server(session: Session) -> Server[Any]:
     ) -> types.CallToolResult:
         spec = BY_NAME.get(params.name)
         if spec is None:
-            envelope = E.failure(
-                f"image-skill mcp {params.name}",
-                E.INVALID_ARGUMENTS,
-                f"unknown tool {params.name!r}; tools: {', '.join(BY_NAME)}",
+            # A protocol error (MCP: unknown tool is -32602), with the envelope as its data.
+            envelope = scrub(
+                E.failure(
+                    "image-skill mcp serve",
+                    E.INVALID_ARGUMENTS,
+                    f"unknown tool {params.name!r}; tools: {', '.join(BY_NAME)}",
+                ),
+                _secrets(session),
             )
-        else:
-            arguments = dict(params.arguments or {})
-            envelope = await anyio.to_thread.run_sync(run_tool, session, spec, arguments)
+            raise MCPError(types.INVALID_PARAMS, envelope["error"]["message"], envelope)
+        arguments = dict(params.arguments or {})
+        envelope = await anyio.to_thread.run_sync(run_tool, session, spec, arguments)
         return tool_reply(scrub(envelope, _secrets(session)))
 
     async def list_resources(
