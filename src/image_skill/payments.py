@@ -10,7 +10,8 @@ Standard library only, no I/O:
 * status-reference validation;
 * :func:`new_idempotency_key`, the one minting of idempotency keys (also used outside credits);
 * the self-fund handoff (0.1.70 §7): :func:`urgency_fields` and :func:`self_fund_action`,
-  shared by the CLI, the guide and the local backend.
+  shared by the CLI, the guide and the local backend; :func:`with_self_fund`, the quota
+  reply's ``next_actions.self_fund`` as the CLI and the MCP server print it.
 """
 
 from __future__ import annotations
@@ -316,3 +317,25 @@ def self_fund_action(
         }
     )
     return action
+
+
+#: The warning of the client's own ``next_actions.self_fund`` on a quota reply.
+SELF_FUND_WARNING = (
+    "begin with first_safe_command, which only lists payment methods; the quote command "
+    "creates a payment object but moves no money; buying, checking its status and settling "
+    "need an agent that is allowed to spend"
+)
+
+
+def with_self_fund(data: dict[str, Any]) -> bool:
+    """Set a quota reply's ``data.next_actions`` to ``{"self_fund": ...}`` derived from its
+    ``data.top_up`` (0.1.70 §7.1; replacing what the server sent, at the same key
+    position), in place; whether it was set."""
+    top_up = data.get("top_up")
+    if not isinstance(top_up, dict):
+        return False
+    action = self_fund_action(top_up, warning=SELF_FUND_WARNING)
+    if action is None:
+        return False
+    data["next_actions"] = {"self_fund": action}
+    return True

@@ -32,9 +32,9 @@ def test_reply_commands_are_the_cli_s_and_run_as_printed(mcp_client: McpClient) 
     printed = mcp_client.cli("quota", "--json")
     assert served["ok"] is True and printed["ok"] is True
     ours, theirs = _commands(served["data"]), _commands(printed["data"])
-    # The CLI adds commands of its own (next_actions.self_fund); every one the API wrote
-    # is the same in both.
-    assert ours and {path: theirs.get(path) for path in ours} == ours
+    # Also the client's own next_actions.self_fund, derived from top_up as the CLI does.
+    assert ours and ours == theirs
+    assert served["data"]["next_actions"] == printed["data"]["next_actions"]
     # None is left as the server wrote it (a bare `image-skill ...` without our base URL).
     assert not [c for c in ours.values() if c.startswith("image-skill ")]
     assert all("--api-base-url local" in c for c in ours.values()), ours

@@ -116,8 +116,15 @@ def models_show(session: Session, args: ModelsShowArgs) -> dict[str, Any]:
 
 
 def quota(session: Session, _args: QuotaArgs) -> dict[str, Any]:
+    """The quota reply with the CLI's ``next_actions.self_fund`` (0.1.70 §7.1)."""
+    from image_skill.payments import with_self_fund
+
     label = "image-skill usage quota"
-    return finish(session.authed(label).quota(), label)
+    envelope = finish(session.authed(label).quota(), label)
+    data = envelope.get("data")
+    if envelope.get("ok") is True and isinstance(data, dict):
+        with_self_fund(data)
+    return envelope
 
 
 def jobs_wait(session: Session, args: JobsWaitArgs) -> dict[str, Any]:
