@@ -26,9 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from image_skill.envelope import new_trace_id
 from image_skill.local import core_data
-from image_skill.local.body_check import validate_body
 from image_skill.local.cli_commands import cli_base
-from image_skill.local.create_flow import MODELS, answer, command_label
 from image_skill.local.errors import (
     EXIT_HEADER,
     ApiError,
@@ -140,7 +138,9 @@ class DirectRoutes:
 
     def _maybe_actor(self, conn: sqlite3.Connection, request: httpx.Request) -> Actor | None:
         """The caller when a valid token was sent (as the app's ``optional_actor``)."""
-        token = core_data.parse_bearer(request.headers.get("authorization"))
+        # The first header, as Starlette's ``headers.get`` (httpx's joins repeated ones).
+        values = request.headers.get_list("authorization")
+        token = core_data.parse_bearer(values[0] if values else None)
         actor, stale = lookup_token(conn, token)
         if actor is not None and stale:
             touch_token(conn, actor.token_id)
@@ -183,6 +183,10 @@ class DirectRoutes:
 
     def _create(self, request: httpx.Request) -> Reply:
         """``POST /v1/create`` in the app's order: token, body shape, values, sign-in, job."""
+        # Imported here: the job code (and pydantic, for the body) is for creates only.
+        from image_skill.local.body_check import validate_body
+        from image_skill.local.create_flow import MODELS, answer, command_label
+
         operation = "create"
         command = command_label(operation)
         trace_id = new_trace_id()

@@ -13,12 +13,14 @@ it declines builds the app (``factory()``, once) and goes through ASGI.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+
+if TYPE_CHECKING:
+    import asyncio
 
 T = TypeVar("T")
 #: ``direct(request)``: ``(status, headers, body)``, or ``None`` to let the app answer.
@@ -68,6 +70,8 @@ class InProcessTransport(httpx.BaseTransport):
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None or self._loop.is_closed():
+                import asyncio  # only the app's path needs an event loop
+
                 loop = asyncio.new_event_loop()
                 ready = threading.Event()
 
@@ -85,6 +89,8 @@ class InProcessTransport(httpx.BaseTransport):
             return self._loop
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        import asyncio
+
         loop = self._ensure_loop()
         return asyncio.run_coroutine_threadsafe(coro, loop).result()
 
