@@ -366,3 +366,27 @@ def test_a_line_in_doubt_edited_away_is_named_in_a_warning(funded: Path, tmp_pat
     assert again["ok"] is True and again["data"]["sent"] == 1
     [warning] = again["warnings"]
     assert stored[0]["idempotency_key"] in warning and "doctor" in warning
+
+
+def test_a_line_deleted_and_put_back_later_is_not_charged_again(
+    funded: Path, tmp_path: Path
+) -> None:
+    source = write_batch(tmp_path / "back.jsonl", prompts(3))
+    first = batch(str(source))
+    assert first["ok"] is True
+    before = credits(invoke, *LOCAL)
+    write_batch(source, prompts(3)[1:])  # line 1 deleted
+    fewer = batch(str(source))
+    assert fewer["ok"] is True and fewer["data"]["sent"] == 0
+    assert [r["line"] for r in fewer["data"]["lines"]] == [1, 2]
+    # The results file still holds the deleted line's record.
+    stored = results(tmp_path / "back.results.jsonl")
+    assert {r["job_id"] for r in stored} == {r["job_id"] for r in first["data"]["lines"]}
+    write_batch(source, prompts(3))  # and put back
+    again = batch(str(source))
+    assert again["ok"] is True and again["data"]["sent"] == 0
+    assert again["data"]["already_succeeded"] == 3
+    assert [r["job_id"] for r in again["data"]["lines"]] == [
+        r["job_id"] for r in first["data"]["lines"]
+    ]
+    assert credits(invoke, *LOCAL) == before

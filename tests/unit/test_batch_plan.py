@@ -406,14 +406,18 @@ def test_the_latest_record_of_a_key_wins_and_keyless_records_match_nothing() -> 
     assert P.match_priors(batch, [keyless]) == {}
 
 
-def test_a_line_in_doubt_that_was_edited_away_is_named() -> None:
+def test_records_no_line_matches_any_more_are_kept_apart() -> None:
     old = parse_batch(_texts("a", "b", "c"))
     records = [_done(old, 1, "unknown"), _done(old, 2, "unknown"), _done(old, 3, "failed")]
     new = parse_batch(_texts("a!", "b"))  # a edited, c deleted, b kept
-    left = P.left_in_doubt(records, P.match_priors(new, records))
-    assert [r["line"] for r in left] == [1]  # c failed for certain: nothing in doubt
+    left = P.unmatched(records, P.match_priors(new, records))
+    assert [(r["line"], r["status"]) for r in left] == [(1, "unknown"), (3, "failed")]
     settled = [*records, _done(old, 1, "succeeded")]
-    assert P.left_in_doubt(settled, P.match_priors(new, settled)) == []
+    assert [r["status"] for r in P.unmatched(settled, P.match_priors(new, settled))] == [
+        "succeeded",
+        "failed",
+    ]
+    assert P.unmatched(records, P.match_priors(old, records)) == []
 
 
 def test_the_records_of_unsent_lines() -> None:

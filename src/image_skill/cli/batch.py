@@ -140,7 +140,8 @@ def batch_create(
         results_path=None if dry_run else results_path,
     )
     outcome = runner.run()
-    for record in P.left_in_doubt(earlier, priors):
+    orphans = P.unmatched(earlier, priors)
+    for record in (r for r in orphans if r.get("status") == P.UNKNOWN):
         outcome.warnings.append(
             f"the results file records a line in doubt (key {record['idempotency_key']}, "
             f"then line {record['line']}) that no line of {source.name} matches any more "
@@ -151,7 +152,7 @@ def batch_create(
     # Every line has its outcome: a signal from here on must not cut the summary.
     interrupts.outcome_known()
     if not dry_run:
-        _compact(results_path, outcome)
+        _compact(results_path, outcome, orphans)
     words = _command_words(source, results, concurrency, folder, overwrite, max_total_usd)
     if accept_unknown_cost:
         words.insert(-1, "--accept-unknown-cost")
@@ -236,11 +237,12 @@ def _check_writable(path: Path) -> None:
     )
 
 
-def _compact(path: Path, outcome: Outcome) -> None:
-    """Rewrite the results file with exactly one record per line of the batch."""
+def _compact(path: Path, outcome: Outcome, orphans: list[dict[str, Any]]) -> None:
+    """Rewrite the results file: one record per line of the batch, then the records of
+    lines no longer in it (:func:`image_skill.cli.batch_plan.unmatched`)."""
     from image_skill._atomic import write_atomic
 
-    text = P.results_text(outcome.records.values())
+    text = P.results_text([*outcome.records.values(), *orphans])
     try:
         with interrupts.deferred():
             write_atomic(path, text.encode("utf-8"), mode=0o644)
@@ -274,13 +276,6 @@ def _command_words(
     return [*words, "--json"]
 
 
-def _usd(value: Decimal | None) -> float | int | None:
-    if value is None:
-        return None
-    number = float(value)
-    return int(number) if number.is_integer() else round(number, 6)
-
-
 def _summary(
     app: AppState,
     parsed: Batch,
@@ -309,15 +304,15 @@ def _summary(
         "already_succeeded": outcome.carried,
         "sent": outcome.sent,
         "replayed": sum(1 for r in records if r.get("replayed") is True),
-        "max_total_usd": _usd(options.budget_limit),
-        "budget_remaining_usd": _usd(remaining),
+        "max_total_usd": P.usd_number(options.budget_limit),
+        "budget_remaining_usd": P.usd_number(remaining),
         "lines": records,
     }
     if options.dry_run:
-        data["estimated_total_usd"] = _usd(outcome.budget.committed)
+        data["estimated_total_usd"] = P.usd_number(outcome.budget.committed)
     else:
-        data["debited_usd"] = _usd(debited)
-        data["debited_this_run_usd"] = _usd(outcome.debited_this_run)
+        data["debited_usd"] = P.usd_number(debited)
+        data["debited_this_run_usd"] = P.usd_number(outcome.debited_this_run)
     needed = options.dry_run or problem is not None
     enough = _enough_budget(records, outcome, options)
     if enough is not None:
@@ -345,7 +340,7 @@ def _summary(
         if r.get("status") != P.SUCCEEDED
     )
     if enough is not None:
-        recovery["max_total_usd_needed"] = _usd(enough)
+        recovery["max_total_usd_needed"] = P.usd_number(enough)
         recovery["note"] = (
             "--max-total-usd ran out before every line was sent; it counts what earlier runs "
             "of this file debited, so the same command would send nothing more. The "

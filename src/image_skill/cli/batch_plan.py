@@ -42,7 +42,6 @@ __all__ = [
     "from_create",
     "in_doubt",
     "interrupted_before",
-    "left_in_doubt",
     "line_record",
     "match_priors",
     "over_budget",
@@ -50,6 +49,8 @@ __all__ = [
     "plan_failed",
     "progress",
     "results_text",
+    "unmatched",
+    "usd_number",
 ]
 
 SUCCEEDED, FAILED, SKIPPED, UNKNOWN = "succeeded", "failed", "skipped", "unknown"
@@ -96,13 +97,14 @@ def line_record(
         "files": list(files),
         "idempotency_key": key,
         "line_sha256": line.sha256,
-        "debited_usd": _usd(debited_usd),
+        "debited_usd": usd_number(debited_usd),
         "replayed": replayed,
         "error": dict(error) if error is not None else None,
     }
 
 
-def _usd(value: Decimal | None) -> float | int | None:
+def usd_number(value: Decimal | None) -> float | int | None:
+    """A USD amount as JSON prints it: an int when whole, else rounded to 6 places."""
     if value is None:
         return None
     number = float(value)
@@ -343,15 +345,15 @@ def progress(record: Mapping[str, Any], done: int, total: int) -> str:
     return f"[{done}/{total}] line {record['line']}: {what}"
 
 
-def left_in_doubt(
+def unmatched(
     records: Iterable[Mapping[str, Any]], matched: Mapping[int, Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The earlier records in doubt (``unknown``: sent, outcome never learned) that no line
-    of the file matches any more, because their line was edited or deleted: a re-run will
-    not resend their keys, so their outcome stays open (each keeps its breadcrumb)."""
+    """The earlier records (the latest of each key) that no line of the file matches any
+    more: their line was edited or deleted. They stay in the results file, so a line put
+    back later is still known; one in doubt (``unknown``) is not resent by a re-run."""
     kept = {r.get("idempotency_key") for r in matched.values()}
     latest = {r.get("idempotency_key"): dict(r) for r in records if r.get("idempotency_key")}
-    return [r for k, r in latest.items() if r.get("status") == UNKNOWN and k not in kept]
+    return [r for k, r in latest.items() if k not in kept]
 
 
 # -- the records of lines that were not sent, or whose outcome is open -------------------
