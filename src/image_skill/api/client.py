@@ -49,11 +49,12 @@ from image_skill.api.endpoints import (
     public_fetch_reply,
 )
 from image_skill.api.exchange import send_within_origin
-from image_skill.api.netpolicy import DEFAULT_PORTS, NetworkPolicy, Origin
+from image_skill.api.netpolicy import HOSTED_MEDIA_ORIGIN, NetworkPolicy, Origin
 from image_skill.api.redirects import RedirectRefused, redirect_refused
 from image_skill.api.replies import non_envelope_failure, transport_failure
 from image_skill.api.reply import Reply
 from image_skill.api.transports import registered_transport
+from image_skill.api.vetted import open_vetted, origin_of
 from image_skill.api.wire import (
     MAX_REPLY_BYTES,
     RequestContent,
@@ -205,25 +206,16 @@ class ImageSkillClient(EndpointsMixin):
     def is_own_url(self, url: str) -> bool:
         """Whether ``url`` is served by the configured backend (same scheme, host and port)."""
         try:
-            candidate = httpx.URL(url)
-            base = httpx.URL(self.base_url)
+            return origin_of(httpx.URL(url)) == origin_of(httpx.URL(self.base_url))
         except (httpx.InvalidURL, TypeError):
             return False
-        return (candidate.scheme, candidate.host, candidate.port) == (
-            base.scheme,
-            base.host,
-            base.port,
-        )
 
-    def network_policy(self) -> NetworkPolicy:
-        """The policy for URL inputs fetched on the user's behalf: public addresses only,
-        plus this API's own origin, plus private networks when the client allows them."""
-        allowed: frozenset[Origin] = frozenset()
-        if not self.in_process:
-            base = httpx.URL(self.base_url)
-            port = base.port if base.port is not None else DEFAULT_PORTS.get(base.scheme, 0)
-            allowed = frozenset({(base.scheme, base.raw_host.decode("ascii").lower(), port)})
-        return NetworkPolicy(allow_private=self.allow_private_network, allowed_origins=allowed)
+    def network_policy(self, *, media: bool = False) -> NetworkPolicy:
+        """Where URLs fetched for the user may go: public addresses, this API's origin (and the
+        hosted media host, for ``media`` downloads), private networks if the client allows."""
+        own: set[Origin] = set() if self.in_process else {origin_of(httpx.URL(self.base_url))}
+        allowed = own | ({HOSTED_MEDIA_ORIGIN} if media else set())
+        return NetworkPolicy(self.allow_private_network, frozenset(allowed))
 
     # -- the one request path --------------------------------------------------------
     def request(
@@ -309,13 +301,19 @@ class ImageSkillClient(EndpointsMixin):
         return response, body
 
     @contextmanager
-    def stream(self, url: str, *, timeout: float | None = None) -> Iterator[httpx.Response]:
-        """Stream a GET of an absolute URL (asset downloads). No Authorization header."""
-        kwargs: dict[str, Any] = {}
-        if timeout is not None:
-            kwargs["timeout"] = timeout
-        with self._http.stream("GET", url, **kwargs) as response:
-            yield response
+    def stream(
+        self, url: str, *, timeout: float | None = None, policy: NetworkPolicy | None = None
+    ) -> Iterator[httpx.Response]:
+        """Stream a GET of an asset URL, with no Authorization header; off the in-process backend
+        each hop is vetted by ``policy`` (default ``network_policy(media=True)``): see vetted."""
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        if self.in_process:  # nothing leaves the process
+            with self._http.stream("GET", url, **extra) as response:
+                yield response
+            return
+        rule, limit = policy or self.network_policy(media=True), C.REMOTE_FETCH_MAX_REDIRECTS
+        with open_vetted(self._http, httpx.URL(url), rule, max_redirects=limit, **extra) as found:
+            yield found[0]
 
     def public_get(self, url: str, *, accept: str, timeout: float | None = None) -> PublicFetch:
         """GET a public document by absolute URL, with no Authorization header.

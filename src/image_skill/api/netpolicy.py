@@ -15,7 +15,8 @@ redirect hop, before anything connects:
   IPv6 forms that embed an IPv4 address (``::ffff:a.b.c.d``, ``::a.b.c.d``, NAT64
   ``64:ff9b::/96``, 6to4 ``2002::/16``) are judged by the embedded address;
 * the origin of the configured API (scheme, host and port of ``--api-base-url``) is always
-  allowed: a ``local serve`` on loopback must keep working;
+  allowed: a ``local serve`` on loopback must keep working (asset downloads also allow
+  :data:`HOSTED_MEDIA_ORIGIN`, the hosted media host);
 * ``allow_private=True`` (``--allow-private-network``) lets loopback, private, shared,
   link-local and unspecified destinations through. Metadata endpoints, multicast and
   reserved addresses stay refused even then.
@@ -36,6 +37,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
+    "HOSTED_MEDIA_ORIGIN",
     "METADATA_ADDRESSES",
     "METADATA_NAMES",
     "Destination",
@@ -54,6 +56,8 @@ Origin = tuple[str, str, int]
 Resolver = Callable[[str, int], Sequence[str]]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+#: The hosted backend's media host: asset downloads may always be fetched from it.
+HOSTED_MEDIA_ORIGIN: Origin = ("https", "media.image-skill.com", 443)
 
 #: Cloud instance metadata and host-internal service addresses (AWS, ECS, GCP, Azure,
 #: Alibaba, OpenStack ...). Refused even with ``allow_private``.

@@ -13,6 +13,9 @@
   kept, or under the next free ``name-N`` with ``unique_name``; with ``overwrite`` by an
   atomic rename over a regular file only. On any failure, Ctrl-C included, the temporary
   file is removed and the target is left as it was. A timeout is ``TIMEOUT`` (exit 8).
+* The URL and every redirect from it are vetted by the client's download policy before
+  anything connects (:meth:`~image_skill.api.client.ImageSkillClient.stream`): a refused
+  destination is ``INVALID_ARGUMENTS`` (exit 2), as for a refused URL input.
 
 Failures raise :class:`DownloadError`, which carries the envelope error fields.
 """
@@ -32,6 +35,7 @@ from image_skill.files.download_errors import (
     exists_error,
     failed,
     not_regular_error,
+    refused,
     timed_out,
 )
 from image_skill.files.file_sink import FileSink
@@ -146,6 +150,9 @@ def download(
     """
     import httpx
 
+    from image_skill.api.netpolicy import DestinationRefused, ResolveFailed
+    from image_skill.api.vetted import RedirectFailed
+
     if not unique_name:
         check_target(target, overwrite)
     created = _missing_dirs(target.parent)
@@ -218,6 +225,12 @@ def download(
         verified_sha = _verify_sha(sha256, sha_header, expected_sha256)
         target, replaced = _place(tmp_name, target, overwrite=overwrite, unique_name=unique_name)
         placed = True
+    except DestinationRefused as exc:  # raised before anything connected to that hop
+        raise refused(exc) from None
+    except ResolveFailed as exc:
+        raise failed(f"asset download failed: {exc}") from None
+    except RedirectFailed as exc:
+        raise failed(f"asset download failed: {exc.message}", retryable=False) from None
     except httpx.TimeoutException as exc:
         raise timed_out(f"asset download timed out: {exc.__class__.__name__}: {exc}") from None
     except httpx.HTTPError as exc:

@@ -3,12 +3,12 @@
 Used for every URL input the tool downloads itself (uploads of a URL, and through them
 ``edit --input``, ``--mask`` and the reference flags). One :func:`fetch`:
 
-* vets every hop with the policy **before** connecting, and follows redirects itself
-  (301/302/303/307/308, at most ``max_redirects``), vetting each new location the same way;
-* connects to an address the policy vetted (the URL's host is replaced by that address;
-  the ``Host`` header and the TLS server name keep the real name, so virtual hosting and
-  certificate checks still work), so the name is resolved once and a second DNS answer
-  cannot move the connection elsewhere;
+* opens the URL with :func:`image_skill.api.vetted.open_vetted`: every hop is vetted by the
+  policy **before** connecting, redirects (at most ``max_redirects``) are followed and
+  vetted the same way, and a hop off the API's own origin connects to an address the policy
+  vetted (the ``Host`` header and the TLS server name keep the real name, so virtual
+  hosting and certificate checks still work), so a second DNS answer cannot move the
+  connection elsewhere;
 * sends no Authorization header and no cookies;
 * stops at ``max_bytes`` (from ``Content-Length`` and while streaming) and at ``timeout``
   seconds in total for all hops together (a server dripping bytes cannot stretch it).
@@ -26,14 +26,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from image_skill import _constants as C
-from image_skill.api.netpolicy import Destination, NetworkPolicy, ResolveFailed
+from image_skill.api.netpolicy import NetworkPolicy, ResolveFailed
 
 if TYPE_CHECKING:
     import httpx
 
 __all__ = ["FetchFailed", "FetchTooLarge", "Fetched", "fetch"]
-
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 class FetchFailed(Exception):
@@ -74,11 +72,11 @@ def fetch(
     import httpx
 
     from image_skill.api.deadline import deadline, deadline_transport
+    from image_skill.api.vetted import RedirectFailed, open_vetted
 
     timeout = C.REMOTE_FETCH_TIMEOUT if timeout is None else timeout
     max_redirects = C.REMOTE_FETCH_MAX_REDIRECTS if max_redirects is None else max_redirects
     limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
-    hops = 0
     with (
         deadline(timeout),
         httpx.Client(
@@ -88,56 +86,23 @@ def fetch(
             headers={"user-agent": f"image-skill-python/{C.__version__}"},
         ) as http,
     ):
-        while True:
-            try:
-                destination = policy.vet(url.scheme, url.raw_host.decode("ascii"), url.port)
-            except ResolveFailed as exc:
-                raise FetchFailed(str(exc)) from None
-            try:
-                result = _get_once(http, url, destination, max_bytes)
-            except httpx.HTTPError as exc:
-                detail = str(exc).strip()
-                name = exc.__class__.__name__
-                raise FetchFailed(name + (f": {detail}" if detail else "")) from None
-            if isinstance(result, Fetched):
-                return result
-            hops += 1
-            if hops > max_redirects:
-                raise FetchFailed(f"more than {max_redirects} redirects", retryable=False)
-            try:
-                url = url.join(result)
-            except httpx.InvalidURL:
-                raise FetchFailed("redirected to an invalid URL", retryable=False) from None
-            if url.scheme not in ("http", "https") or not url.host:
-                raise FetchFailed("redirected to a URL that is not http or https", retryable=False)
-
-
-def _get_once(
-    http: httpx.Client, url: httpx.URL, destination: Destination, max_bytes: int
-) -> Fetched | str:
-    """One GET: the fetched bytes, or the ``Location`` of a redirect to follow."""
-    import httpx
-
-    headers = {"host": destination.host_header, "accept": "*/*"}
-    extensions = {"sni_hostname": destination.host} if url.scheme == "https" else {}
-    last_error: httpx.ConnectError | None = None
-    for address in destination.addresses:
         try:
-            with http.stream(
-                "GET", url.copy_with(host=address), headers=headers, extensions=extensions
-            ) as response:
-                return _read(response, url, max_bytes)
-        except httpx.ConnectError as exc:  # try the next vetted address
-            last_error = exc
-    assert last_error is not None
-    raise last_error
+            with open_vetted(
+                http, url, policy, max_redirects=max_redirects, headers={"accept": "*/*"}
+            ) as (response, final):
+                return _read(response, final, max_bytes)
+        except ResolveFailed as exc:
+            raise FetchFailed(str(exc)) from None
+        except RedirectFailed as exc:
+            raise FetchFailed(exc.message, retryable=False) from None
+        except httpx.HTTPError as exc:
+            detail = str(exc).strip()
+            name = exc.__class__.__name__
+            raise FetchFailed(name + (f": {detail}" if detail else "")) from None
 
 
-def _read(response: httpx.Response, url: httpx.URL, max_bytes: int) -> Fetched | str:
+def _read(response: httpx.Response, url: httpx.URL, max_bytes: int) -> Fetched:
     status = response.status_code
-    location: str | None = response.headers.get("location")
-    if status in REDIRECT_STATUSES and location:
-        return location
     if not 200 <= status < 300:
         raise FetchFailed(f"HTTP {status}")
     declared = response.headers.get("content-length", "").strip()
