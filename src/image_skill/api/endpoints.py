@@ -32,6 +32,7 @@ def json_of(body: Body) -> dict[str, Any]:
     to_body = getattr(body, "to_body", None)
     return to_body() if callable(to_body) else dict(body)  # type: ignore[arg-type]
 
+
 PUBLIC_FETCH_FAILED = "PUBLIC_FETCH_FAILED"
 
 
