@@ -44,10 +44,23 @@ def test_the_count_is_checked_before_the_budgets(config: Path) -> None:
     assert remaining_credits() == before
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", "", "  ", "1,5"])
+@pytest.mark.parametrize(
+    "value", ["nan", "inf", "-Infinity", "", "  ", "1,5", "1_0", "\u0661", "12abc", "0x"]
+)
 def test_a_budget_that_is_not_a_finite_number_is_refused(config: Path, value: str) -> None:
     signup()
     res = invoke("create", "--prompt", "a", "--max-estimated-usd-per-image", value, *LOCAL)
     assert (res.exit_code, res.code) == (2, "INVALID_ARGUMENTS")
     assert res.json["error"]["message"] == "--max-estimated-usd-per-image must be a number"
     assert "Traceback" not in res.stdout + res.stderr
+
+
+def test_a_budget_is_read_as_the_npm_client_reads_a_number(config: Path) -> None:
+    # Number("0x10") is 16 and Number("0x0") is 0 (Python's float refuses both), while
+    # "1_0" and Arabic-Indic digits, which float would accept, are NaN (refused above).
+    signup()
+    roomy = invoke("create", "--prompt", "a", "--dry-run", "--max-usd", "0x10", *LOCAL)
+    assert roomy.exit_code == 0, roomy.stdout
+    tight = invoke("create", "--prompt", "a", "--dry-run", "--max-usd", " 0x0 ", *LOCAL)
+    assert tight.code == "BUDGET_GUARD_EXCEEDED", tight.stdout
+    assert "max_usd cap of $0." in tight.json["error"]["message"]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from image_skill import _constants as C
 from image_skill import envelope as E
+from image_skill._js import js_trim, string_to_number
 from image_skill.cli._app import AppState, CommandFailed
 from image_skill.cli._outputs import download_outputs
 from image_skill.envelope import Result
@@ -37,11 +38,12 @@ if TYPE_CHECKING:
 
 
 def _parsed(value: str) -> float:
-    """``float`` of the trimmed text; NaN when it is not a number."""
-    try:
-        return float(value.strip())
-    except ValueError:
+    """``Number(value)`` as the npm client reads a flag (``0x10`` is 16; ``1_0``, ``١`` and
+    ``12abc`` are NaN, which Python's ``float`` would read as numbers), except that blank
+    text is NaN here, not 0: an empty budget is an error, never a budget of zero."""
+    if js_trim(value) == "":
         return math.nan
+    return string_to_number(value)
 
 
 def number(label: str, flag: str, value: str | None) -> int | float | None:
