@@ -46,7 +46,8 @@ class AppState:
     #: Whether the one-time "--token is visible to others" notice was printed.
     token_warned: bool = False
     timeout: float | None = None
-    #: ``--allow-private-network``: URL inputs may come from loopback and private addresses.
+    #: ``--allow-private-network``: URL inputs and asset downloads may use loopback and private
+    #: addresses.
     allow_private_network: bool = False
     fmt: str = "json"
     #: Where the last resolved token came from ("stdin", "flag", "env", "config" or None);
@@ -334,7 +335,7 @@ def common_options(func: F) -> F:
             is_flag=True,
             expose_value=False,
             callback=_store("allow_private_network"),
-            help="Let URL inputs come from loopback or private network addresses.",
+            help="Let URL inputs and asset downloads use loopback or private network addresses.",
         ),
     ]
     for decorator in reversed(decorators):
