@@ -104,39 +104,47 @@ def test_a_killed_batch_run_again_debits_only_the_rest(
 def test_ctrl_c_stops_sending_reports_a_summary_and_the_rerun_finishes(
     served: str, e2e_env: dict[str, str], tmp_path: Path
 ) -> None:
-    where = _account(served, e2e_env)
-    before = credits(lambda *a: run(*a, env=e2e_env), *where)
-    source = write_batch(tmp_path / "six.jsonl", prompts(6))
-    log = tmp_path / "six.results.jsonl"
-    proc = _start(source, where, e2e_env)
-    try:
-        _wait_for(log, 1, proc)
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 130
-    envelope = json.loads(out)
-    assert envelope["ok"] is False and envelope["error"]["code"] == "INTERRUPTED"
-    data = envelope["data"]
-    tally = data["counts"]
-    assert tally["lines"] == 6 and tally["failed"] == 0
-    assert tally["succeeded"] + tally["skipped"] + tally["unknown"] == 6
-    assert tally["succeeded"] < 6
-    for record in data["lines"]:
-        if record["status"] == "skipped":
-            assert record["reason"] == "interrupted" and record["job_id"] is None
-    resume = f"batch create {source} --concurrency 3 --api-base-url {served} --json"
-    assert envelope["error"]["recovery"]["suggested_command"].endswith(resume)
-    assert data["next_command"].endswith(resume)
-    assert results(log) == data["lines"]  # one record per line, as the summary says
+    lines = 12
+    with FaultServer(upstream=served) as fs:
+        # Every create takes at least 0.4 s through the proxy, so when the first result is
+        # written at most two rounds of three lines can have started: Ctrl-C then always
+        # lands with lines still unsent, however fast the backend draws.
+        fs.script("POST", "/v1/create", Fault(proxy=True, delay=0.4), repeat=True)
+        where = _account(fs.url, e2e_env)
+        before = credits(lambda *a: run(*a, env=e2e_env), *where)
+        source = write_batch(tmp_path / "twelve.jsonl", prompts(lines))
+        log = tmp_path / "twelve.results.jsonl"
+        proc = _start(source, where, e2e_env)
+        try:
+            _wait_for(log, 1, proc)
+            proc.send_signal(signal.SIGINT)
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert proc.returncode == 130
+        envelope = json.loads(out)
+        assert envelope["ok"] is False and envelope["error"]["code"] == "INTERRUPTED"
+        data = envelope["data"]
+        tally = data["counts"]
+        assert tally["lines"] == lines and tally["failed"] == 0
+        assert tally["succeeded"] + tally["skipped"] + tally["unknown"] == lines
+        assert 1 <= tally["succeeded"] <= 6 and tally["skipped"] >= lines - 6
+        for record in data["lines"]:
+            if record["status"] == "skipped":
+                assert record["reason"] == "interrupted" and record["job_id"] is None
+        resume = f"batch create {source} --concurrency 3 --api-base-url {fs.url} --json"
+        assert envelope["error"]["recovery"]["suggested_command"].endswith(resume)
+        assert data["next_command"].endswith(resume)
+        assert results(log) == data["lines"]  # one record per line, as the summary says
 
-    again = run("batch", "create", str(source), "--concurrency", "3", *where, env=e2e_env)
-    assert again.exit_code == 0, again.stdout
-    assert again.data["counts"]["succeeded"] == 6
-    assert credits(lambda *a: run(*a, env=e2e_env), *where) == before - 6 * IMAGE_CREDITS
+        fs.clear()  # the re-run needs no slow link
+        again = run("batch", "create", str(source), "--concurrency", "3", *where, env=e2e_env)
+        assert again.exit_code == 0, again.stdout
+        assert again.data["counts"]["succeeded"] == lines
+        after = credits(lambda *a: run(*a, env=e2e_env), *where)
+    assert after == before - lines * IMAGE_CREDITS
     assert _in_flight(e2e_env) == []
 
 
