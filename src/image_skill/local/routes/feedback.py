@@ -13,6 +13,7 @@ import sqlite3
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from image_skill._constants import FEEDBACK_TEXT_FIELDS
 from image_skill.api.requests import FeedbackRequest
 from image_skill.local.deps import Conn, CurrentActor, Settings, command
 from image_skill.local.errors import envelope_doc, envelope_response, trace_id_of
@@ -37,12 +38,7 @@ _ECHO_FIELDS = (
     "severity",
     "confidence",
     "next_state",
-    "command",
-    "expected",
-    "actual",
-    "friction",
-    "proof_needed",
-    "strategic_reason",
+    *FEEDBACK_TEXT_FIELDS,
     "source",
     "trace_id",
     "surface",
