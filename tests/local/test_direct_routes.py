@@ -25,16 +25,18 @@ SIGNUP = {"agent_contact": "d@example.com", "agent_name": "d", "runtime": "pytes
 
 
 def _exchange(
-    client: httpx.Client, method: str, path: str, token: str | None
+    client: httpx.Client, method: str, path: str, token: str | None, *, twice: bool = False
 ) -> tuple[object, ...]:
-    headers = {"authorization": f"Bearer {token}"} if token else {}
+    headers = [("authorization", f"Bearer {token}")] if token else []
+    if twice:  # a second, unknown token after the first
+        headers.append(("authorization", "Bearer isk_r_second"))
     response = client.request(method, path, headers=headers)
     # Trace ids and times differ by nature; everything else must be the same bytes.
     return response.status_code, response.headers.raw, _VOLATILE.sub(b"<v>", response.content)
 
 
 @pytest.mark.parametrize(
-    "token_kind", ["valid", "none", "unknown", "not bearer"], ids=lambda kind: kind
+    "token_kind", ["valid", "none", "unknown", "not bearer", "two headers"], ids=lambda kind: kind
 )
 @pytest.mark.parametrize("path", ["/healthz", "/v1/whoami", "/v1/quota"])
 def test_fast_path_sends_the_apps_bytes(tmp_path: Path, path: str, token_kind: str) -> None:
@@ -49,6 +51,7 @@ def test_fast_path_sends_the_apps_bytes(tmp_path: Path, path: str, token_kind: s
             "none": None,
             "unknown": "isk_r_unknown",
             "not bearer": None,
+            "two headers": signup.json()["data"]["token"],
         }[token_kind]
         fast_transport = InProcessTransport(app, direct=direct)
         with httpx.Client(transport=fast_transport, base_url=IN_PROCESS_ORIGIN) as fast:
@@ -56,7 +59,9 @@ def test_fast_path_sends_the_apps_bytes(tmp_path: Path, path: str, token_kind: s
                 fast.headers["authorization"] = full.headers["authorization"] = "Basic eDp5"
             request = fast.build_request("GET", path)
             assert direct(request) is not None  # the fast path answers it, not the app
-            assert _exchange(fast, "GET", path, token) == _exchange(full, "GET", path, token)
+            twice = token_kind == "two headers"
+            ours = _exchange(fast, "GET", path, token, twice=twice)
+            assert ours == _exchange(full, "GET", path, token, twice=twice)
 
 
 def test_fast_path_declines_what_it_does_not_serve(tmp_path: Path) -> None:
