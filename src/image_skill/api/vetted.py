@@ -107,8 +107,9 @@ def _send_to_address(
     headers: Mapping[str, str],
     extra: dict[str, Any],
 ) -> httpx.Response:
-    """Send to the first vetted address that accepts the connection."""
-    fields = {**headers, "host": destination.host_header}
+    """Send to the first vetted address that accepts the connection. The connection is not
+    kept: a pool keyed by address must never hand it to a request for another name."""
+    fields = {**headers, "host": destination.host_header, "connection": "close"}
     extensions = {"sni_hostname": destination.host} if url.scheme == "https" else {}
     last_error: httpx.ConnectError | None = None
     for address in destination.addresses:
