@@ -24,7 +24,15 @@ from image_skill.local.core_data import (
     identity,
 )
 from image_skill.local.core_data import quota as quota_data
-from image_skill.local.deps import Conn, CurrentActor, Settings, cli_base_of, command
+from image_skill.local.deps import (
+    Conn,
+    Settings,
+    borrowed_conn,
+    cli_base_of,
+    command,
+    settings_of,
+    signed_in_caller,
+)
 from image_skill.local.errors import (
     SIGNUP_DOCS_URL,
     envelope_doc,
@@ -84,7 +92,7 @@ _SIGNUP_BODY = json_body(SignupRequest, recovery=_signup_recovery, messages=_SIG
 
 
 @router.get("/healthz", openapi_extra=command(HEALTH_COMMAND), responses=envelope_doc())
-def healthz(request: Request) -> JSONResponse:
+async def healthz(request: Request) -> JSONResponse:
     return envelope_response(request, health())
 
 
@@ -189,7 +197,10 @@ def agent_signup(
     openapi_extra=command(WHOAMI_COMMAND),
     responses=envelope_doc("Identity of the token's agent", auth=True),
 )
-def whoami(request: Request, actor: CurrentActor) -> JSONResponse:
+async def whoami(request: Request) -> JSONResponse:
+    # No dependencies, on the event loop: one indexed read (see routes/create.py).
+    async with borrowed_conn(request) as conn:
+        actor = await signed_in_caller(request, conn)
     return envelope_response(request, identity(actor), actor=actor)
 
 
@@ -198,6 +209,9 @@ def whoami(request: Request, actor: CurrentActor) -> JSONResponse:
     openapi_extra=command(QUOTA_COMMAND),
     responses=envelope_doc("Balances and limits", auth=True),
 )
-def quota(request: Request, conn: Conn, settings: Settings, actor: CurrentActor) -> JSONResponse:
-    data = quota_data(conn, actor, settings, cli_base_of(request))
+async def quota(request: Request) -> JSONResponse:
+    # No dependencies, on the event loop: a few indexed reads (WAL readers never wait).
+    async with borrowed_conn(request) as conn:
+        actor = await signed_in_caller(request, conn)
+        data = quota_data(conn, actor, settings_of(request), cli_base_of(request))
     return envelope_response(request, data, actor=actor)

@@ -6,10 +6,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from image_skill.api.requests import CreateRequest, EditRequest
+from image_skill.local.body_check import validate_body
+from image_skill.local.cli_commands import cli_base
 from image_skill.local.create_flow import answer, command_label
-from image_skill.local.deps import Conn, MaybeActor, Settings, cli_base_of, command, media_base_url
+from image_skill.local.deps import (
+    borrowed_conn,
+    caller,
+    command,
+    on_loop_or_thread,
+    public_base_url,
+    settings_of,
+)
 from image_skill.local.errors import envelope_doc, envelope_response, trace_id_of
-from image_skill.local.routes.bodies import body_doc, json_body
+from image_skill.local.jobs.plans import Outcome
+from image_skill.local.routes.bodies import body_doc
 
 router = APIRouter()
 
@@ -26,43 +36,42 @@ _ERRORS = {
 }
 
 
-_BODIES = {"create": json_body(CreateRequest), "edit": json_body(EditRequest)}
-
-
-def _handle(
-    operation: str,
-    request: Request,
-    body: CreateRequest | EditRequest,
-    conn: Conn,
-    settings: Settings,
-    actor: MaybeActor,
-) -> JSONResponse:
-    outcome = answer(
-        operation,
-        body,
-        conn=conn,
-        settings=settings,
-        actor=actor,
-        trace_id=trace_id_of(request),
-        media_base=media_base_url(request),
-        base=cli_base_of(request),
-    )
-    return envelope_response(request, outcome.data, actor=actor, warnings=outcome.warnings)
-
-
 def _add_route(
     operation: str, model: type[CreateRequest] | type[EditRequest], description: str
 ) -> None:
-    """Register ``POST /v1/{operation}`` (create and edit differ only in these values)."""
+    """Register ``POST /v1/{operation}`` (create and edit differ only in these values).
 
-    def handler(
-        request: Request,
-        conn: Conn,
-        settings: Settings,
-        actor: MaybeActor,
-        body: CreateRequest | EditRequest = _BODIES[operation],
-    ) -> JSONResponse:
-        return _handle(operation, request, body, conn, settings, actor)
+    The handler takes only the request and does, in one call and in the same order, what
+    dependencies used to (a pooled connection, the caller, the body check): FastAPI's
+    dependency solving cost more than their work. It is ``async``: a dry run runs on the
+    event loop (see :func:`.deps.on_loop_or_thread`), a live job in one worker thread.
+    """
+
+    async def handler(request: Request) -> JSONResponse:
+        settings = settings_of(request)
+        public = public_base_url(request)
+        base = cli_base(public)
+        async with borrowed_conn(request) as conn:
+            actor = await caller(request, conn)
+            body = validate_body(model, await request.body(), base=base)
+            configured = settings.media_base_url
+            media_base = configured.rstrip("/") if configured else public
+            trace_id = trace_id_of(request)
+
+            def work() -> Outcome:
+                return answer(
+                    operation,
+                    body,
+                    conn=conn,
+                    settings=settings,
+                    actor=actor,
+                    trace_id=trace_id,
+                    media_base=media_base,
+                    base=base,
+                )
+
+            outcome = await on_loop_or_thread(conn, work, quick=body.dry_run)
+        return envelope_response(request, outcome.data, actor=actor, warnings=outcome.warnings)
 
     handler.__name__ = handler.__qualname__ = operation
     router.post(
