@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from image_skill import envelope as E
-from image_skill._constants import ALLOW_PRIVATE_NETWORK_ENV
+from image_skill._constants import ALLOW_PRIVATE_NETWORK_ENV, ALLOW_PRIVATE_NETWORK_FLAG
 from image_skill.envelope import Result
+from image_skill.files.refusals import refusal_recovery
 
 if TYPE_CHECKING:
     from image_skill.api.netpolicy import DestinationRefused
 
 __all__ = ["DownloadError", "exists_error", "failed", "not_regular_error", "refused", "timed_out"]
-
-ALLOW_PRIVATE_NETWORK_FLAG = "--allow-private-network"
 
 
 class DownloadError(Exception):
@@ -103,23 +102,17 @@ def not_regular_error(target: Path, kind: str) -> DownloadError:
 def refused(exc: DestinationRefused) -> DownloadError:
     """``INVALID_ARGUMENTS`` (the code of a refused URL input): the asset URL, or a redirect
     from it, points where the network policy forbids; nothing connected there."""
-    recovery: dict[str, Any] = {
-        "refused_host": exc.host,
-        "refused_address": exc.address,
-        "address_class": exc.address_class,
-    }
-    if exc.allowed_with_opt_in:
-        recovery["fix"] = (
+    recovery = refusal_recovery(
+        exc,
+        opt_in_fix=(
             "if this host is your own machine or private network and you trust it, fetch the "
             f"asset with {ALLOW_PRIVATE_NETWORK_FLAG} (or set {ALLOW_PRIVATE_NETWORK_ENV}=1)"
-        )
-        recovery["opt_in_flag"] = ALLOW_PRIVATE_NETWORK_FLAG
-        recovery["opt_in_env"] = ALLOW_PRIVATE_NETWORK_ENV
-    else:
-        recovery["fix"] = (
+        ),
+        refused_fix=(
             f"this destination is refused even with {ALLOW_PRIVATE_NETWORK_FLAG}; check that "
             "--api-base-url names the API you meant"
-        )
+        ),
+    )
     return DownloadError(
         E.INVALID_ARGUMENTS,
         f"refused to download the asset: {exc.reason}; asset URLs are fetched only from the "

@@ -50,10 +50,11 @@ from typing import TYPE_CHECKING, Any
 
 from image_skill import _constants as C
 from image_skill import envelope as E
-from image_skill._constants import ALLOW_PRIVATE_NETWORK_ENV
+from image_skill._constants import ALLOW_PRIVATE_NETWORK_ENV, ALLOW_PRIVATE_NETWORK_FLAG
 from image_skill.api.netpolicy import DestinationRefused, NetworkPolicy
 from image_skill.api.requests import UploadMetadata
 from image_skill.envelope import Result
+from image_skill.files.refusals import refusal_recovery
 from image_skill.files.sniff import mime_for_extension, sniff_mime
 from image_skill.files.upload_body import Progress, SourceChanged, UploadBody, scan_file
 
@@ -87,7 +88,6 @@ ALLOWED_UPLOAD_MIME: tuple[str, ...] = C.UPLOAD_MIME_TYPES
 UNKNOWN_BYTES_MIME = "application/octet-stream"
 MIME_UNKNOWN_MESSAGE = "could not infer MIME type; use png, jpg, jpeg, webp, gif, or avif"
 _REMOTE = re.compile(r"^https?://", re.IGNORECASE)
-ALLOW_PRIVATE_NETWORK_FLAG = "--allow-private-network"
 
 
 class UploadError(Exception):
@@ -251,23 +251,17 @@ def _fetch_remote(
 
 def refused(label: str, exc: DestinationRefused) -> Result:
     """INVALID_ARGUMENTS for a URL input the network policy refuses (nothing was sent)."""
-    recovery: dict[str, Any] = {
-        "refused_host": exc.host,
-        "refused_address": exc.address,
-        "address_class": exc.address_class,
-    }
-    if exc.allowed_with_opt_in:
-        recovery["fix"] = (
+    recovery = refusal_recovery(
+        exc,
+        opt_in_fix=(
             "to fetch from your own machine or private network on purpose, add "
             f"{ALLOW_PRIVATE_NETWORK_FLAG} (or set {ALLOW_PRIVATE_NETWORK_ENV}=1)"
-        )
-        recovery["opt_in_flag"] = ALLOW_PRIVATE_NETWORK_FLAG
-        recovery["opt_in_env"] = ALLOW_PRIVATE_NETWORK_ENV
-    else:
-        recovery["fix"] = (
+        ),
+        refused_fix=(
             f"this destination is refused even with {ALLOW_PRIVATE_NETWORK_FLAG}; download "
             "the image yourself and pass the local file instead"
-        )
+        ),
+    )
     recovery["docs_url"] = f"{C.DOCS_URL}#image-skill-upload"
     return E.invalid(
         label,
