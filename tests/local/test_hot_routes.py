@@ -12,6 +12,7 @@ import httpx
 from image_skill.local.activity import record_activity
 from image_skill.local.agents import signup_agent
 from image_skill.local.app import create_app
+from image_skill.local.deps import LOOP_COMMITS_PER_CHECKPOINT
 from image_skill.local.server import serve_in_thread
 from image_skill.local.settings import LocalSettings
 from image_skill.local.store.db import Store
@@ -118,3 +119,29 @@ def test_recording_an_event_does_not_slow_down_as_events_pile_up(
     # ... and 3,000 more stored events add (almost) nothing to the cost of the next one
     # (reading MAX(seq) through activity_org took about one step per stored event).
     assert many_steps < few_steps + 100, (few_steps, many_steps)
+
+
+def test_dry_runs_on_the_loop_still_get_their_log_checkpointed(
+    local_settings: LocalSettings,
+) -> None:
+    app = create_app(local_settings)
+    database = local_settings.data_dir / "image-skill.sqlite3"
+    with serve_in_thread(app=app) as (base, _stop):
+        headers = {"authorization": f"Bearer {_token(base)}"}
+        with httpx.Client(base_url=base, headers=headers) as client:
+            client.post("/v1/create", json=DRY_RUN)
+            pages_before = database.stat().st_size
+            for _ in range(LOOP_COMMITS_PER_CHECKPOINT + 2):
+                assert client.post("/v1/create", json=DRY_RUN).status_code == 200
+        deadline = time.monotonic() + 10
+        while database.stat().st_size == pages_before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # The loop's commits skip SQLite's own checkpoint; the background one copied
+        # the log into the database file (so the log does not grow without end) ...
+        assert database.stat().st_size > pages_before
+        # ... and the pooled connection went back to checkpointing on its own commits.
+        conn = app.state.store.acquire()
+        try:
+            assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+        finally:
+            app.state.store.release(conn)

@@ -70,7 +70,7 @@ def _add_route(
                     base=base,
                 )
 
-            outcome = await on_loop_or_thread(conn, work, quick=body.dry_run)
+            outcome = await on_loop_or_thread(request, conn, work, quick=body.dry_run)
         return envelope_response(request, outcome.data, actor=actor, warnings=outcome.warnings)
 
     handler.__name__ = handler.__qualname__ = operation
