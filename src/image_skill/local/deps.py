@@ -59,12 +59,8 @@ async def get_conn(request: Request) -> AsyncIterator[sqlite3.Connection]:
     when the pool is empty), and the route itself (a plain ``def``) still runs in a worker
     thread.
     """
-    store = get_store(request)
-    conn = store.acquire()
-    try:
+    async with borrowed_conn(request) as conn:
         yield conn
-    finally:
-        store.release(conn)
 
 
 Conn = Annotated[sqlite3.Connection, Depends(get_conn)]
