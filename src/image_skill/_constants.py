@@ -50,6 +50,8 @@ FORMAT_ENV = "IMAGE_SKILL_FORMAT"
 #: The program prefix of the commands we print (split like a shell would).
 COMMAND_PREFIX_ENV = "IMAGE_SKILL_COMMAND_PREFIX"
 ALLOW_PRIVATE_NETWORK_ENV = "IMAGE_SKILL_ALLOW_PRIVATE_NETWORK"
+#: Set by the guide's signup command: the prompt signup's ``next_step`` reruns the guide with.
+GUIDE_PROMPT_ENV = "IMAGE_SKILL_GUIDE_PROMPT"
 #: The flag that opts in to private-network URL inputs and downloads.
 ALLOW_PRIVATE_NETWORK_FLAG = "--allow-private-network"
 #: Overrides the local backend's data directory.

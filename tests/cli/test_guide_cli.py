@@ -142,6 +142,7 @@ def test_fresh_agent_gets_signup_and_nothing_is_created(cfg: Path):
     # anonymous signup names a real agent and runtime, so it runs as printed.
     carried = f"IMAGE_SKILL_CONFIG_PATH={shlex.quote(str(cfg))} "
     assert data["next_command"] == carried + (
+        "IMAGE_SKILL_GUIDE_PROMPT='a lighthouse at dawn' "
         "image-skill signup --agent --agent-name image-skill-python-agent --runtime python --json"
     )
     assert data["next_command_copy_runnable"] is True
@@ -166,14 +167,16 @@ def test_runtime_is_detected_and_discovery_source_carried(cfg: Path, monkeypatch
     monkeypatch.setenv("IMAGE_SKILL_DISCOVERY_SOURCE", "  clawhub ")
     data = ok_guide(guide("--prompt", "a cat"))["data"]
     env, words = split(data["next_command"])
-    # §0.1: config path first, then the trimmed discovery source
-    assert list(env.items()) == [
+    # §0.1: config path first, then the trimmed discovery source; ours: signup also gets the
+    # guide's prompt, for its next_step
+    carried = [
         ("IMAGE_SKILL_CONFIG_PATH", str(cfg)),
         ("IMAGE_SKILL_DISCOVERY_SOURCE", "clawhub"),
     ]
+    assert list(env.items()) == [*carried, ("IMAGE_SKILL_GUIDE_PROMPT", "a cat")]
     assert words[words.index("--runtime") + 1] == "claude-code"
     for command in (data["after_next"], *data["escape_hatches"].values()):
-        assert split(command)[0] == env
+        assert list(split(command)[0].items()) == carried
     monkeypatch.delenv("IMAGE_SKILL_DISCOVERY_SOURCE")
     monkeypatch.setenv("IMAGE_SKILL_DISCOVERY_SOURCE", "   ")
     blank = ok_guide(guide("--prompt", "a cat"))["data"]
@@ -413,7 +416,8 @@ def test_unwritable_config_gets_the_fallback(tmp_path: Path, monkeypatch):
     assert write["parent_directories_prepared"] is False
     assert write["recovery"]["suggested_config_path"] == "$PWD/.image-skill/config.json"
     assert data["next_command"].startswith(
-        'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" image-skill signup '
+        'IMAGE_SKILL_CONFIG_PATH="$PWD/.image-skill/config.json" '
+        "IMAGE_SKILL_GUIDE_PROMPT='a cat' image-skill signup "
     )
     # §4.9: the fallback replaces the unwritable path in every guide command
     assert str(path) not in data["next_command"]

@@ -96,6 +96,8 @@ def follow_to_an_image(data: dict[str, Any], env: dict[str, str], work: Path) ->
             code, signup = sh(data["next_command"], env, work)
             commands += 1
             assert code == 0 and signup["ok"], signup
+            # Signup's own next step reruns the guide with its prompt, as after_next does.
+            assert signup["data"]["auth_handoff"]["next_step"] == data["after_next"]
             code, envelope = sh(data["after_next"], env, work)
             commands += 1
             assert code == 0
@@ -144,8 +146,11 @@ def test_every_next_command_runs_as_printed_to_an_image(e2e_env, tmp_path, reque
     assert first.exit_code == 0 and first.stderr == ""
     data = guide_data(first)
     assert data["stage"] == "auth_required"
-    # the prefix resolves to this installation's entry point (it is on PATH); no env to carry
-    assert data["next_command"].startswith("image-skill signup --agent --agent-name ")
+    # the prefix resolves to this installation's entry point (it is on PATH); the only
+    # assignment is the prompt signup's next_step reruns the guide with
+    assert data["next_command"].startswith(
+        "IMAGE_SKILL_GUIDE_PROMPT='a paper boat' image-skill signup --agent --agent-name "
+    )
     image, commands = follow_to_an_image(data, env, work)
     assert commands == 3  # signup, the guide again, the create
     assert image.parent == work and image.read_bytes().startswith(PNG_MAGIC)

@@ -454,6 +454,7 @@ def test_unwritable_config_fallback_replaces_the_carried_path_in_place() -> None
 def test_auth_required_signup_runs_as_printed() -> None:
     out = build(agent_name="docs-bot", runtime="codex-cli")
     assert out.data["next_command"] == (
+        "IMAGE_SKILL_GUIDE_PROMPT='a compact field camera on a stainless workbench' "
         "image-skill signup --agent --agent-name docs-bot --runtime codex-cli --json"
     )
     assert out.data["next_command_copy_runnable"] is True
@@ -462,6 +463,13 @@ def test_auth_required_signup_runs_as_printed() -> None:
     assert out.data["blocker"]["message"] == T.B_AUTH
     assert out.data["guide_warning"]["warning"] == T.GW_SIGNUP  # no template variant
     assert out.data["auth_ready"]["warning"] == T.AR_NOT_READY
+
+
+def test_the_edit_guide_passes_no_prompt_to_signup() -> None:
+    # Signup's next_step reruns the create guide, so only that guide hands it a prompt.
+    edit = build(agent_name="a", runtime="r", operation="edit", input_reference="image_x")
+    assert edit.data["stage"] == "auth_required"
+    assert edit.data["next_command"].startswith("image-skill signup ")
 
 
 def test_agent_skill_uses_the_guide_prefix() -> None:

@@ -54,7 +54,11 @@ QUALITY = "xai.grok-imagine-image-quality"
 QP = shlex.quote(PROMPT)
 GUIDE_P = f"image-skill create --guide --prompt {QP} --json"
 # §1.1/§4.7: signup is anonymous (no contact). Ours: real name and runtime, no placeholder.
-SIGNUP = "image-skill signup --agent --agent-name image-skill-python-agent --runtime python --json"
+# Ours: the guide's prompt rides along, so signup's next_step reruns the guide with it.
+SIGNUP = (
+    f"IMAGE_SKILL_GUIDE_PROMPT={QP} "
+    "image-skill signup --agent --agent-name image-skill-python-agent --runtime python --json"
+)
 # §4.4: the re-priced guard 0.12.
 DRY = (
     f"image-skill create --dry-run --model {QUALITY} --prompt {QP} --intent explore "

@@ -11,6 +11,7 @@ import click
 
 from image_skill import _constants as C
 from image_skill import envelope as E
+from image_skill._js import js_trim
 from image_skill.cli._app import AppState, CommandFailed, common_options, state
 from image_skill.envelope import Result
 
@@ -288,7 +289,9 @@ def _public_data(
         "config_path": path if should_save else None,
         "reason": reason,
     }
-    guide = app.render(["create", "--guide", "--prompt", "PROMPT", "--json"])
+    # The guide's own signup command passes its prompt along (IMAGE_SKILL_GUIDE_PROMPT).
+    prompt = js_trim(os.environ.get(C.GUIDE_PROMPT_ENV, "")) or "PROMPT"
+    guide = app.render(["create", "--guide", "--prompt", prompt, "--json"])
     out["auth_handoff"] = {
         "status": status,
         "saved_auth_ready": should_save,

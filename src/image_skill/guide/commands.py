@@ -26,10 +26,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from image_skill._constants import CONFIG_PATH_ENV
+from image_skill._constants import CONFIG_PATH_ENV, GUIDE_PROMPT_ENV
 from image_skill._js import coalesce, display, format_usd, js_stringify, js_trim
 from image_skill.commands import (
     SUGGESTED_CONFIG_PATH,
+    CommandContext,
     render,
     runnable_server_command,
 )
@@ -114,16 +115,23 @@ class GuideCommands:
             self.inputs.runtime,
         ]
 
+    def _with_prompt(self, ctx: CommandContext) -> CommandContext:
+        """``ctx`` plus ``IMAGE_SKILL_GUIDE_PROMPT``, so signup's ``next_step`` reruns the
+        create guide with this prompt instead of a ``PROMPT`` placeholder (ours)."""
+        if self.op != "create" or not self.st.prompt:
+            return ctx
+        return replace(ctx, env=(*ctx.env, (GUIDE_PROMPT_ENV, self.st.prompt)))
+
     def signup(self) -> str:
         """SIGNUP with real values: an anonymous signup that runs as printed."""
-        return render([*self._signup_args(), "--json"], self.ctx)
+        return render([*self._signup_args(), "--json"], self._with_prompt(self.ctx))
 
     def recovery(self) -> dict[str, Any]:
         """The config-write recovery (§4.9), with the same filled-in signup."""
         fallback_ctx = replace(self.env_ctx, env=with_config_fallback(self.env_ctx.env))
-        suggested = render([*self._signup_args(), "--json"], fallback_ctx)
+        suggested = render([*self._signup_args(), "--json"], self._with_prompt(fallback_ctx))
         no_save_args = [*self._signup_args(), "--json", "--show-token", "--no-save"]
-        no_save = render(no_save_args, self.env_ctx)
+        no_save = render(no_save_args, self._with_prompt(self.env_ctx))
         return f.config_write_recovery(suggested, no_save)
 
     def pay(self, server_command: str) -> str | None:
