@@ -10,15 +10,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
 
 from clitools import SIGNUP
 from e2etools import run, script
+
+if TYPE_CHECKING:  # the SDK is imported when a client connects (it takes ~1.5 s)
+    from mcp import ClientSession
 
 
 @dataclass
@@ -66,6 +67,9 @@ def mcp_env(root: Path) -> dict[str, str]:
 def connect(env: dict[str, str], cwd: Path, base_url: str) -> Iterator[McpClient]:
     """``image-skill mcp serve --api-base-url BASE`` under ``env``, connected and initialized."""
     args = ["mcp", "serve", "--api-base-url", base_url]
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
     params = StdioServerParameters(command=script(), args=args, env=env, cwd=cwd)
     stderr_path = cwd / "server-stderr.txt"
     with stderr_path.open("w", encoding="utf-8") as errlog, start_blocking_portal() as portal:
