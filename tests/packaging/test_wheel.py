@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from image_skill._constants import GUIDE_PROMPT_ENV
 from image_skill.cli.prefix import PIPX_RUN_PREFIX, UVX_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,7 +228,10 @@ def test_the_wheel_runs_from_a_fresh_venv(built: Built, tmp_path: Path, workdir:
     assert version["data"]["version"] == VERSION  # type: ignore[index]
     data = _guide(venv, env, workdir)
     assert data["stage"] == "auth_required"
+    # The guide's signup hands its prompt on in one assignment, then the program words.
     words = shlex.split(str(data["next_command"]))
+    assert words[0] == f"{GUIDE_PROMPT_ENV}={PROMPT}"
+    words = words[1:]
     assert words[:3] == [str(venv.python), "-m", "image_skill"]
     assert words[3] == "signup" and "local" in words
 
@@ -276,7 +280,9 @@ def test_runner_environments_suggest_the_runner(
     # user's shell has no `image-skill`, so the guide must hand back the runner's words.
     env = _env(tmp_path, f"{venv.root / 'bin'}:/usr/bin:/bin")
     data = _guide(venv, env, workdir)
+    assignment = f"{GUIDE_PROMPT_ENV}={shlex.quote(PROMPT)} "  # the guide's prompt, for signup
     command = str(data["next_command"])
+    assert command.startswith(assignment + shlex.join(prefix) + " ")
+    command = command[len(assignment) :]
     assert shlex.split(command)[: len(prefix)] == list(prefix)
-    assert command.startswith(shlex.join(prefix) + " ")
     assert str(venv.root) not in command
