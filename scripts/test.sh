@@ -30,7 +30,9 @@ echo "== bytecode for src/"
 echo "== pytest"
 set +e
 # -n 2: both cores of the CI machine (pytest-xdist); pass -n 0 to run in one process.
-.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 "$@"
+# --dist worksteal: an idle worker takes queued tests from the busy one, so a few long e2e
+# tests at the end do not leave a core idle.
+.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
