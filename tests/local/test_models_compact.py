@@ -11,32 +11,10 @@ import pytest
 from createtools import ok
 from image_skill.cli.summary import summary_row
 from image_skill.local.registry import models as registry
+from summarytools import SUMMARY_ROW_KEYS
 
-#: contract 0.1.70 §3.3, in this order.
-COMPACT_KEYS = [
-    "id",
-    "default",
-    "display_name",
-    "provider_id",
-    "mode",
-    "status",
-    "availability_reason",
-    "modality",
-    "supports",
-    "operations",
-    "task_tags",
-    "estimated_usd_per_image",
-    "credits_required",
-    "pricing_confidence",
-    "cost_known",
-    "budget_required_for_live",
-    "max_outputs_per_request",
-    "max_resolution",
-    "artifact_storage",
-    "model_execution_status",
-    "grants_required",
-    "show_command",
-]
+#: contract 0.1.70 §3.3, in this order (the same row the CLI's summary writes).
+COMPACT_KEYS = SUMMARY_ROW_KEYS
 INPUT_IMAGE_MODELS = {"local.image-edit", "local.image-edit-usage-priced", "local.image-to-3d"}
 
 
