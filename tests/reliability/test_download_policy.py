@@ -15,7 +15,6 @@ import json
 import os
 import shlex
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,39 +24,22 @@ import nettools
 from clitools import SIGNUP, CliResult, invoke
 from faults import Fault, FaultServer, ProxiedReply
 from nettools import NetGuard
+from proxiedtools import ProxiedBackend, signed_up_backend
 
 guard = nettools.guard
 OPT_IN = "--allow-private-network"
 PRIVATE_CLASSES = ("loopback", "private", "link_local", "shared", "unspecified")
 
 
-@dataclass
-class Backend:
-    fs: FaultServer
-    upstream: str
-
-    @property
-    def args(self) -> tuple[str, str]:
-        return ("--api-base-url", self.fs.url)
+Backend = ProxiedBackend
 
 
 @pytest.fixture
 def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
     """A signed-up agent on a served local backend behind a FaultServer; cwd is tmp_path/work."""
-    from image_skill.local.server import serve_in_thread
-    from image_skill.local.settings import LocalSettings
-
-    monkeypatch.setenv("IMAGE_SKILL_CONFIG_PATH", str(tmp_path / "cfg" / "config.json"))
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    with FaultServer() as fs:
-        with serve_in_thread(LocalSettings.from_env(media_base_url=fs.url)) as (upstream, _):
-            fs.upstream = upstream
-            found = Backend(fs, upstream)
-            signed = invoke(*SIGNUP, *found.args)
-            assert signed.exit_code == 0, signed.stdout
-            yield found
+    with signed_up_backend(tmp_path, monkeypatch, Backend) as found:
+        assert isinstance(found, Backend)
+        yield found
 
 
 def _with_url(url: Callable[[str], str]) -> Fault:

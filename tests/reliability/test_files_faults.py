@@ -21,30 +21,22 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from clitools import SIGNUP, invoke
+from clitools import invoke
 from e2etools import script
-from faults import Fault, FaultServer, ProxiedReply
+from faults import Fault, ProxiedReply
+from proxiedtools import ProxiedBackend, signed_up_backend
 
 #: A slow media download (about 1 s for the local backend's smallest image).
 DRIP = Fault(proxy=True, drip_interval=0.02, drip_size=512)
 
 
-@dataclass
-class Backend:
-    fs: FaultServer
-    upstream: str
-
-    @property
-    def args(self) -> tuple[str, str]:
-        return ("--api-base-url", self.fs.url)
-
+class Backend(ProxiedBackend):
     def drip_media(self, fault: Fault = DRIP) -> None:
         self.fs.script("GET", "/a/", fault, repeat=True)
 
@@ -55,20 +47,9 @@ class Backend:
 @pytest.fixture
 def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
     """A signed-up agent on a served local backend behind a FaultServer; cwd is tmp_path/work."""
-    from image_skill.local.server import serve_in_thread
-    from image_skill.local.settings import LocalSettings
-
-    monkeypatch.setenv("IMAGE_SKILL_CONFIG_PATH", str(tmp_path / "cfg" / "config.json"))
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    with FaultServer() as fs:
-        with serve_in_thread(LocalSettings.from_env(media_base_url=fs.url)) as (upstream, _):
-            fs.upstream = upstream
-            found = Backend(fs, upstream)
-            signed = invoke(*SIGNUP, *found.args)
-            assert signed.exit_code == 0, signed.stdout
-            yield found
+    with signed_up_backend(tmp_path, monkeypatch, Backend) as found:
+        assert isinstance(found, Backend)
+        yield found
 
 
 @pytest.fixture
