@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     blocked = _skip_unused_imports()
     try:
         try:
+            code = _fast_path(argv, guard)
+            if code is not None:
+                return code
             from image_skill.cli import _root
 
             # _root.main catches every interrupt once its body runs; one that lands before
@@ -77,6 +80,31 @@ def _skip_unused_imports() -> list[str]:
             sys.modules[name] = None  # type: ignore[assignment]
             blocked.append(name)
     return blocked
+
+
+def _fast_path(argv: list[str] | None, guard: Interrupts) -> int | None:
+    """``version`` and the root help without click (:mod:`image_skill.cli.fast`): the exit
+    code once the envelope is out, or None for every other command line."""
+    import os
+    import sys
+
+    from image_skill.cli.fast import fast_result
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    result = fast_result(args, os.environ)
+    if result is None:
+        return None
+    guard.armed = False
+    from image_skill.cli.output import emit
+
+    if result.envelope["command"] != "image-skill version":
+        # The root help holds the program prefix (argv[0], IMAGE_SKILL_COMMAND_PREFIX); the
+        # version envelope holds only constants and a random trace id: nothing to redact.
+        from image_skill.cli.scrub import scrub
+
+        scrub(result, args)
+    emit(result, "json")
+    return result.exit_code
 
 
 def _unblock(names: list[str]) -> None:

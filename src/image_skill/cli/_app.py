@@ -286,60 +286,28 @@ class TimeoutSeconds(click.FloatRange):
 
 
 def common_options(func: F) -> F:
-    """Options every command accepts, before or after the command words."""
-    decorators = [
-        click.option(
-            "--json",
-            "json_",
-            is_flag=True,
+    """Options every command accepts, before or after the command words (the table is
+    :data:`image_skill.cli.global_flags.GLOBAL_FLAGS`; here each gets its click wiring)."""
+    from image_skill.cli.global_flags import GLOBAL_FLAGS
+
+    for flag in reversed(GLOBAL_FLAGS):
+        extra: dict[str, Any] = {}
+        if flag.name == "timeout":
+            extra["type"] = TimeoutSeconds(min=0, min_open=True, max=C.MAX_TIMEOUT)
+        if flag.name not in ("json_", "human"):
+            extra["callback"] = _store(flag.name)
+        if flag.is_flag:
+            # Only ever True: click 8.5 reads an explicit is_flag=False as "may also be given
+            # without a value", so a value option would swallow no value at all.
+            extra["is_flag"] = True
+        func = click.option(
+            flag.flag,
+            flag.name,
             expose_value=False,
-            help="Print the JSON envelope (the default).",
-        ),
-        click.option(
-            "--human",
-            is_flag=True,
-            expose_value=False,
-            help="Render the result for a person instead of JSON.",
-        ),
-        click.option(
-            "--api-base-url",
-            expose_value=False,
-            callback=_store("api_base_url"),
-            metavar="URL",
-            help="API base URL, or 'local' for the in-process backend.",
-        ),
-        click.option(
-            "--token",
-            expose_value=False,
-            callback=_store("token"),
-            metavar="TOKEN",
-            help="Bearer token for this call (prefer --token-stdin).",
-        ),
-        click.option(
-            "--token-stdin",
-            is_flag=True,
-            expose_value=False,
-            callback=_store("token_stdin"),
-            help="Read the token from stdin.",
-        ),
-        click.option(
-            "--timeout",
-            type=TimeoutSeconds(min=0, min_open=True, max=C.MAX_TIMEOUT),
-            expose_value=False,
-            callback=_store("timeout"),
-            metavar="SECONDS",
-            help="Time limit for each API request attempt (connect and whole reply).",
-        ),
-        click.option(
-            "--allow-private-network",
-            is_flag=True,
-            expose_value=False,
-            callback=_store("allow_private_network"),
-            help="Let URL inputs and asset downloads use loopback or private network addresses.",
-        ),
-    ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
+            metavar=flag.metavar,
+            help=flag.help,
+            **extra,
+        )(func)
     return func
 
 

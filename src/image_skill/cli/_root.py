@@ -20,39 +20,12 @@ from image_skill import _constants as C
 from image_skill import envelope as E
 from image_skill.cli import argcheck, interrupts
 from image_skill.cli._app import AppState, CommandFailed, common_options
-from image_skill.cli.aliases import ALIAS_WORDS
+from image_skill.cli.command_map import COMMANDS
+from image_skill.cli.fast import COMPLETION_ENV, version_result
 from image_skill.cli.output import choose_format, emit
 from image_skill.cli.registry import LazyGroup
 from image_skill.cli.scrub import scrub
 from image_skill.envelope import Result
-
-#: Every command of the root group: name -> "module:attr", in help order. The one registry
-#: (see :mod:`image_skill.cli.registry`); a module is imported when its command is used.
-COMMANDS = {
-    "doctor": "image_skill.cli.doctor:doctor",
-    "trust": "image_skill.cli.trust:trust",
-    "signup": "image_skill.cli.signup:signup",
-    "claim": "image_skill.cli.claim:claim",
-    "auth": "image_skill.cli.auth:auth",
-    "whoami": "image_skill.cli.auth:whoami",
-    "usage": "image_skill.cli.usage:usage",
-    "quota": "image_skill.cli.usage:quota",
-    "credits": "image_skill.cli.credits:credits",
-    "models": "image_skill.cli.models:models",
-    "capabilities": "image_skill.cli.capabilities:capabilities",
-    "create": "image_skill.cli.create:create",
-    "upload": "image_skill.cli.upload:upload",
-    "edit": "image_skill.cli.edit:edit",
-    "batch": "image_skill.cli.batch:batch",
-    "assets": "image_skill.cli.assets:assets",
-    "jobs": "image_skill.cli.jobs:jobs",
-    "activity": "image_skill.cli.activity:activity",
-    "feedback": "image_skill.cli.feedback:feedback",
-    "local": "image_skill.cli.local:local",
-    "mcp": "image_skill.cli.mcp:mcp",
-    "completion": "image_skill.cli.completion:completion",
-    **{word: "image_skill.cli.alias_commands:GROUPS" for word in ALIAS_WORDS},
-}
 
 
 class UnknownCommand(click.UsageError):
@@ -134,19 +107,6 @@ def _mark_outcome_on_return(command: click.Command) -> None:
 
 # The root's own options pass the same checks; each command's get theirs as it loads.
 argcheck.install(root, subcommands=False)
-
-
-def _version() -> Result:
-    return E.ok_result(
-        "image-skill version",
-        {
-            "version": C.CONTRACT_VERSION,
-            "package": C.PACKAGE_NAME,
-            "mode": C.MODE,
-            "implementation": "python",
-            "python_package_version": C.__version__,
-        },
-    )
 
 
 def _wants_help(argv: list[str]) -> bool:
@@ -234,7 +194,7 @@ def run(argv: list[str]) -> Result:
 
         return help_result(root, argv)
     if argv and argv[0] in ("version", "--version", "-v"):
-        return _version()
+        return version_result()
     state = AppState(fmt=choose_format(argv), alias_word=normalized.alias, argv=tuple(argv))
     try:
         rv: Any = root.main(
@@ -293,9 +253,6 @@ def _interrupted(argv: list[str]) -> Result:
         "breadcrumb under the config directory's in-flight folder",
         retryable=True,
     )
-
-
-COMPLETION_ENV = "_IMAGE_SKILL_COMPLETE"
 
 
 def _shell_completion() -> int:

@@ -90,34 +90,11 @@ def _options(command: click.Command, *, include_global: bool = False) -> list[di
     return rows
 
 
-def _agent_skill() -> dict[str, Any]:
-    from image_skill.cli.prefix import detect_prefix
-    from image_skill.commands import CommandContext, render
-    from image_skill.guide.recovery import agent_skill
-
-    ctx = CommandContext(prefix=detect_prefix())
-    return agent_skill(lambda words: render(words, ctx))
-
-
 def root_help(root: click.Group) -> dict[str, Any]:
-    """The root help data (0.1.70 §9.2) plus our own keys after the contract's."""
-    from image_skill.cli.aliases import ALIAS_WORDS
+    """The root help data (:func:`image_skill.cli.fast.root_help_data`) for ``root``."""
+    from image_skill.cli.fast import root_help_data
 
-    data: dict[str, Any] = {
-        "command": "help",
-        "usage": ROOT_USAGE,
-        "docs_url": _D,
-        "agent_skill": _agent_skill(),
-        "commands": list(ROOT_COMMANDS),
-    }
-    npm_words = {r.split()[0] for r in ROOT_COMMANDS} | HIDDEN_FROM_ROOT | set(ALIAS_WORDS)
-    names = root.list_commands(click.Context(root))  # names only: no command module loads
-    extra_cmds = sorted(name for name in names if name not in npm_words)
-    if extra_cmds:
-        data["python_only_commands"] = extra_cmds
-    data["output"] = {"default": "json", "human": "--human or IMAGE_SKILL_FORMAT=human"}
-    data["global_options"] = _options(root, include_global=True)
-    return data
+    return root_help_data(root.list_commands(click.Context(root)))
 
 
 def help_result(root: click.Group, argv: list[str]) -> Result:
