@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from image_skill._constants import CONFIG_PATH_ENV, DISCOVERY_SOURCE_ENV, TOKEN_ENV
 
@@ -42,8 +42,7 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PROGRAM_WORD = re.compile(r"^image-skill\s+")
 
 
-@dataclass(frozen=True)
-class CommandContext:
+class CommandContext(NamedTuple):
     """How rendered commands start.
 
     ``prefix``: the words that run this program. ``api_base_url``: the *explicit*
@@ -268,7 +267,7 @@ def rerender_server_command(
         return None
     ctx = ctx or DEFAULT_CONTEXT
     args = _without_api_base_url(words[1:])
-    return render(args, replace(ctx, env=()))
+    return render(args, ctx._replace(env=()))
 
 
 def starts_with_program(text: str) -> bool:

@@ -43,7 +43,7 @@ library only.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from image_skill.commands import (
@@ -84,7 +84,7 @@ def reply_context(
     explicit ``--api-base-url``, unless ``carry_api_base_url`` is false) plus the carried
     environment of ``environ`` (0.1.70's env prefix, §0.1)."""
     api = base.api_base_url if carry_api_base_url else None
-    return replace(base, api_base_url=api, env=(*base.env, *carried_env(environ)))
+    return base._replace(api_base_url=api, env=(*base.env, *carried_env(environ)))
 
 
 def is_command_key(key: str) -> bool:

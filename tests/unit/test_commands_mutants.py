@@ -3,8 +3,6 @@ where ``--api-base-url`` goes when a server command has no trailing ``--json``."
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from image_skill.commands import CommandContext, render, runnable_server_command, swap_prefix
@@ -12,7 +10,7 @@ from image_skill.commands import CommandContext, render, runnable_server_command
 
 def test_a_context_is_an_immutable_value() -> None:
     ctx = CommandContext(api_base_url="http://127.0.0.1:9")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         ctx.api_base_url = None  # type: ignore[misc]
     assert {ctx, CommandContext(api_base_url="http://127.0.0.1:9")} == {ctx}
 

@@ -2,8 +2,9 @@
 
 Every call is a fresh interpreter an agent pays for, so:
 
-* ``version`` and ``--help`` load none of httpx, pydantic or rich, and none of the command
-  modules (their output needs no command's code);
+* ``version`` and ``--help`` load none of httpx, pydantic or rich, none of the command
+  modules (their output needs no command's code), and not even click: the fast path
+  (:mod:`image_skill.cli.fast`) answers them;
 * API commands (``whoami``, ``usage quota``, ``models list``, ``create --dry-run``,
   ``create --guide``) load no rich (only ``--human`` output needs it), not
   ``httpx._main``, httpx's own command-line tool, and not ``trio``, which httpcore imports
@@ -98,6 +99,16 @@ def test_version_and_help_load_no_heavy_package_and_no_command_module(
     assert _packages(modules, HEAVY) == []
     commands = sorted(n for n in COMMAND_MODULES if f"image_skill.cli.{n}" in modules)
     assert commands == [], f"{' '.join(argv)} loaded command modules it does not run"
+    # The fast path (image_skill.cli.fast) answers both without the command tree: no click,
+    # and no dataclasses (which imports inspect, ~5 ms).
+    assert _packages(modules, ("click", "dataclasses", "inspect")) == []
+
+
+def test_version_loads_not_even_typing(tmp_path: Path) -> None:
+    """``version`` is constants and a trace id: nothing but the signal policy, the envelope
+    and the JSON writer (typing alone would add ~3 ms to a ~25 ms call)."""
+    modules = _loaded(["version"], tmp_path)
+    assert _packages(modules, ("typing", "secrets", "pathlib", "image_skill.config")) == []
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ word, so such a line is rewritten too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: (alias word, command word) -> the intent the alias implies (None: no --intent added).
 ALIASES: dict[tuple[str, str], str | None] = {
@@ -40,8 +40,7 @@ ALIAS_WORDS = ("image", "video", "audio", "3d", "image-to-3d", "three-d")
 _VALUE_OPTIONS = frozenset({"--api-base-url", "--token", "--timeout"})
 
 
-@dataclass(frozen=True)
-class Normalized:
+class Normalized(NamedTuple):
     """A rewritten command line; ``alias`` is the alias word that was replaced, or None."""
 
     argv: list[str]

@@ -10,7 +10,6 @@ and reports what is left. Exit code 0 either way.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -122,7 +121,7 @@ def _in_flight(config_file: Path, *, sweep: bool) -> dict[str, Any]:
     # Recovery commands run here: our prefix and the breadcrumb's own argv, which names the
     # --api-base-url the spend went to (never the one of this doctor run). For our own
     # breadcrumbs this is the very command the spend printed as its recovery.
-    ctx = dataclasses.replace(state().command_ctx(), api_base_url=None)
+    ctx = state().command_ctx()._replace(api_base_url=None)
 
     def render_entry(words: Sequence[str], entry: R.Entry) -> str:
         return render_spend(

@@ -68,7 +68,7 @@ def guide_command_ctx(app: AppState) -> CommandContext:
         if name == CONFIG_PATH_ENV and os.path.realpath(value) == fallback:
             value = SUGGESTED_CONFIG_PATH
         extra.append((name, value))
-    return dataclasses.replace(ctx, env=(*ctx.env, *extra))
+    return ctx._replace(env=(*ctx.env, *extra))
 
 
 def _probe(path_text: str) -> ConfigWriteStatus:

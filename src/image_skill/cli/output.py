@@ -16,12 +16,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import IO, Any
 
 from image_skill._constants import FORMAT_ENV
 from image_skill._js import json_numbers
 from image_skill.envelope import Envelope, Result
+
+TYPE_CHECKING = False  # typing costs every call ~3 ms; only mypy needs it
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 
 def dumps(envelope: Envelope) -> str:
@@ -85,14 +87,20 @@ class TextResult(Result):
 ProgressUpdate = Callable[[int, "int | None"], None]
 
 
-@dataclass(frozen=True)
 class Output:
     """Where one run writes: ``fmt`` is ``json`` or ``human``; ``stdout`` and ``stderr``
-    default to the process streams as they are at write time."""
+    default to the process streams as they are at write time. (A plain class, not a
+    dataclass: importing dataclasses costs every call's start-up ~5 ms.)"""
 
-    fmt: str = "json"
-    stdout: IO[str] | None = None
-    stderr: IO[str] | None = None
+    __slots__ = ("fmt", "stderr", "stdout")
+
+    def __init__(
+        self, fmt: str = "json", stdout: IO[str] | None = None, stderr: IO[str] | None = None
+    ) -> None:
+        self.fmt, self.stdout, self.stderr = fmt, stdout, stderr
+
+    def __repr__(self) -> str:
+        return f"Output(fmt={self.fmt!r})"
 
     def _out(self) -> IO[str]:
         return self.stdout if self.stdout is not None else sys.stdout

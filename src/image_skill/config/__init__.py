@@ -31,17 +31,13 @@ that a config exists. An existing config folder that holds nothing but this CLI'
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
-import secrets
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from image_skill._atomic import write_atomic
 from image_skill._constants import BASE_URL_ENV, DEFAULT_BASE_URL, HOSTED_TOKEN_ENV, TOKEN_ENV
 from image_skill._constants import CONFIG_PATH_ENV as CONFIG_ENV
 from image_skill.config.connection import base_url_problem, resolve_base_url, same_backend
@@ -167,7 +163,7 @@ def ensure_config_dir(path: Path) -> None:
 
 def probe_writable(path: Path) -> None:
     """Check that a file can be created next to ``path``; leave nothing behind."""
-    probe = path.with_name(f"{path.name}.write-test-{os.getpid()}-{secrets.token_hex(4)}")
+    probe = path.with_name(f"{path.name}.write-test-{os.getpid()}-{os.urandom(4).hex()}")
     try:
         ensure_config_dir(path)
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -199,7 +195,7 @@ def probe_writable_no_create(path: Path) -> str | None:
         return "permission denied"
     if target != path.parent:
         return None if os.access(target, os.W_OK | os.X_OK) else "permission denied"
-    probe = target / f".{path.name}.write-test-{os.getpid()}-{secrets.token_hex(4)}"
+    probe = target / f".{path.name}.write-test-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
@@ -217,6 +213,8 @@ def write_config(path: Path, data: Mapping[str, Any]) -> None:
     text = json.dumps(dict(data), indent=2, ensure_ascii=False) + "\n"
     try:
         ensure_config_dir(path)
+        from image_skill._atomic import write_atomic  # tempfile: only when writing
+
         write_atomic(path, text.encode("utf-8"), mode=0o600)
         os.chmod(path, 0o600)
     except OSError as exc:
@@ -224,6 +222,8 @@ def write_config(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def save_token(path: Path, token: str, api_base_url: str) -> None:
+    import datetime as _dt
+
     write_config(
         path,
         {
@@ -245,8 +245,7 @@ def delete_config(path: Path) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class TokenResolution:
+class TokenResolution(NamedTuple):
     token: str | None
     source: str | None  # "stdin" | "flag" | "env" | "config" | None
     #: When a saved token exists but belongs to another base URL (and so was not used):
@@ -275,8 +274,7 @@ def saved_base_url(path: Path) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class BaseUrlResolution:
+class BaseUrlResolution(NamedTuple):
     url: str
     #: "flag" (or the caller's own name for an explicit value) | "env" | "config" | "default"
     source: str

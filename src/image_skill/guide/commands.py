@@ -23,7 +23,6 @@ Deliberate differences from the npm guide:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from image_skill._constants import CONFIG_PATH_ENV, GUIDE_PROMPT_ENV
@@ -63,9 +62,9 @@ class GuideCommands:
     def __init__(self, inputs: GuideInputs, st: GuideState, *, config_fallback: bool = False):
         api = coalesce(inputs.explicit_api_base_url, inputs.command_ctx.api_base_url)
         #: the environment-only context (``checks.quota.top_up`` never gets the fallback)
-        self.env_ctx = replace(inputs.command_ctx, api_base_url=api)
+        self.env_ctx = inputs.command_ctx._replace(api_base_url=api)
         env = self.env_ctx.env
-        self.ctx = replace(self.env_ctx, env=with_config_fallback(env) if config_fallback else env)
+        self.ctx = self.env_ctx._replace(env=with_config_fallback(env) if config_fallback else env)
         self.inputs = inputs
         self.st = st
         self.pricing = st.pricing
@@ -120,7 +119,7 @@ class GuideCommands:
         create guide with this prompt instead of a ``PROMPT`` placeholder (ours)."""
         if self.op != "create" or not self.st.prompt:
             return ctx
-        return replace(ctx, env=(*ctx.env, (GUIDE_PROMPT_ENV, self.st.prompt)))
+        return ctx._replace(env=(*ctx.env, (GUIDE_PROMPT_ENV, self.st.prompt)))
 
     def signup(self) -> str:
         """SIGNUP with real values: an anonymous signup that runs as printed."""
@@ -128,7 +127,7 @@ class GuideCommands:
 
     def recovery(self) -> dict[str, Any]:
         """The config-write recovery (§4.9), with the same filled-in signup."""
-        fallback_ctx = replace(self.env_ctx, env=with_config_fallback(self.env_ctx.env))
+        fallback_ctx = self.env_ctx._replace(env=with_config_fallback(self.env_ctx.env))
         suggested = render([*self._signup_args(), "--json"], self._with_prompt(fallback_ctx))
         no_save_args = [*self._signup_args(), "--json", "--show-token", "--no-save"]
         no_save = render(no_save_args, self._with_prompt(self.env_ctx))
