@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if argv is None:
             guard.block_until_exit()
+            _skip_exit_collection()
         else:
             guard.restore()
             _unblock(blocked)
@@ -80,6 +81,21 @@ def _skip_unused_imports() -> list[str]:
             sys.modules[name] = None  # type: ignore[assignment]
             blocked.append(name)
     return blocked
+
+
+def _skip_exit_collection() -> None:
+    """Spare the process its shutdown garbage collection (~15 ms of a ~140 ms ``whoami``).
+
+    The interpreter runs one full collection as it exits, over every object the imports
+    made (httpx, click, ...). :func:`gc.freeze` moves them all to the permanent generation,
+    which no collection walks. Called only by the installed script, once the envelope is
+    out and everything the command opened is closed: nothing that is still to run depends
+    on collecting a cycle (files and clients are closed explicitly, and ``atexit``
+    handlers still run).
+    """
+    import gc
+
+    gc.freeze()
 
 
 def _fast_path(argv: list[str] | None, guard: Interrupts) -> int | None:
