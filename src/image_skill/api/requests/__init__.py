@@ -17,24 +17,26 @@ the MCP server publish. Standard library only at import time.
 
 from __future__ import annotations
 
-from image_skill.api.requests._body import RequestBody
-from image_skill.api.requests.account import (
-    DISCOVERY_SOURCE_PATTERN,
-    EMAIL_PATTERN,
-    MAX_SIGNUP_TEXT,
-    BuyRequest,
-    ClaimRequest,
-    FeedbackRequest,
-    QuoteRequest,
-    SignupRequest,
-)
-from image_skill.api.requests.jobs import (
-    CreateRequest,
-    EditRequest,
-    Reference,
-    UploadMetadata,
-    UploadRequest,
-)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from image_skill.api.requests._body import RequestBody
+    from image_skill.api.requests.account import (
+        DISCOVERY_SOURCE_PATTERN,
+        EMAIL_PATTERN,
+        MAX_SIGNUP_TEXT,
+        BuyRequest,
+        ClaimRequest,
+        FeedbackRequest,
+        QuoteRequest,
+        SignupRequest,
+    )
+    from image_skill.api.requests.jobs import (
+        CreateRequest,
+        EditRequest,
+        Reference,
+        UploadMetadata,
+        UploadRequest,
+    )
 
 __all__ = [
     "DISCOVERY_SOURCE_PATTERN",
@@ -54,18 +56,62 @@ __all__ = [
     "UploadRequest",
 ]
 
-#: Every request class, by the name the OpenAPI document and the MCP server use.
-REQUEST_MODELS: dict[str, type[RequestBody]] = {
-    cls.__name__: cls
-    for cls in (
-        CreateRequest,
-        EditRequest,
-        UploadRequest,
-        QuoteRequest,
-        BuyRequest,
-        FeedbackRequest,
-        SignupRequest,
-        ClaimRequest,
-        Reference,
-    )
+#: Where each name lives. A name loads its module on first use (PEP 562), so ``create``
+#: pays for the job bodies only, not for the account ones (each stdlib dataclass costs
+#: start-up time to build).
+_HOMES = {
+    "RequestBody": "_body",
+    **dict.fromkeys(
+        (
+            "DISCOVERY_SOURCE_PATTERN",
+            "EMAIL_PATTERN",
+            "MAX_SIGNUP_TEXT",
+            "BuyRequest",
+            "ClaimRequest",
+            "FeedbackRequest",
+            "QuoteRequest",
+            "SignupRequest",
+        ),
+        "account",
+    ),
+    **dict.fromkeys(
+        ("CreateRequest", "EditRequest", "Reference", "UploadMetadata", "UploadRequest"), "jobs"
+    ),
 }
+
+
+def _request_models() -> dict[str, type[RequestBody]]:
+    """Every request class, by the name the OpenAPI document and the MCP server use."""
+    from image_skill.api.requests import account, jobs
+
+    return {
+        cls.__name__: cls
+        for cls in (
+            jobs.CreateRequest,
+            jobs.EditRequest,
+            jobs.UploadRequest,
+            account.QuoteRequest,
+            account.BuyRequest,
+            account.FeedbackRequest,
+            account.SignupRequest,
+            account.ClaimRequest,
+            jobs.Reference,
+        )
+    }
+
+
+def __getattr__(name: str) -> object:
+    if name == "REQUEST_MODELS":
+        value: object = _request_models()
+    elif name in _HOMES:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    REQUEST_MODELS: dict[str, type[RequestBody]] = _request_models()
