@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from image_skill.local.store.db import dumps, loads, new_id, now_iso
@@ -97,34 +98,38 @@ def record_activity(
     seq_row = conn.execute(
         "SELECT COALESCE((SELECT seq FROM activity_events ORDER BY rowid DESC LIMIT 1), 0) + 1"
     ).fetchone()
-    conn.execute(
-        "INSERT INTO activity_events (event_id, organization_id, actor_id, type, subject_type,"
-        " subject_id, operation, status, summary, trace_id, links_json, cost_json,"
-        " details_json, occurred_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            event_id,
-            organization_id,
-            actor_id,
-            type,
-            subject_type or default_subject,
-            subject_id,
-            operation or default_op,
-            status,
-            summary or default_summary,
-            trace_id,
-            dumps(full_links),
-            dumps({"estimated_usd": estimated_usd}),
-            dumps(details or {}),
-            occurred,
-            seq_row[0],
-        ),
-    )
-    row = conn.execute("SELECT * FROM activity_events WHERE event_id = ?", (event_id,)).fetchone()
+    row = {
+        "event_id": event_id,
+        "organization_id": organization_id,
+        "actor_id": actor_id,
+        "type": type,
+        "subject_type": subject_type or default_subject,
+        "subject_id": subject_id,
+        "operation": operation or default_op,
+        "status": status,
+        "summary": summary or default_summary,
+        "trace_id": trace_id,
+        "links_json": dumps(full_links),
+        "cost_json": dumps({"estimated_usd": estimated_usd}),
+        "details_json": dumps(details or {}),
+        "occurred_at": occurred,
+        "seq": seq_row[0],
+    }
+    conn.execute(_INSERT_EVENT, tuple(row.values()))
+    # The public form is read from the values just stored (the JSON columns decoded from
+    # the stored text), not from a second query of the row.
     return event_public(row)
 
 
-def event_public(row: sqlite3.Row) -> dict[str, Any]:
-    """The wire form of an activity event (``/v1/activity`` items)."""
+_INSERT_EVENT = (
+    "INSERT INTO activity_events (event_id, organization_id, actor_id, type, subject_type,"
+    " subject_id, operation, status, summary, trace_id, links_json, cost_json,"
+    " details_json, occurred_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def event_public(row: sqlite3.Row | Mapping[str, Any]) -> dict[str, Any]:
+    """The wire form of an activity event (``/v1/activity`` items) from its stored row."""
     links = loads(row["links_json"]) or {}
     return {
         "event_id": row["event_id"],

@@ -58,7 +58,7 @@ def cli_command(base: str, command: str | Sequence[str]) -> str:
     """
     if isinstance(command, str):
         return _render_text(base, command)
-    return _render(base, list(command))
+    return _render_words(base, tuple(command))
 
 
 @functools.lru_cache(maxsize=2048)
@@ -67,6 +67,13 @@ def _render_text(base: str, command: str) -> str:
     again and again, and ``shlex.split`` costs far more than the lookup (strings in, a
     string out, so a cached result can never be changed by a caller)."""
     return _render(base, shlex.split(command))
+
+
+@functools.lru_cache(maxsize=2048)
+def _render_words(base: str, words: tuple[str, ...]) -> str:
+    """:func:`cli_command` of a list of words, cached as :func:`_render_text` (every
+    create/edit reply renders the same two quote commands)."""
+    return _render(base, list(words))
 
 
 def _render(base: str, words: list[str]) -> str:

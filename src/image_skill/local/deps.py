@@ -24,7 +24,7 @@ from image_skill.local.cli_commands import cli_base
 from image_skill.local.core_data import parse_bearer
 from image_skill.local.errors import COMMAND_EXTENSION, auth_required
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store.db import Actor, Store, lookup_token, touch_token
+from image_skill.local.store.db import Actor, Connection, Store, lookup_token, touch_token
 
 T = TypeVar("T")
 logger = logging.getLogger("image_skill.local")
@@ -86,7 +86,8 @@ async def caller(request: Request, conn: sqlite3.Connection) -> Actor | None:
     settings = settings_of(request)
     if settings.fault("internal_error"):
         raise RuntimeError("injected internal_error fault")
-    actor, stale = lookup_token(conn, bearer_token(request))
+    token = bearer_token(request)
+    actor, stale = read_on_loop(request, conn, lambda db: lookup_token(db, token))
     if actor is not None and stale:
         await run_in_threadpool(touch_token, conn, actor.token_id)
     request.state.actor = actor
@@ -128,17 +129,20 @@ async def borrowed_conn(request: Request) -> AsyncIterator[sqlite3.Connection]:
 
 #: Commits made on the event loop between two checkpoints run in a worker thread.
 LOOP_COMMITS_PER_CHECKPOINT = 64
-_SQLITE_AUTOCHECKPOINT = 1000  # SQLite's default (pages), restored after loop work
 
 #: Per store: loop commits since the last checkpoint, and whether one is running.
 _checkpoints: WeakKeyDictionary[Store, list[int]] = WeakKeyDictionary()
 
 
 async def on_loop_or_thread(
-    request: Request, conn: sqlite3.Connection, work: Callable[[], T], *, quick: bool
+    request: Request,
+    conn: sqlite3.Connection,
+    work: Callable[[sqlite3.Connection], T],
+    *,
+    quick: bool,
 ) -> T:
-    """``work()`` (which uses ``conn``) on the event loop when it is ``quick`` and the
-    store's write lock is free, else in a worker thread.
+    """``work(connection)`` on the event loop when it is ``quick`` and the store's write
+    lock is free, else ``work(conn)`` in a worker thread.
 
     Quick work (a dry run: a few indexed reads and one small transaction that is not synced
     to disk) costs less than the hop to a thread, but must never make the loop wait:
@@ -150,21 +154,68 @@ async def on_loop_or_thread(
       into the database and sync the file (5 to 30 ms, once every few dozen dry runs):
       the loop's commits skip that, and every :data:`LOOP_COMMITS_PER_CHECKPOINT` of them
       a worker thread runs the checkpoint instead (``PASSIVE``: it never blocks a writer).
+
+    On the loop the work gets the store's loop connection (:func:`loop_conn`), set up for
+    that once, instead of ``conn``, whose pragmas would have to be switched and put back
+    around every request.
     """
     lock = getattr(conn, "write_lock", None)
     if not (quick and lock is not None and lock.acquire(blocking=False)):
-        return await run_in_threadpool(work)
-    changes = conn.total_changes
+        return await run_in_threadpool(work, conn)
+    store = get_store(request)
     try:
-        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        here = loop_conn(store)
+        changes = here.total_changes
         try:
-            return work()
+            return work(here)
         finally:
-            conn.execute(f"PRAGMA wal_autocheckpoint = {_SQLITE_AUTOCHECKPOINT}")
+            if here.in_transaction:  # work that failed half-way leaves nothing open
+                here.execute("ROLLBACK")
+            if here.total_changes != changes:
+                _count_loop_commit(store)
     finally:
         lock.release()
-        if conn.total_changes != changes:
-            _count_loop_commit(get_store(request))
+
+
+def read_on_loop(
+    request: Request, conn: sqlite3.Connection, read: Callable[[sqlite3.Connection], T]
+) -> T:
+    """``read(connection)``, a read on the event loop, on the store's loop connection when
+    the write lock is free, else on ``conn``.
+
+    A connection's page cache is dropped whenever another connection has committed since
+    its last read, so a read on a pooled connection after a dry run on the loop connection
+    fetched its pages again (a token lookup took 2.5 times as long); the loop connection
+    still holds the pages of its own commits.
+    """
+    lock = getattr(conn, "write_lock", None)
+    if lock is None or not lock.acquire(blocking=False):
+        return read(conn)
+    try:
+        return read(loop_conn(get_store(request)))
+    finally:
+        lock.release()
+
+
+def loop_conn(store: Store) -> sqlite3.Connection:
+    """The connection of ``store`` that only quick work on the event loop uses, while it
+    holds the write lock (so one at a time), opened on first use.
+
+    Its commits are not synced (``synchronous = NORMAL``; a durable transaction still
+    raises it to ``FULL`` for its own commit, see :func:`.store.db.transaction`) and never
+    checkpoint the log themselves (``wal_autocheckpoint = 0``: a worker thread does, see
+    :func:`on_loop_or_thread`). The pooled connections keep ``FULL`` and SQLite's own
+    checkpoints.
+    """
+    conn = store.loop_conn
+    if conn is None:
+        conn = store.connect()
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        if isinstance(conn, Connection):
+            conn.synchronous = "NORMAL"
+        store.loop_conn = conn  # closed by store.close()
+    return conn
 
 
 def _count_loop_commit(store: Store) -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 TERMINAL = frozenset({"completed", "failed", "canceled"})
 SAFETY_ALLOWED: dict[str, Any] = {"status": "allowed"}
+_SAFETY_ALLOWED_JSON = dumps(SAFETY_ALLOWED)
 
 
 def request_facts(plan: Plan) -> dict[str, Any]:
@@ -111,7 +112,7 @@ def insert_job(
             dumps(request_facts(plan)),
             dumps(plan.cost()),
             dumps(receipt) if receipt is not None else None,
-            dumps(SAFETY_ALLOWED),
+            _SAFETY_ALLOWED_JSON,
             plan.request.idempotency_key if status != "planned" else None,
             credits_reserved,
             1 if counts_daily_cap else 0,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlite3 import Connection
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -58,11 +60,11 @@ def _add_route(
             media_base = configured.rstrip("/") if configured else public
             trace_id = trace_id_of(request)
 
-            def work() -> Outcome:
+            def work(db: Connection) -> Outcome:
                 return answer(
                     operation,
                     body,
-                    conn=conn,
+                    conn=db,
                     settings=settings,
                     actor=actor,
                     trace_id=trace_id,

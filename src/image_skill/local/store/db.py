@@ -17,7 +17,6 @@ import json
 import secrets
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
+from image_skill.local.store.schema import (
+    MIGRATIONS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    retry_locked,
+    statements,
+)
 
 TOKEN_PREFIX = "isk_r_"
 #: Grants an unclaimed agent holds (server digest §3.2).
@@ -60,7 +65,10 @@ def utc_now() -> datetime:
 
 def iso(dt: datetime) -> str:
     """``2025-01-02T03:04:05.678Z``: fixed width, so text order is time order."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    utc = dt.astimezone(UTC)
+    if utc.year >= 1000:  # the same text as below, faster (``isoformat`` pads a short year)
+        return utc.isoformat(timespec="milliseconds")[:23] + "Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 def now_iso() -> str:
@@ -81,8 +89,12 @@ def sha256_hex(data: str | bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+#: ``json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)``, built once.
+_DUMPS = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return _DUMPS(value)
 
 
 def loads(value: str | None) -> Any:
@@ -96,6 +108,7 @@ class Connection(sqlite3.Connection):
     """A connection of a :class:`Store`; :func:`transaction` takes its ``write_lock``."""
 
     write_lock: threading.RLock | None = None
+    synchronous: str = "FULL"  # its level outside a transaction that asks for another
 
 
 class Store:
@@ -120,6 +133,7 @@ class Store:
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._idle: list[sqlite3.Connection] = []
+        self.loop_conn: sqlite3.Connection | None = None  # see deps.loop_conn; closed here
 
     def _ensure(self) -> None:
         if self._ready:
@@ -163,6 +177,8 @@ class Store:
         """Close the pooled connections (borrowed ones close when released)."""
         with self._lock:
             idle, self._idle = self._idle, []
+            if self.loop_conn is not None:
+                idle, self.loop_conn = [*idle, self.loop_conn], None
         for conn in idle:
             conn.close()
 
@@ -198,7 +214,7 @@ class Store:
             conn.close()
 
     def _create_schema(self, conn: sqlite3.Connection) -> None:
-        _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
             return
@@ -218,34 +234,12 @@ class Store:
             scripts = [SCHEMA] if version == 0 else []
             scripts += [MIGRATIONS[v] for v in range(max(version, 1) + 1, SCHEMA_VERSION + 1)]
             for script in scripts:
-                for statement in _statements(script):
+                for statement in statements(script):
                     conn.execute(statement)
             broken = conn.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise RuntimeError(f"schema upgrade left {len(broken)} dangling references")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-
-def _statements(script: str) -> Iterator[str]:
-    buf: list[str] = []
-    for line in script.splitlines():
-        buf.append(line)
-        if sqlite3.complete_statement("\n".join(buf)):
-            stmt = "\n".join(buf).strip()
-            buf = []
-            if stmt:
-                yield stmt
-
-
-def _retry_locked(fn: Any, attempts: int = 50) -> Any:
-    for i in range(attempts):
-        try:
-            return fn()
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or i == attempts - 1:
-                raise
-            time.sleep(0.05)
-    return None  # pragma: no cover
 
 
 @contextmanager
@@ -256,13 +250,17 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[s
     :class:`Store` connection first takes the store's write lock (see :class:`Store`). The
     commit is synced to disk (``synchronous = FULL``: money rows survive a power cut) unless
     ``durable`` is off, for rows whose loss in a crash costs nothing (a dry run's plan).
+    A connection left at another level (``Connection.synchronous``) is switched for the
+    transaction and back, so it costs no pragma when it already commits as asked.
     """
     if conn.in_transaction:
         yield conn
         return
+    level = getattr(conn, "synchronous", "FULL")
+    wanted = "FULL" if durable else "NORMAL"
     with getattr(conn, "write_lock", None) or contextlib.nullcontext():
-        if not durable:
-            conn.execute("PRAGMA synchronous = NORMAL")
+        if level != wanted:
+            conn.execute(f"PRAGMA synchronous = {wanted}")
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -272,8 +270,8 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[s
                 raise
             conn.execute("COMMIT")
         finally:
-            if not durable:
-                conn.execute("PRAGMA synchronous = FULL")
+            if level != wanted:
+                conn.execute(f"PRAGMA synchronous = {level}")
 
 
 # ------------------------------------------------------------------- agents/tokens

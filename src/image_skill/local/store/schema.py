@@ -13,6 +13,11 @@ two processes upgrading the same file at once cannot trip over each other.
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
 SCHEMA_VERSION = 3
 
 #: The only activity event types the backend may emit (server digest §3.7).
@@ -352,3 +357,27 @@ ALTER TABLE organizations ADD COLUMN discovery_source TEXT;
 
 #: ``{version: script}``: what brings a data dir from ``version - 1`` to ``version``.
 MIGRATIONS: dict[int, str] = {2: GALLERY_SCHEMA, 3: ANONYMOUS_SIGNUP_SCHEMA}
+
+
+def statements(script: str) -> Iterator[str]:
+    """The statements of ``script``, one at a time (``sqlite3.complete_statement`` decides)."""
+    buf: list[str] = []
+    for line in script.splitlines():
+        buf.append(line)
+        if sqlite3.complete_statement("\n".join(buf)):
+            stmt = "\n".join(buf).strip()
+            buf = []
+            if stmt:
+                yield stmt
+
+
+def retry_locked(fn: Callable[[], Any], attempts: int = 50) -> Any:
+    """``fn()``, tried again (every 50 ms) while the database is locked."""
+    for i in range(attempts):
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or i == attempts - 1:
+                raise
+            time.sleep(0.05)
+    return None  # pragma: no cover
