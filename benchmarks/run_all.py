@@ -13,7 +13,9 @@ start-up rows with the node client (see ``startup.py``).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -86,6 +88,24 @@ def _suite_placeholder() -> Figure:
     )
 
 
+def node_reference(node: list[str]) -> str:
+    """What the start-up rows were paired with: the node client's version and file hash,
+    and ``IMAGE_SKILL_NODE_CLI_SOURCE`` (where that file came from) when set."""
+    path = Path(node[-1])
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    proc = subprocess.run([*node, "version"], capture_output=True, text=True, check=False)
+    try:
+        version = json.loads(proc.stdout)["data"]["version"]
+    except (ValueError, KeyError, TypeError):
+        version = "unknown"
+    source = os.environ.get("IMAGE_SKILL_NODE_CLI_SOURCE", "").strip()
+    text = (
+        f"the node client `image-skill` {version} (`IMAGE_SKILL_NODE_CLI`, "
+        f"{path.name}, sha256 `{digest[:16]}…`), paired A B A B in the same run"
+    )
+    return text + (f". {source}" if source else ".")
+
+
 def render(
     figures: list[Figure], before: dict[str, Any], after: dict[str, Any], took: float
 ) -> str:
@@ -111,7 +131,7 @@ def render(
         "on the machine shows up as spread between min and max.",
         "- Start-up reference: "
         + (
-            "the node client named by `IMAGE_SKILL_NODE_CLI`, paired A B A B in the same run."
+            node_reference(node)
             if node
             else "no node client was available. The npm registry serves only `image-skill` "
             "0.1.73 (not 0.1.30), and 0.1.73 is a rename notice that prints a message and "
@@ -129,7 +149,7 @@ def render(
     ]
     for figure in figures:
         samples = _range(figure) if figure.samples != [0.0] else "-"
-        bound = figure.bound if figure.passed is not True else ""
+        bound = figure.bound if figure.passed is not True else figure.extra.get("note", "")
         lines.append(
             f"| {figure.figure} | {figure.target} | {figure.measured} | {samples} | "
             f"{STATUS[figure.passed]} | {bound} |"

@@ -149,7 +149,7 @@ def _pair(
     started = time.monotonic()
     _check(ours(), label)
     if theirs is not None:
-        theirs()
+        _check(theirs(), label + " (node)")
     a: list[float] = []
     b: list[float] = []
     for i in range(runs):
@@ -159,8 +159,29 @@ def _pair(
         _check(child, label)
         a.append(child.seconds)
         if theirs is not None:
-            b.append(theirs().seconds)
+            # A node call that failed fast would flatter neither side honestly: both must
+            # answer ok, every round.
+            other = theirs()
+            _check(other, label + " (node)")
+            b.append(other.seconds)
     return a, b
+
+
+def guide_stages(ours: Child, theirs: Child) -> str:
+    """A note when the two guides end at different stages (so do different work), else ''.
+
+    The node client named by ``IMAGE_SKILL_NODE_CLI`` may be older than the contract the
+    backend speaks: 0.1.28's guide reads ``execution.model_execution_status`` only, so with
+    0.1.70's compact model rows it stops at ``no_executable_model`` after the same reads.
+    """
+    stage_ours = (envelope(ours).get("data") or {}).get("stage")
+    stage_node = (envelope(theirs).get("data") or {}).get("stage")
+    if stage_ours == stage_node:
+        return ""
+    return (
+        f"the node guide ends at stage `{stage_node}`, ours at `{stage_ours}` (ours selects a "
+        "model and builds the ready command: more work than node's)"
+    )
 
 
 def _verdict(
@@ -218,6 +239,11 @@ def measure(runs: int) -> list[Figure]:
             )
             figure = _verdict(key, label, target, "", ours, theirs, node_floor)
             figure.extra["profile"] = import_profile(args, env, cwd)
+            if node and key == "startup.guide":
+                mine = run_child([*cli(), *args], env, cwd=cwd)
+                note = guide_stages(mine, run_child([*node, *args], env, cwd=cwd))
+                if note:
+                    figure.extra["note"] = note
             figures.append(figure)
             show(label, ours)
             if theirs:
@@ -275,6 +301,8 @@ def measure(runs: int) -> list[Figure]:
     for figure in figures:
         if figure.passed is not True and "profile" in figure.extra:
             figure.bound = _bound(figure.extra["profile"], python_floor)
+        if "note" in figure.extra:
+            figure.bound = "; ".join(filter(None, [figure.bound, figure.extra["note"]]))
         figure.extra["floors_ms"] = {
             name: round(statistics.median(samples) * 1000, 1) for name, samples in floor.items()
         }
