@@ -6,13 +6,17 @@ connect off loopback, so a refusal is proven to come before any connect.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
+import httpcore
 import pytest
 
 import nettools
 from faults import Fault, FaultServer
 from image_skill.api.client import ImageSkillClient
+from image_skill.api.deadline import BULK_READ
 from image_skill.api.netpolicy import HOSTED_MEDIA_ORIGIN, DestinationRefused, NetworkPolicy
 from image_skill.api.vetted import RedirectFailed
 from image_skill.files.downloads import DownloadError, download
@@ -77,4 +81,34 @@ def test_a_redirect_loop_or_a_non_http_location_is_a_download_failure(
                 assert failed.value.retryable is False and why in failed.value.message
         assert len(api.requests_to("/loop")) == 2 * 6
     assert list(out.iterdir()) == []
+    assert guard.blocked == []
+
+
+def test_a_download_reads_the_socket_in_large_pieces_and_an_api_call_does_not(
+    guard: NetGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[int] = []
+    read = httpcore._backends.sync.SyncStream.read
+
+    def spy(self: httpcore.NetworkStream, max_bytes: int, timeout: float | None = None) -> bytes:
+        asked.append(max_bytes)
+        return read(self, max_bytes, timeout)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpcore._backends.sync.SyncStream, "read", spy)
+    body = os.urandom(3_000_000)
+    with FaultServer() as api:
+        api.script("GET", "/a/big.bin", Fault(body=body), repeat=True)
+        api.script("GET", "/v1/whoami", Fault.json({"ok": True}), repeat=True)
+        with ImageSkillClient(base_url=api.url, token=None, max_retries=0) as client:
+            client.request("GET", "/v1/whoami")
+            assert asked and set(asked) == {64 * 1024}  # httpcore's own size, as before
+            asked.clear()
+            info = download(client, f"{api.url}/a/big.bin", tmp_path / "big.bin", overwrite=False)
+            assert asked and set(asked) == {BULK_READ}
+            asked.clear()
+            client.request("GET", "/v1/whoami")  # the large reads end with the download
+            assert asked and set(asked) == {64 * 1024}
+    assert BULK_READ > 64 * 1024
+    assert info["bytes"] == len(body) and (tmp_path / "big.bin").read_bytes() == body
+    assert info["sha256"] == hashlib.sha256(body).hexdigest()
     assert guard.blocked == []

@@ -41,7 +41,7 @@ from image_skill.api.connect import (
     resolve_connection,
     save_for,
 )
-from image_skill.api.deadline import deadline, deadline_transport
+from image_skill.api.deadline import bulk_reads, deadline, deadline_transport
 from image_skill.api.endpoints import (
     EndpointsMixin,
     PublicFetch,
@@ -305,14 +305,16 @@ class ImageSkillClient(EndpointsMixin):
         self, url: str, *, timeout: float | None = None, policy: NetworkPolicy | None = None
     ) -> Iterator[httpx.Response]:
         """Stream a GET of an asset URL, with no Authorization header; off the in-process backend
-        each hop is vetted by ``policy`` (default ``network_policy(media=True)``): see vetted."""
+        each hop is vetted by ``policy`` (default ``network_policy(media=True)``): see vetted.
+        Keep the reading inside the block: there the socket reads are large (``bulk_reads``)."""
         extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         if self.in_process:  # nothing leaves the process
             with self._http.stream("GET", url, **extra) as response:
                 yield response
             return
         rule, limit = policy or self.network_policy(media=True), C.REMOTE_FETCH_MAX_REDIRECTS
-        with open_vetted(self._http, httpx.URL(url), rule, max_redirects=limit, **extra) as found:
+        vetted = open_vetted(self._http, httpx.URL(url), rule, max_redirects=limit, **extra)
+        with bulk_reads(), vetted as found:
             yield found[0]
 
     def public_get(self, url: str, *, accept: str, timeout: float | None = None) -> PublicFetch:

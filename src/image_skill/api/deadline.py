@@ -8,7 +8,9 @@ gets at most the time left until the deadline, and fails with the matching httpx
 headers and body together can never take longer than ``s`` seconds.
 
 The deadline lives in a context variable, so it covers exactly the code run inside the
-``with`` block (for a streamed response: keep the reading inside it).
+``with`` block (for a streamed response: keep the reading inside it). So does
+:func:`bulk_reads`: inside it each socket read asks for up to :data:`BULK_READ` bytes
+instead of httpcore's 64 KiB, for a large body read in fewer, larger pieces.
 
 Known limit: a request that httpx routes through a proxy configured in the environment
 (``HTTPS_PROXY`` ...) uses httpx's own proxy transport and keeps only the per-operation
@@ -26,9 +28,19 @@ from typing import Any
 import httpcore
 import httpx
 
-__all__ = ["DeadlineBackend", "deadline", "deadline_transport", "remaining"]
+__all__ = [
+    "BULK_READ",
+    "DeadlineBackend",
+    "bulk_reads",
+    "deadline",
+    "deadline_transport",
+    "remaining",
+]
 
 _DEADLINE: ContextVar[float | None] = ContextVar("image_skill_deadline", default=None)
+#: Bytes asked for per socket read inside :func:`bulk_reads`.
+BULK_READ = 256 * 1024
+_READ_SIZE: ContextVar[int] = ContextVar("image_skill_read_size", default=0)
 
 
 @contextmanager
@@ -42,6 +54,18 @@ def deadline(seconds: float | None) -> Iterator[None]:
         yield
     finally:
         _DEADLINE.reset(token)
+
+
+@contextmanager
+def bulk_reads(size: int = BULK_READ) -> Iterator[None]:
+    """Inside the block, socket reads ask for up to ``size`` bytes (at least httpcore's own
+    read size): a long body arrives in fewer pieces, each costing the Python loops above the
+    socket (httpcore, h11, httpx, the caller) once."""
+    token = _READ_SIZE.set(size)
+    try:
+        yield
+    finally:
+        _READ_SIZE.reset(token)
 
 
 def remaining() -> float | None:
@@ -64,7 +88,8 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+        size = max(max_bytes, _READ_SIZE.get())
+        return self._inner.read(size, _clamp(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))

@@ -1,76 +1,105 @@
-"""Write a download to its file and hash it in a second thread, while the first reads on.
+"""Write a download to its file and hash it in two more threads, while the first reads on.
 
 Reading from the socket, hashing and writing each release the GIL for a large buffer, so
-with the hashing and writing moved to a worker the read loop gets its next piece while the
-previous one is hashed and written (on two cores: the transfer instead of the sum of the
-three). The pieces wait in a bounded queue, so memory stays at :data:`PENDING` pieces
-whatever the file's size.
+with the writing and the hashing each moved to a worker of its own the read loop gets its
+next piece while the previous ones are written and hashed (on two cores: about the slowest
+of the three instead of their sum). Each piece goes to both workers; they wait in bounded
+queues, so memory stays at :data:`PENDING` pieces whatever the file's size. The writer
+also starts the disk writes as it goes (:mod:`~image_skill.files.writeback`), so the final
+sync of the file has little left to do.
 
 :class:`FileSink` is a context manager: leaving it with an exception (Ctrl-C included) stops
-the worker and waits for it, so nothing writes to the file once the caller removes it. A
-write error in the worker (disk full) comes back as the ``OSError`` it was, raised by the
+the workers and waits for them, so nothing writes to the file once the caller removes it. A
+write error in the writer (disk full) comes back as the ``OSError`` it was, raised by the
 next :meth:`FileSink.write` or by :meth:`FileSink.finish`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import queue
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import BinaryIO
 
+from image_skill.files.writeback import Writeback
+
 __all__ = ["PENDING", "FileSink"]
 
-#: Pieces that may wait for the worker (64 KiB each from httpx: at most 2 MiB in flight).
-PENDING = 32
+#: Pieces that may wait for each worker (the reads ask for 256 KiB: at most 4 MiB in flight).
+PENDING = 16
+
+_Queue = queue.Queue[bytes | None]
 
 
 class FileSink:
-    """Hash and write pieces of a file in a worker thread, in order."""
+    """Write pieces of a file and hash them, in order, in two worker threads."""
 
     def __init__(self, handle: BinaryIO, pending: int = PENDING) -> None:
         self._handle = handle
         self._digest = hashlib.sha256()
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=pending)
+        self._writes: _Queue = queue.Queue(maxsize=pending)
+        self._hashes: _Queue = queue.Queue(maxsize=pending)
         self._error: OSError | None = None
         self._stopped = threading.Event()
-        self._worker = threading.Thread(target=self._run, name="image-skill-download", daemon=True)
-        self._worker.start()
+        try:
+            fd: int | None = handle.fileno()
+        except (OSError, io.UnsupportedOperation):
+            fd = None  # not a file of the OS: nothing to start writing to a disk
+        #: Starts the disk writes every few MB (see :mod:`~image_skill.files.writeback`).
+        self.writeback = Writeback(fd)
+        self._workers = [
+            _start(self._run_writes, "image-skill-download"),
+            _start(self._run_hashes, "image-skill-download-sha256"),
+        ]
 
-    def _run(self) -> None:
+    def _run_writes(self) -> None:
         while True:
-            piece = self._queue.get()
+            piece = self._writes.get()
             if piece is None:  # the end
                 return
             if self._error is not None or self._stopped.is_set():
                 continue  # keep taking pieces so the reader never blocks on a full queue
             try:
                 self._handle.write(piece)
-                self._digest.update(piece)
+                self.writeback.wrote(len(piece))
             except OSError as exc:
                 self._error = exc
             except ValueError as exc:  # the file was closed under the worker
                 self._error = OSError(str(exc))
 
+    def _run_hashes(self) -> None:
+        update = self._digest.update
+        while True:
+            piece = self._hashes.get()
+            if piece is None:
+                return
+            if not self._stopped.is_set():
+                update(piece)
+
     def write(self, piece: bytes) -> None:
-        """Queue ``piece`` (waits while :data:`PENDING` pieces are queued)."""
+        """Queue ``piece`` for both workers (waits while :data:`PENDING` pieces wait)."""
         if self._error is not None:
             raise self._error
         if piece:
-            self._queue.put(piece)
+            self._writes.put(piece)
+            self._hashes.put(piece)
 
     def finish(self) -> str:
-        """Wait for every queued piece to be written; the sha256 (hex) of all of them."""
+        """Wait for every queued piece to be written and hashed; the sha256 (hex) of all."""
         self._stop()
         if self._error is not None:
             raise self._error
         return self._digest.hexdigest()
 
     def _stop(self) -> None:
-        if self._worker.is_alive():
-            self._queue.put(None)
-            self._worker.join()
+        for line, worker in zip((self._writes, self._hashes), self._workers, strict=True):
+            if worker.is_alive():
+                line.put(None)
+        for worker in self._workers:
+            worker.join()
 
     def __enter__(self) -> FileSink:
         return self
@@ -84,3 +113,9 @@ class FileSink:
         if kind is not None:
             self._stopped.set()  # drop what is still queued: the file is going away
         self._stop()
+
+
+def _start(target: Callable[[], None], name: str) -> threading.Thread:
+    worker = threading.Thread(target=target, name=name, daemon=True)
+    worker.start()
+    return worker
