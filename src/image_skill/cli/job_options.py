@@ -22,8 +22,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 import click
 
@@ -39,8 +38,7 @@ if TYPE_CHECKING:
     from image_skill.cli.references import ReferencePlan
 
 
-@dataclass(frozen=True)
-class JobFlags:
+class JobFlags(NamedTuple):
     """The raw values of every create/edit option (``None``: not given)."""
 
     positional: tuple[str, ...] = ()
@@ -214,8 +212,7 @@ def guide_inputs(flags: JobFlags) -> GuideInputs:
 # -- the request -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Budgets:
+class Budgets(NamedTuple):
     """The parsed budget flags."""
 
     max_estimated_usd_per_image: int | float | None

@@ -15,8 +15,7 @@ Rounding follows JS ``Math.round`` (half up), not Python's ``round`` (half to ev
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from image_skill._js import coalesce, get, is_number, js_round
 from image_skill.guide.rows import credit_pricing, needs_input, row_provider_usd
@@ -37,8 +36,7 @@ FLUX_IMAGE_SIZES = {
 }
 
 
-@dataclass(frozen=True)
-class Pricing:
+class Pricing(NamedTuple):
     """Cost figures of the selected model (0.1.30 digest §3, 0.1.70 §4.4)."""
 
     estimated_credits: Any
@@ -47,7 +45,7 @@ class Pricing:
     credit_unit_usd: Any
     pricing_confidence: Any
     pricing_source: Any = None
-    defaults_applied: tuple[str, ...] = field(default=())
+    defaults_applied: tuple[str, ...] = ()
 
     def budget_guard(self, max_usd: float | None) -> Any:
         """The ``--max-estimated-usd-per-image`` written into create/edit commands."""

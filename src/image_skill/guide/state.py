@@ -6,7 +6,7 @@ See :mod:`image_skill.guide.build` for the calling protocol and the deliberate d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from image_skill._js import (
     coalesce,
@@ -41,8 +41,7 @@ EDIT = "edit"
 DEFAULT_OUTPUT = "."
 
 
-@dataclass(frozen=True)
-class ConfigWriteStatus:
+class ConfigWriteStatus(NamedTuple):
     """Result of the config-writability probe (gathered only at ``auth_required``)."""
 
     config_path: str
@@ -103,8 +102,7 @@ class GuideInputs:
         return self.operation == EDIT
 
 
-@dataclass(frozen=True)
-class GuideOutput:
+class GuideOutput(NamedTuple):
     data: dict[str, Any]
     actor: Any
     stage: str
