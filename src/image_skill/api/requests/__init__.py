@@ -30,13 +30,9 @@ if TYPE_CHECKING:
         QuoteRequest,
         SignupRequest,
     )
-    from image_skill.api.requests.jobs import (
-        CreateRequest,
-        EditRequest,
-        Reference,
-        UploadMetadata,
-        UploadRequest,
-    )
+    from image_skill.api.requests.edit import EditRequest
+    from image_skill.api.requests.jobs import CreateRequest, Reference
+    from image_skill.api.requests.upload import UploadMetadata, UploadRequest
 
 __all__ = [
     "DISCOVERY_SOURCE_PATTERN",
@@ -57,8 +53,8 @@ __all__ = [
 ]
 
 #: Where each name lives. A name loads its module on first use (PEP 562), so ``create``
-#: pays for the job bodies only, not for the account ones (each stdlib dataclass costs
-#: start-up time to build).
+#: builds only its own body classes, not the edit, upload and account ones (each stdlib
+#: dataclass costs start-up time to build).
 _HOMES = {
     "RequestBody": "_body",
     **dict.fromkeys(
@@ -74,22 +70,24 @@ _HOMES = {
         ),
         "account",
     ),
-    **dict.fromkeys(
-        ("CreateRequest", "EditRequest", "Reference", "UploadMetadata", "UploadRequest"), "jobs"
-    ),
+    "CreateRequest": "jobs",
+    "Reference": "jobs",
+    "EditRequest": "edit",
+    "UploadMetadata": "upload",
+    "UploadRequest": "upload",
 }
 
 
 def _request_models() -> dict[str, type[RequestBody]]:
     """Every request class, by the name the OpenAPI document and the MCP server use."""
-    from image_skill.api.requests import account, jobs
+    from image_skill.api.requests import account, edit, jobs, upload
 
     return {
         cls.__name__: cls
         for cls in (
             jobs.CreateRequest,
-            jobs.EditRequest,
-            jobs.UploadRequest,
+            edit.EditRequest,
+            upload.UploadRequest,
             account.QuoteRequest,
             account.BuyRequest,
             account.FeedbackRequest,
