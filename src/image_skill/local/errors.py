@@ -263,22 +263,33 @@ def envelope_response(
 def envelope_json(value: Any, depth: int = 0) -> str:
     """The JSON text Starlette's ``JSONResponse`` would write for ``value``, byte for byte.
 
-    The envelope and its ``data`` member (and the lists in it) are walked here; a value
-    with a ``cached_json()`` method (the read-only registry rows and summaries, see
-    :mod:`image_skill.local.registry.frozen`) gives its own text, worked out once, so a
-    model listing encodes only what is new in each reply. Anything deeper is encoded in
-    one call.
+    The envelope and its ``data`` member (and the lists in it) are walked when they hold a
+    value with a ``cached_json()`` method (the read-only registry rows and summaries, see
+    :mod:`image_skill.local.registry.frozen`), which gives its own text, worked out once:
+    a model listing encodes only what is new in each reply. The rest is encoded in one call.
     """
     cached = getattr(value, "cached_json", None)
     if cached is not None:
         return str(cached())
     kind = type(value)
     if kind is dict and depth < 2 and all(type(key) is str for key in value):
+        if not _holds_cached(value, depth):  # one call encodes it faster than the pieces
+            return _ENCODE(value)
         items = (_ENCODE(key) + ":" + envelope_json(item, depth + 1) for key, item in value.items())
         return "{" + ",".join(items) + "}"
     if kind is list and depth < 3:
         return "[" + ",".join(envelope_json(item, depth + 1) for item in value) + "]"
     return _ENCODE(value)
+
+
+def _holds_cached(value: Any, depth: int) -> bool:
+    """Whether :func:`envelope_json` would meet a ``cached_json()`` value walking ``value``."""
+    if getattr(value, "cached_json", None) is not None:
+        return True
+    kind = type(value)
+    if (kind is dict and depth < 2) or (kind is list and depth < 3):
+        return any(_holds_cached(v, depth + 1) for v in (value.values() if kind is dict else value))
+    return False
 
 
 #: Starlette's ``JSONResponse`` options: compact, ``ensure_ascii=False``, no NaN.
