@@ -9,6 +9,7 @@ the intent is not a draft. The decision is recorded as ``request.selection``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -139,6 +140,22 @@ def _policy_row(operation: str, provider: str | None, modality: str | None, base
             },
         )
     wanted = modality or "image"
+    row = _first_candidate(operation, provider, wanted)
+    if row is None:
+        where = f" from provider {provider!r}" if provider else ""
+        raise ApiError(
+            403,
+            "MODEL_NOT_EXECUTABLE",
+            f"no runnable {wanted} model{where} supports {operation} on this backend",
+            recovery={"suggested_command": cli_command(base, _MODELS_HINT)},
+        )
+    return row
+
+
+@functools.lru_cache(maxsize=64)
+def _first_candidate(operation: str, provider: str | None, wanted: str) -> Row | None:
+    """The policy's pick among the runnable rows, or ``None``. Cached: the registry rows
+    never change while the process runs, and the pick is a shared read-only row."""
     candidates = [
         row
         for row in all_models()
@@ -147,19 +164,11 @@ def _policy_row(operation: str, provider: str | None, modality: str | None, base
         and row["modality"] == wanted
         and (not provider or row["provider_id"] == provider)
     ]
-    if not candidates:
-        where = f" from provider {provider!r}" if provider else ""
-        raise ApiError(
-            403,
-            "MODEL_NOT_EXECUTABLE",
-            f"no runnable {wanted} model{where} supports {operation} on this backend",
-            recovery={"suggested_command": cli_command(base, _MODELS_HINT)},
-        )
     default_id = default_model()["id"]
     candidates.sort(
         key=lambda row: (row["id"] != default_id, row["economics"]["cost_known"] is not True)
     )
-    return candidates[0]
+    return candidates[0] if candidates else None
 
 
 def select_model(
