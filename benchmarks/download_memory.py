@@ -77,19 +77,20 @@ def _parts_once(directory: Path, size: int, url: str, server: LocalServe) -> dic
     """What bounds the client's transfer, each part alone, with no CLI around it.
 
     ``read``: MB/s of ``ImageSkillClient.stream`` reading the URL's raw pieces and dropping
-    them (the CLI's read loop, 256 KiB socket reads); ``sha256`` and ``write``: MB/s of hashing
-    and of writing ``size`` bytes in 256 KiB pieces (the CLI does each in a worker thread of
-    its own while the next piece is read); ``fsync``: seconds to sync the written file (the CLI
-    starts the disk writes every 8 MB and syncs once, at the end). ``cpu``: CPU seconds of one
-    whole in-process download (read, write, hash, sync), ``server_cpu`` the server's for it,
-    and ``curl_cpu`` / ``curl_server_cpu`` the same for ``curl -o``: on 2 cores the sum of a
-    pair, halved, is the shortest transfer possible.
+    them (the CLI's read loop, ``BULK_READ`` socket reads); ``sha256`` and ``write``: MB/s of
+    hashing and of writing ``size`` bytes in pieces of that size (the CLI does each in a worker
+    thread of its own while the next piece is read); ``fsync``: seconds to sync the written
+    file (the CLI starts the disk writes every 8 MB and syncs once, at the end). ``cpu``: CPU
+    seconds of one whole in-process download (read, write, hash, sync), ``server_cpu`` the
+    server's for it, and ``curl_cpu`` / ``curl_server_cpu`` the same for ``curl -o``: on 2
+    cores the sum of a pair, halved, is the shortest transfer possible.
     """
     import hashlib
     import resource
     import subprocess
 
     from image_skill.api.client import ImageSkillClient
+    from image_skill.api.deadline import BULK_READ
     from image_skill.files.downloads import download
 
     with ImageSkillClient(base_url=url.split("/a/")[0], token=None) as client:
@@ -110,7 +111,7 @@ def _parts_once(directory: Path, size: int, url: str, server: LocalServe) -> dic
         curl_server_cpu = server.cpu_seconds() - server_before
         curl_cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         target.unlink()
-    piece = os.urandom(256 * 1024)
+    piece = os.urandom(BULK_READ)
     count = size // len(piece)
     start = time.perf_counter()
     digest = hashlib.sha256()

@@ -39,7 +39,7 @@ __all__ = [
 
 _DEADLINE: ContextVar[float | None] = ContextVar("image_skill_deadline", default=None)
 #: Bytes asked for per socket read inside :func:`bulk_reads`.
-BULK_READ = 256 * 1024
+BULK_READ = 512 * 1024
 _READ_SIZE: ContextVar[int] = ContextVar("image_skill_read_size", default=0)
 
 

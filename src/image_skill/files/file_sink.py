@@ -28,8 +28,8 @@ from image_skill.files.writeback import Writeback
 
 __all__ = ["PENDING", "FileSink"]
 
-#: Pieces that may wait for each worker (the reads ask for 256 KiB: at most 4 MiB in flight).
-PENDING = 16
+#: Pieces that may wait for each worker (the reads ask for 512 KiB: at most 4 MiB in flight).
+PENDING = 8
 
 _Queue = queue.Queue[bytes | None]
 
