@@ -353,13 +353,13 @@ def live(ctx: Context, plan: Plan, req_hash: str) -> Outcome:
 
 def run(ctx: Context, req: JobRequest) -> Outcome:
     """Entry point of the create/edit routes."""
+    if req.dry_run:  # no key, no replay, no spend: the request hash is not needed
+        return dry_run(ctx, build_plan(ctx.conn, ctx.actor, req, base=ctx.cli_base))
     req_hash = spend.request_hash(req.operation, req.raw)
     key = req.idempotency_key
-    if ctx.actor is not None and key is not None and not req.dry_run:
+    if ctx.actor is not None and key is not None:
         state = spend.key_state(ctx.conn, ctx.actor, req.operation, key, req_hash)
         if state.action == "replay":
             return replay(ctx, state.job_id)
     plan = build_plan(ctx.conn, ctx.actor, req, base=ctx.cli_base)
-    if req.dry_run:
-        return dry_run(ctx, plan)
     return live(ctx, plan, req_hash)
