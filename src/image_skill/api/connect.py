@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from image_skill.config import config_path as default_config_path
 from image_skill.config import probe_writable, resolve_api_base_url, resolve_token, save_token
@@ -37,8 +36,7 @@ class FromEnvironment(enum.Enum):
 FROM_ENVIRONMENT: Final = FromEnvironment.FROM_ENVIRONMENT
 
 
-@dataclass(frozen=True)
-class Connection:
+class Connection(NamedTuple):
     base_url: str
     #: "argument" | "env" | "config" | "default"
     base_url_source: str

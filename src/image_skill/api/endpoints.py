@@ -7,8 +7,7 @@ and auth rule. They return :class:`~image_skill.api.reply.Reply`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from image_skill.api.reply import Reply
 from image_skill.api.wire import StreamedJson
@@ -36,8 +35,7 @@ def json_of(body: Body) -> dict[str, Any]:
 PUBLIC_FETCH_FAILED = "PUBLIC_FETCH_FAILED"
 
 
-@dataclass(frozen=True)
-class PublicFetch:
+class PublicFetch(NamedTuple):
     """Outcome of a GET of a public document (npm metadata, hosted docs); never raises.
 
     ``text`` is the body decoded as UTF-8 (invalid bytes become U+FFFD, one leading BOM is

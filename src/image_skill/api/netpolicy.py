@@ -35,6 +35,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = [
     "HOSTED_MEDIA_ORIGIN",
@@ -116,8 +117,7 @@ class ResolveFailed(Exception):
         self.detail = detail
 
 
-@dataclass(frozen=True)
-class Destination:
+class Destination(NamedTuple):
     """A vetted destination: connect to one of ``addresses`` and send ``host_header``."""
 
     scheme: str
