@@ -101,3 +101,40 @@ def test_the_installed_entry_point_exits_cleanly_after_freezing_the_collector() 
         assert proc.returncode == code, proc.stderr
         assert json.loads(proc.stdout)["ok"] is (code == 0)
         assert proc.stderr == ""
+
+
+def test_a_run_calms_the_collector_and_an_embedded_call_restores_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While a command line runs, generation 0 is collected every 10^5 allocations (start-up
+    imports make only long-lived objects); ``main(argv)`` puts the thresholds back."""
+    import gc
+
+    from image_skill import cli
+
+    seen: list[tuple[int, int, int]] = []
+
+    def fake_root_main(argv: list[str] | None, guard: object) -> int:
+        seen.append(gc.get_threshold())
+        return 0
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(_root, "main", fake_root_main)
+    assert main(["whoami"]) == 0
+    assert seen == [(cli.CALM_GEN0_THRESHOLD, before[1], before[2])]
+    assert gc.get_threshold() == before
+    # The fast path needs no calming: version never reaches the full CLI.
+    assert main(["version"]) == 0 and len(seen) == 1
+
+
+def test_restore_collector_is_idempotent() -> None:
+    import gc
+
+    from image_skill import cli
+
+    before = gc.get_threshold()
+    cli._calm_collector()
+    assert gc.get_threshold()[0] == max(cli.CALM_GEN0_THRESHOLD, before[0])
+    cli.restore_collector()
+    cli.restore_collector()
+    assert gc.get_threshold() == before

@@ -72,6 +72,9 @@ def local_serve(host: str, port: int, data_dir: str | None) -> Result:
             "Ctrl-C stops it"
         )
 
+    from image_skill.cli import restore_collector
+
+    restore_collector()  # a server runs for hours: the usual collector thresholds
     try:
         serve(host=host, port=port, settings=settings, on_bound=announce)
     except KeyboardInterrupt:

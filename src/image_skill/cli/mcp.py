@@ -83,6 +83,9 @@ def mcp_serve() -> Result:
     )
     account = "with a token" if resolution.token is not None else "without a token"
     app.out.notice(f"image-skill MCP server on stdio (API: {base_url}, {account})")
+    from image_skill.cli import restore_collector
+
+    restore_collector()  # a server runs for hours: the usual collector thresholds
     code = 0
     try:
         serve_stdio(options)
