@@ -119,21 +119,6 @@ def failed_envelope(envelope: Envelope | None) -> Envelope:
     }
 
 
-@dataclass(frozen=True)
-class GuideState:
-    prompt: str
-    intent: str
-    max_usd: float | None
-    health: Envelope
-    models: Envelope
-    payments: Envelope
-    quota: Envelope | None
-    model: dict[str, Any] | None
-    stage: str
-    pricing: Pricing = field(default_factory=lambda: guide_pricing_of(None))
-    edit_guide: bool = False
-
-
 def guide_pricing_of(
     model: dict[str, Any] | None,
     *,
@@ -148,6 +133,21 @@ def guide_pricing_of(
         max_usd=max_usd,
         aspect_ratio=suggested_aspect_ratio(model),
     )
+
+
+class GuideState(NamedTuple):
+    prompt: str
+    intent: str
+    max_usd: float | None
+    health: Envelope
+    models: Envelope
+    payments: Envelope
+    quota: Envelope | None
+    model: dict[str, Any] | None
+    stage: str
+    #: A Pricing is an immutable value, so one shared default is safe.
+    pricing: Pricing = guide_pricing_of(None)
+    edit_guide: bool = False
 
 
 def model_rows(models: Envelope) -> list[Any] | None:
