@@ -180,6 +180,8 @@ def pipe_env_token(command: str, name: str = TOKEN_ENV) -> str:
 _UNQUOTED_SPECIAL = frozenset(";&|<>()*?[]{}~#")
 _EXPANDING = frozenset("$`!")
 _COMMAND_WORD = re.compile(r"[a-z][a-z0-9-]*")
+#: Text made only of these characters is plain words to sh and to shlex alike.
+_SAFE_WORDS = re.compile(r"[A-Za-z0-9 _./:=@,%+-]*")
 
 
 def _plain_shell_words(text: str) -> bool:
@@ -191,6 +193,13 @@ def _plain_shell_words(text: str) -> bool:
     quoting the split words would change what such text does. Inside quotes, control
     characters are literal to both.
     """
+    if _SAFE_WORDS.fullmatch(text):
+        return True  # no quote, escape, operator or expansion: plain words (the usual case)
+    return _scan_shell_words(text)
+
+
+def _scan_shell_words(text: str) -> bool:
+    """:func:`_plain_shell_words`, character by character."""
     quote: str | None = None
     index = 0
     while index < len(text):

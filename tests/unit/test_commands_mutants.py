@@ -4,6 +4,8 @@ where ``--api-base-url`` goes when a server command has no trailing ``--json``."
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from image_skill.commands import CommandContext, render, runnable_server_command, swap_prefix
 
@@ -115,3 +117,23 @@ def test_an_unquoted_backslash_before_a_control_character_or_the_end_is_refused(
     assert rerender("image-skill jobs show a\\\rb") is None
     assert rerender("image-skill jobs show a\\\tb") is None
     assert rerender("image-skill jobs show a\\") is None
+
+
+SAFE_ALPHABET = "abcXYZ019 _./:=@,%+-"
+
+
+@given(st.text(alphabet=SAFE_ALPHABET, max_size=80))
+def test_the_plain_words_shortcut_agrees_with_the_full_scan(text: str) -> None:
+    """Text of the shortcut's alphabet is plain words to the character-by-character scan
+    too, so taking the shortcut never changes an answer."""
+    from image_skill.commands import _plain_shell_words, _scan_shell_words
+
+    assert _scan_shell_words(text) is True
+    assert _plain_shell_words(text) is True
+
+
+@given(st.text(max_size=40))
+def test_any_text_gets_the_scan_answer(text: str) -> None:
+    from image_skill.commands import _plain_shell_words, _scan_shell_words
+
+    assert _plain_shell_words(text) is _scan_shell_words(text)
