@@ -17,7 +17,7 @@ Standard library only, no I/O:
 from __future__ import annotations
 
 import copy
-import secrets
+import os
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -198,7 +198,7 @@ def new_idempotency_key(kind: str, *, random_bytes: int = 4) -> str:
     The one place keys are minted: the client and the CLI for creates, edits and credit
     requests, the guide's commands (``create-guide``), the local backend for server-made keys.
     """
-    return f"{kind}-{int(time.time() * 1000)}-{secrets.token_hex(random_bytes)}"
+    return f"{kind}-{int(time.time() * 1000)}-{os.urandom(random_bytes).hex()}"
 
 
 # ------------------------------------------------------------------ self-fund handoff

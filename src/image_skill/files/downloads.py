@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,7 +177,7 @@ def download(
                 # The name is known before the file exists, so an interrupt at any moment
                 # still lets the `finally` below remove what was created.
                 for _ in range(8):
-                    tmp_name = str(target.parent / f".{target.name}.{secrets.token_hex(4)}.part")
+                    tmp_name = str(target.parent / f".{target.name}.{os.urandom(4).hex()}.part")
                     try:
                         handle = open_new(tmp_name)
                         break

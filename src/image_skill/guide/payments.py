@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from image_skill._js import WS_CLASS, get, is_number, truthy
+from image_skill._js import get, is_number, js_blanks, truthy
 from image_skill.guide import text
 from image_skill.payments import INSPECT_METHODS_EFFECT
 
@@ -39,13 +39,12 @@ SELF_FUND = "browserless_agent_self_fund"
 HUMAN_HANDOFF = "human_payment_handoff"
 INSPECT = "payment_method_inspection"
 
+#: Matched against :func:`js_blanks` text: ``" +"`` stands for ``WS_CLASS + "+"``.
 _KIND_PATTERNS = {
-    kind: re.compile(r"\bcredits" + WS_CLASS + "+" + kind + r"\b", re.ASCII)
+    kind: re.compile(r"\bcredits +" + kind + r"\b", re.ASCII)
     for kind in ("quote", "buy", "status", "methods")
 }
-_KIND_PATTERNS["packs"] = re.compile(
-    r"\bcredits" + WS_CLASS + "+packs" + WS_CLASS + r"+list\b", re.ASCII
-)
+_KIND_PATTERNS["packs"] = re.compile(r"\bcredits +packs +list\b", re.ASCII)
 #: Makes a server command runnable here; None when it is refused (never offered).
 Render = Callable[[str], str | None]
 
@@ -206,7 +205,7 @@ def local_settle_command(methods_data: Any, preferred_method: Any) -> str | None
 def command_by_kind(commands: list[str], kind: str) -> str | None:
     pattern = _KIND_PATTERNS[kind]
     for command in commands:
-        if pattern.search(command):
+        if pattern.search(js_blanks(command)):
             return command
     return None
 

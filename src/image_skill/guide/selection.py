@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from image_skill._js import WS_CLASS, coalesce, get, js_le, js_trim
+from image_skill._js import coalesce, get, js_blanks, js_le, js_trim
 from image_skill.guide import text
 from image_skill.guide.lookup import resolve_lookup
 from image_skill.guide.pricing import Pricing, pricing_of
@@ -56,7 +56,9 @@ __all__ = [  # Pricing and pricing_of moved to image_skill.guide.pricing; still 
     "within_budget",
 ]
 
-_S = WS_CLASS
+#: The patterns below are matched against :func:`js_blanks` text, where every JS blank is a
+#: space: ``" "`` stands for ``WS_CLASS`` (much cheaper to compile, same matches).
+_S = " "
 R3D = re.compile(
     r"\b(?:glb|gltf|mesh|model"
     + _S
@@ -115,11 +117,11 @@ PREFERRED_IDS[GENERAL] = PREFERRED_IDS[FINAL]
 
 
 def implies_3d(haystack: str) -> bool:
-    return R3D.search(haystack) is not None
+    return R3D.search(js_blanks(haystack)) is not None
 
 
 def implies_audio(haystack: str) -> bool:
-    return RMUSICVIDEO.search(haystack) is None and RAUDIO.search(haystack) is not None
+    return RMUSICVIDEO.search(js_blanks(haystack)) is None and RAUDIO.search(haystack) is not None
 
 
 def implies_video(haystack: str) -> bool:
