@@ -1,5 +1,7 @@
-"""The blanked-text patterns (:func:`image_skill._js.js_blanks`) find exactly what the same
-patterns written with the JS ``\\s`` class find in the original text."""
+"""JS-parity shortcuts checked against their references: the blanked-text patterns
+(:func:`image_skill._js.js_blanks`) find exactly what the same patterns written with the JS
+``\\s`` class find in the original text, and ``format_usd`` in integers gives the digits of
+``Decimal.quantize``."""
 
 from __future__ import annotations
 
@@ -57,3 +59,28 @@ def test_3d_and_audio_detection_match_the_class_patterns(text: str) -> None:
 def test_payment_command_lookup_matches_the_class_patterns(commands: list[str], kind: str) -> None:
     expected = next((c for c in commands if KIND_REFERENCE[kind].search(c)), None)
     assert command_by_kind(commands, kind) == expected
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e22, max_value=1e22))
+def test_format_usd_gives_the_digits_of_decimal_half_up(value: float) -> None:
+    """``toFixed(2)`` in integers agrees with ``Decimal(value).quantize(..., ROUND_HALF_UP)``,
+    the exact reference, for every finite double that is not an integer below 1e21."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from image_skill._js import format_usd, number_to_string
+
+    if value.is_integer() or abs(value) >= 1e21:
+        assert format_usd(value) == number_to_string(value)
+        return
+    expected = str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    assert format_usd(value) == expected
+
+
+def test_format_usd_on_exact_ties_and_signs() -> None:
+    from image_skill._js import format_usd
+
+    assert format_usd(0.125) == "0.13"  # an exact binary tie goes away from zero
+    assert format_usd(-0.125) == "-0.13"
+    assert format_usd(1.005) == "1.00"  # 1.005 is a little below the tie in binary
+    assert format_usd(-0.004) == "-0.00"  # JS keeps the sign, like Decimal
+    assert format_usd(0.07) == "0.07" and format_usd(12.5) == "12.50"
