@@ -247,7 +247,8 @@ def test_python_dash_m_installs_the_same_policy(e2e_env: dict[str, str], tmp_pat
     marker = tmp_path / "importing-click"
     env = {**e2e_env, "PYTHONPATH": _pythonpath(hook), "HOLD_CLICK_MARKER": str(marker)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "image_skill", "version"],
+        # (not `version`: the start-up fast path answers it without importing click)
+        [sys.executable, "-m", "image_skill", "whoami", "--api-base-url", "local"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
