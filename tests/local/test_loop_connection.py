@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -27,6 +29,23 @@ def _signed_in(base: str) -> dict[str, str]:
     return {"authorization": f"Bearer {reply.json()['data']['token']}"}
 
 
+@contextmanager
+def _after_one_dry_run(
+    settings: LocalSettings,
+) -> Iterator[tuple[Store, str, dict[str, str], sqlite3.Connection]]:
+    """A served backend that answered one signed-in dry run: (store, base, headers, the
+    loop connection that run used)."""
+    app = create_app(settings)
+    store: Store = app.state.store
+    with serve_in_thread(app=app) as (base, _stop):
+        headers = _signed_in(base)
+        first = httpx.post(base + "/v1/create", json=DRY_RUN, headers=headers)
+        assert first.status_code == 200, first.text
+        loop = store.loop_conn
+        assert loop is not None
+        yield store, base, headers, loop
+
+
 def _traced(conn: sqlite3.Connection) -> list[str]:
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
@@ -36,15 +55,8 @@ def _traced(conn: sqlite3.Connection) -> list[str]:
 def test_dry_runs_commit_on_the_loop_connection_without_a_pragma_per_request(
     local_settings: LocalSettings,
 ) -> None:
-    app = create_app(local_settings)
-    store: Store = app.state.store
-    with serve_in_thread(app=app) as (base, _stop):
-        headers = _signed_in(base)
+    with _after_one_dry_run(local_settings) as (store, base, headers, loop):
         with httpx.Client(base_url=base, headers=headers) as client:
-            first = client.post("/v1/create", json=DRY_RUN)
-            assert first.status_code == 200, first.text
-            loop = store.loop_conn
-            assert loop is not None
             statements = _traced(loop)
             replies = [client.post("/v1/create", json=DRY_RUN) for _ in range(3)]
             loop.set_trace_callback(None)
@@ -78,13 +90,7 @@ def test_dry_runs_commit_on_the_loop_connection_without_a_pragma_per_request(
 def test_a_held_write_lock_sends_the_token_lookup_to_a_pooled_connection(
     local_settings: LocalSettings,
 ) -> None:
-    app = create_app(local_settings)
-    store: Store = app.state.store
-    with serve_in_thread(app=app) as (base, _stop):
-        headers = _signed_in(base)
-        assert httpx.post(base + "/v1/create", json=DRY_RUN, headers=headers).status_code == 200
-        loop = store.loop_conn
-        assert loop is not None
+    with _after_one_dry_run(local_settings) as (store, base, headers, loop):
         statements = _traced(loop)
         conn = store.acquire()
         assert isinstance(conn, Connection) and conn.write_lock is not None
