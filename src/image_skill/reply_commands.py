@@ -33,7 +33,7 @@ For a failure, only a recovery that carries a ``top_up`` is rewritten (§7.4): i
 server's ``suggested_command`` and get a separate ``runnable_command``
 (:func:`add_runnable_recovery`).
 
-Used by the CLI (every envelope it prints, :mod:`image_skill.cli.reply_commands`) and by the
+Used by the CLI (every envelope it prints, in ``cli/_root.py``) and by the
 MCP server (every tool reply, with the server's own context), so the commands either hands
 out run with the same prefix and ``--api-base-url``. Pure: the caller passes the
 :class:`~image_skill.commands.CommandContext` and the command words; no I/O. Standard

@@ -1,4 +1,4 @@
-"""The reply-command rewriter (cli/reply_commands.py): which fields are commands, how they are
+"""The reply-command rewriter (reply_commands.py): which fields are commands, how they are
 rebuilt, what is refused and what is never touched (contract 0.1.70 §0.1, §7.1-§7.8)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from image_skill.cli.reply_commands import reply_context, rewrite_envelope
 from image_skill.commands import CommandContext
+from image_skill.reply_commands import reply_context, rewrite_envelope
 
 PREFIX = ("/opt/py/bin/python", "-m", "image_skill")
 CTX = CommandContext(prefix=PREFIX, api_base_url="local")

@@ -229,9 +229,9 @@ def run(argv: list[str]) -> Result:
 
 def _runnable_reply_commands(result: Result, state: AppState) -> None:
     """Every command the reply hands out runs here as printed (0.1.70 §7; see
-    :mod:`image_skill.cli.reply_commands`): our prefix, the explicit ``--api-base-url``, the
+    :mod:`image_skill.reply_commands`): our prefix, the explicit ``--api-base-url``, the
     carried config path and discovery source."""
-    from image_skill.cli.reply_commands import reply_context, rewrite_envelope
+    from image_skill.reply_commands import reply_context, rewrite_envelope
 
     ctx = reply_context(state.command_ctx(), os.environ)
     rewrite_envelope(result.envelope, ctx, commands=root.command_names())
@@ -240,7 +240,7 @@ def _runnable_reply_commands(result: Result, state: AppState) -> None:
 def _add_runnable_recovery(result: Result, state: AppState) -> None:
     """``error.recovery.runnable_command`` when the server's suggested command would not run
     as printed here (:func:`image_skill.reply_commands.add_runnable_recovery`)."""
-    from image_skill.cli.reply_commands import add_runnable_recovery
+    from image_skill.reply_commands import add_runnable_recovery
 
     add_runnable_recovery(result.envelope, state.command_ctx(), commands=root.command_names())
 

@@ -209,9 +209,9 @@ def _with_after_auth(
 
     from image_skill._js import number_to_string
     from image_skill.cli.quote_auth import TOKEN_ERROR_CODES, after_auth, quote_words
-    from image_skill.cli.reply_commands import reply_context
     from image_skill.commands import render
     from image_skill.guide.placeholders import copy_runnable
+    from image_skill.reply_commands import reply_context
 
     error = result.envelope.get("error")
     if not isinstance(error, dict) or error.get("code") not in TOKEN_ERROR_CODES:

@@ -65,7 +65,7 @@ def mcp_serve() -> Result:
         failure = auth_required(LABEL, app, resolution.withheld_for).envelope
     from image_skill.cli._root import root
     from image_skill.cli.guide_run import guide_command_ctx
-    from image_skill.cli.reply_commands import reply_context
+    from image_skill.reply_commands import reply_context
 
     options = ServerOptions(
         base_url=base_url,
