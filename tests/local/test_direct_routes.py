@@ -67,7 +67,11 @@ def test_fast_path_sends_the_apps_bytes(tmp_path: Path, path: str, token_kind: s
 def test_fast_path_declines_what_it_does_not_serve(tmp_path: Path) -> None:
     settings = LocalSettings(data_dir=tmp_path / "data")
     direct = DirectRoutes(settings, Store(settings))
-    for method, path in [("POST", "/v1/whoami"), ("GET", "/v1/whoami/"), ("GET", "/v1/models")]:
+    for method, path in [
+        ("POST", "/v1/whoami"),
+        ("GET", "/v1/whoami/"),
+        ("GET", "/v1/capabilities"),
+    ]:
         assert direct(httpx.Request(method, IN_PROCESS_ORIGIN + path)) is None
     faulty = LocalSettings(data_dir=tmp_path / "data", faults=frozenset({"internal_error"}))
     assert DirectRoutes(faulty, Store(faulty))(httpx.Request("GET", IN_PROCESS_ORIGIN)) is None

@@ -110,6 +110,16 @@ def _run_sequence(client: httpx.Client, norm: Normaliser) -> list[dict[str, Any]
     send("quota", "GET", "/v1/quota", headers=auth)
     send("models list", "GET", "/v1/models")
     send("models list, details", "GET", "/v1/models", params={"details": "true"})
+    send(
+        "models list, filtered",
+        "GET",
+        "/v1/models",
+        params=[("available", "yes"), ("operation", "image.generate"), ("query", "local")],
+    )
+    send("models list, repeated flag", "GET", "/v1/models", params=[("details", "1")] * 2)
+    send("models list, last value wins", "GET", "/v1/models?details=true&details=no")
+    send("models list, refused query", "GET", "/v1/models", params={"operation": "no.such"})
+    send("payment methods", "GET", "/v1/payment-methods")
     send("models show", "GET", "/v1/models/local.image")
     send("models show, unknown", "GET", "/v1/models/no-such-model")
     send("capabilities", "GET", "/v1/capabilities")
@@ -174,6 +184,8 @@ def test_in_process_and_served_replies_are_identical(
     # The sequence reached what it meant to: successes, and each kind of refusal.
     assert statuses["create"] == statuses["upload"] == statuses["media"] == 200
     assert statuses["media, range"] == 206
+    assert statuses["models list, filtered"] == statuses["payment methods"] == 200
+    assert statuses["models list, refused query"] == 400
     assert statuses["whoami without a token"] == statuses["upload without a token"] == 401
     assert statuses["create, bad body"] == statuses["create, not JSON"] == 400
     assert statuses["unknown path"] == statuses["unknown top-level path"] == 404

@@ -137,7 +137,7 @@ def test_in_process_backend_loads_no_server_and_no_rich(tmp_path: Path) -> None:
     """``--api-base-url local`` runs the backend in this process: no uvicorn (the HTTP
     server, with its logging configuration and process supervisors), no rich."""
     env = {"IMAGE_SKILL_LOCAL_DIR": str(tmp_path / "data")}
-    modules = _loaded(["models", "list", "--api-base-url", "local"], tmp_path, env)
+    modules = _loaded(["capabilities", "list", "--api-base-url", "local"], tmp_path, env)
     assert "image_skill.local.app" in modules  # it did run the backend in-process
     assert _packages(modules, ("uvicorn", "rich", "trio")) == []
     assert "httpx._main" not in modules
@@ -157,3 +157,16 @@ def test_local_extra_check_finds_modules_without_importing_them(
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_the_in_process_guide_and_listings_load_no_web_framework(tmp_path: Path) -> None:
+    """The README's main job (``create --guide --api-base-url local``) and ``models list``
+    are answered by the in-process fast path: no FastAPI, Starlette or pydantic."""
+    env = {"IMAGE_SKILL_LOCAL_DIR": str(tmp_path / "data")}
+    for argv in (
+        ["create", "--guide", "--prompt", PROMPT, "--api-base-url", "local"],
+        ["models", "list", "--api-base-url", "local"],
+    ):
+        modules = _loaded(argv, tmp_path, env)
+        assert "image_skill.local.direct" in modules
+        assert _packages(modules, ("fastapi", "starlette", "pydantic", "uvicorn")) == [], argv

@@ -2,11 +2,13 @@
 
 Importing FastAPI costs more than everything else an in-process ``whoami`` does (about
 0.35 s of CPU: it builds its OpenAPI models with pydantic at import). The requests an agent
-makes most (``GET /healthz``, ``GET /v1/whoami``, ``GET /v1/quota``, ``POST /v1/create``)
-need none of it: :class:`DirectRoutes` answers them with the code the FastAPI routes run
-(:mod:`image_skill.local.core_data`, :mod:`image_skill.local.body_check`,
-:mod:`image_skill.local.create_flow`), the same token lookup and the same envelope and
-error helpers, with the status, headers and body bytes the app would send.
+makes most (``GET /healthz``, ``GET /v1/whoami``, ``GET /v1/quota``, ``POST /v1/create``,
+and the model and payment-rail listings every guide reads) need none of it:
+:class:`DirectRoutes` answers them with the code the FastAPI routes run
+(:mod:`image_skill.local.core_data`, :mod:`image_skill.local.listing_data`,
+:mod:`image_skill.local.body_check`, :mod:`image_skill.local.create_flow`), the same token
+lookup and the same envelope and error helpers, with the status, headers and body bytes
+the app would send.
 
 Anything else, and any of these when a fault switch is on, returns ``None``: the transport
 then hands the request to the full app, which answers it as it answers every other one (so
@@ -112,6 +114,8 @@ class DirectRoutes:
             ("GET", "/healthz"): self._healthz,
             ("GET", "/v1/whoami"): self._whoami,
             ("GET", "/v1/quota"): self._quota,
+            ("GET", "/v1/models"): self._models,
+            ("GET", "/v1/payment-methods"): self._payment_methods,
             ("POST", "/v1/create"): self._create,
         }
 
@@ -180,6 +184,34 @@ class DirectRoutes:
         finally:
             self.store.release(conn)
         return _success(command, data, actor)
+
+    def _models(self, request: httpx.Request) -> Reply:
+        from image_skill.local.listing_data import (
+            MODELS_LIST_COMMAND,
+            MODELS_LIST_PARAMS,
+            models_listing,
+        )
+
+        # A repeated parameter counts by its last value, as Starlette's query_params does.
+        query = request.url.params
+        params: dict[str, str | None] = {}
+        for name in MODELS_LIST_PARAMS:
+            values = query.get_list(name)
+            params[name] = values[-1] if values else None
+        try:
+            data = models_listing(params, self._base(request))
+        except ApiError as err:
+            return _error(MODELS_LIST_COMMAND, err)
+        return _success(MODELS_LIST_COMMAND, data, None)
+
+    def _payment_methods(self, request: httpx.Request) -> Reply:
+        from image_skill.local.listing_data import (
+            PAYMENT_METHODS_COMMAND,
+            payment_methods_listing,
+        )
+
+        data, warnings = payment_methods_listing(self._base(request))
+        return _success(PAYMENT_METHODS_COMMAND, data, None, warnings)
 
     def _create(self, request: httpx.Request) -> Reply:
         """``POST /v1/create`` in the app's order: token, body shape, values, sign-in, job."""

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from image_skill.api.requests import QuoteRequest
-from image_skill.local.billing.catalog import credit_packs, offline_warning, payment_methods
-from image_skill.local.billing.next_actions import with_recommended_quote
+from image_skill.local.billing.catalog import credit_packs, offline_warning
 from image_skill.local.billing.quotes import create_quote, reject_credentials
 from image_skill.local.deps import Conn, CurrentActor, cli_base_of, command
 from image_skill.local.errors import envelope_doc, envelope_response, trace_id_of
+from image_skill.local.listing_data import PAYMENT_METHODS_COMMAND, payment_methods_listing
 from image_skill.local.routes.bodies import body_doc, json_body
 
 router = APIRouter()
@@ -20,13 +20,12 @@ _QUOTE_BODY = json_body(QuoteRequest, precheck=reject_credentials)
 
 @router.get(
     "/v1/payment-methods",
-    openapi_extra=command("image-skill credits methods"),
+    openapi_extra=command(PAYMENT_METHODS_COMMAND),
     responses=envelope_doc("Payment rails (simulated offline)"),
 )
 def methods(request: Request) -> JSONResponse:
-    base = cli_base_of(request)
-    data = with_recommended_quote(payment_methods(base), base)
-    return envelope_response(request, data, warnings=[offline_warning(base)])
+    data, warnings = payment_methods_listing(cli_base_of(request))
+    return envelope_response(request, data, warnings=warnings)
 
 
 @router.get(

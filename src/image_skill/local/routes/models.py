@@ -12,34 +12,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from image_skill.local.cli_commands import cli_command, render_recovery
+from image_skill.local.cli_commands import cli_command
 from image_skill.local.deps import cli_base_of, command
 from image_skill.local.errors import ApiError, envelope_doc, envelope_response
+from image_skill.local.listing_data import MODELS_LIST_COMMAND, models_listing
 from image_skill.local.registry.capabilities import get_capability, list_capabilities
-from image_skill.local.registry.models import RegistryError, list_models, resolve_model
+from image_skill.local.registry.models import resolve_model
 
 router = APIRouter()
-
-_TRUE = frozenset({"true", "1", "yes"})
-_LIST_COMMAND = "image-skill models list --json"
-
-
-def _flag(value: str | None) -> bool:
-    return value is not None and value.strip().lower() in _TRUE
-
-
-def _registry_error(exc: RegistryError, base: str) -> ApiError:
-    recovery = dict(exc.recovery or {})
-    recovery.setdefault("suggested_command", _LIST_COMMAND)
-    if exc.details:
-        recovery.setdefault("details", exc.details)
-    return ApiError(
-        400,
-        exc.code,
-        exc.message,
-        recovery=render_recovery(base, recovery),
-        exit_code=exc.exit_code,
-    )
 
 
 def _not_found(code: str, message: str, group: str, base: str) -> ApiError:
@@ -57,7 +37,7 @@ def _not_found(code: str, message: str, group: str, base: str) -> ApiError:
 
 @router.get(
     "/v1/models",
-    openapi_extra=command("image-skill models list"),
+    openapi_extra=command(MODELS_LIST_COMMAND),
     responses=envelope_doc("Model rows and the summary block"),
 )
 def models_list(
@@ -71,21 +51,17 @@ def models_list(
     query: str | None = None,
     details: str | None = None,
 ) -> JSONResponse:
-    try:
-        data = list_models(
-            available=_flag(available),
-            executable=_flag(executable),
-            catalog_only=_flag(catalog_only),
-            operation=operation,
-            modality=modality,
-            provider=provider,
-            query=query,
-            compact=not _flag(details),
-            base=cli_base_of(request),
-        )
-    except RegistryError as exc:
-        raise _registry_error(exc, cli_base_of(request)) from None
-    return envelope_response(request, data)
+    params = {
+        "available": available,
+        "executable": executable,
+        "catalog_only": catalog_only,
+        "operation": operation,
+        "modality": modality,
+        "provider": provider,
+        "query": query,
+        "details": details,
+    }
+    return envelope_response(request, models_listing(params, cli_base_of(request)))
 
 
 @router.get(
