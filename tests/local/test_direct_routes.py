@@ -209,3 +209,34 @@ def test_fast_create_answers_an_unexpected_error_as_the_app(
     fast.close()
     full.close()
     assert ours[0] == 500 and b"LOCAL_BACKEND_FAILED" in ours[2]  # type: ignore[operator]
+
+
+def test_media_and_listings_take_the_fast_path_with_the_apps_bytes(tmp_path: Path) -> None:
+    """A plain GET of stored media and the two listings a guide reads are answered without
+    the app, byte for byte as the app answers them; ranges and conditional requests are
+    left to the app."""
+    settings = LocalSettings(data_dir=tmp_path / "data")
+    store = Store(settings)
+    app = create_app(settings, store=store)
+    direct = DirectRoutes(settings, store)
+    with httpx.Client(transport=InProcessTransport(app), base_url=IN_PROCESS_ORIGIN) as full:
+        token = full.post("/v1/agent-signups", json={**SIGNUP, "return_token": True}).json()[
+            "data"
+        ]["token"]
+        auth = {"authorization": f"Bearer {token}"}
+        created = full.post("/v1/create", json={"prompt": "a red cube"}, headers=auth).json()
+        media = httpx.URL(created["data"]["assets"][0]["url"]).path
+        fast = httpx.Client(
+            transport=InProcessTransport(app, direct=direct), base_url=IN_PROCESS_ORIGIN
+        )
+        with fast:
+            for path in (media, "/v1/models?details=true", "/v1/payment-methods"):
+                assert direct(fast.build_request("GET", path)) is not None, path
+                assert _exchange(fast, "GET", path, None) == _exchange(full, "GET", path, None)
+            whole = fast.get(media)
+            assert whole.status_code == 200 and len(whole.content) > 100
+            assert whole.headers["x-image-skill-sha256"] == created["data"]["assets"][0]["sha256"]
+            for headers in ({"range": "bytes=0-9"}, {"if-none-match": whole.headers["etag"]}):
+                assert direct(fast.build_request("GET", media, headers=headers)) is None
+            assert direct(fast.build_request("HEAD", media)) is None
+            assert direct(fast.build_request("GET", media + "x")) is None  # no such media

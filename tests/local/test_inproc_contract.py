@@ -153,7 +153,12 @@ def _run_sequence(client: httpx.Client, norm: Normaliser) -> list[dict[str, Any]
         send("asset", "GET", f"/v1/assets/{asset['asset_id']}", headers=auth)
         path = httpx.URL(asset["url"]).path
         send("media", "GET", path)
-        send("media, range", "GET", path, headers={"range": "bytes=0-9"})
+        media = send("media, range", "GET", path, headers={"range": "bytes=0-9"})
+        etag = media.headers["etag"]
+        send("media, not modified", "GET", path, headers={"if-none-match": etag})
+        send("media, head", "HEAD", path)
+        send("media, wrong extension", "GET", path.rsplit(".", 1)[0] + ".gif")
+    send("media, unknown", "GET", "/a/image_000000000000000000000000.png")
     send("activity", "GET", "/v1/activity", headers=auth)
     send("unknown path", "GET", "/v1/no-such-route")
     send("unknown top-level path", "GET", "/nowhere")
@@ -184,6 +189,8 @@ def test_in_process_and_served_replies_are_identical(
     # The sequence reached what it meant to: successes, and each kind of refusal.
     assert statuses["create"] == statuses["upload"] == statuses["media"] == 200
     assert statuses["media, range"] == 206
+    assert statuses["media, not modified"] == 304
+    assert statuses["media, unknown"] == statuses["media, wrong extension"] == 404
     assert statuses["models list, filtered"] == statuses["payment methods"] == 200
     assert statuses["models list, refused query"] == 400
     assert statuses["whoami without a token"] == statuses["upload without a token"] == 401

@@ -170,3 +170,20 @@ def test_the_in_process_guide_and_listings_load_no_web_framework(tmp_path: Path)
         modules = _loaded(argv, tmp_path, env)
         assert "image_skill.local.direct" in modules
         assert _packages(modules, ("fastapi", "starlette", "pydantic", "uvicorn")) == [], argv
+
+
+def test_an_in_process_create_that_saves_its_image_loads_no_web_framework(tmp_path: Path) -> None:
+    """The guide's next step, ``create ... --output DIR --api-base-url local``: the create
+    and the download of its media both take the fast path (signup still builds the app)."""
+    env = {
+        "IMAGE_SKILL_LOCAL_DIR": str(tmp_path / "data"),
+        "IMAGE_SKILL_CONFIG_PATH": str(tmp_path / "cfg" / "config.json"),
+    }
+    signup = ["signup", "--agent", "--agent-name", "budget", "--runtime", "t"]
+    assert "image_skill.local.app" in _loaded([*signup, "--api-base-url", "local"], tmp_path, env)
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = ["create", "--prompt", PROMPT, "--output", str(out), "--api-base-url", "local"]
+    modules = _loaded(argv, tmp_path, env)
+    assert [p.suffix for p in out.iterdir()] == [".png"]
+    assert _packages(modules, ("fastapi", "starlette", "uvicorn")) == []

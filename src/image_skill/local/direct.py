@@ -3,12 +3,12 @@
 Importing FastAPI costs more than everything else an in-process ``whoami`` does (about
 0.35 s of CPU: it builds its OpenAPI models with pydantic at import). The requests an agent
 makes most (``GET /healthz``, ``GET /v1/whoami``, ``GET /v1/quota``, ``POST /v1/create``,
-and the model and payment-rail listings every guide reads) need none of it:
-:class:`DirectRoutes` answers them with the code the FastAPI routes run
+the model and payment-rail listings every guide reads, and the media a create downloads)
+need none of it: :class:`DirectRoutes` answers them with the code the FastAPI routes run
 (:mod:`image_skill.local.core_data`, :mod:`image_skill.local.listing_data`,
-:mod:`image_skill.local.body_check`, :mod:`image_skill.local.create_flow`), the same token
-lookup and the same envelope and error helpers, with the status, headers and body bytes
-the app would send.
+:mod:`image_skill.local.media_reply`, :mod:`image_skill.local.body_check`,
+:mod:`image_skill.local.create_flow`), the same token lookup and the same envelope and
+error helpers, with the status, headers and body bytes the app would send.
 
 Anything else, and any of these when a fault switch is on, returns ``None``: the transport
 then hands the request to the full app, which answers it as it answers every other one (so
@@ -110,7 +110,7 @@ class DirectRoutes:
     def __init__(self, settings: LocalSettings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self._routes: dict[tuple[str, str], Callable[[httpx.Request], Reply]] = {
+        self._routes: dict[tuple[str, str], Callable[[httpx.Request], Reply | None]] = {
             ("GET", "/healthz"): self._healthz,
             ("GET", "/v1/whoami"): self._whoami,
             ("GET", "/v1/quota"): self._quota,
@@ -120,7 +120,10 @@ class DirectRoutes:
         }
 
     def __call__(self, request: httpx.Request) -> Reply | None:
-        route = self._routes.get((request.method, request.url.path))
+        path = request.url.path
+        route = self._routes.get((request.method, path))
+        if route is None and request.method == "GET" and path.startswith("/a/"):
+            route = self._media
         if route is None or self.settings.faults:
             return None
         try:
@@ -212,6 +215,33 @@ class DirectRoutes:
 
         data, warnings = payment_methods_listing(self._base(request))
         return _success(PAYMENT_METHODS_COMMAND, data, None, warnings)
+
+    def _media(self, request: httpx.Request) -> Reply | None:
+        """A plain ``GET /a/ID.EXT`` of stored media: the whole file (as the app's media
+        route sends it). Ranges, conditional requests, unusual names and anything missing
+        are left to the app, with its 206/304/404/416 replies."""
+        from image_skill.local.media_reply import find_media, media_headers
+
+        name = request.url.path[len("/a/") :]
+        if "/" in name or "%" in request.url.raw_path.decode("ascii", "replace"):
+            return None
+        if any(h in request.headers for h in ("range", "if-none-match", "if-range")):
+            return None
+        conn = self.store.acquire()
+        try:
+            found = find_media(conn, self.settings, name)
+        finally:
+            self.store.release(conn)
+        if found is None:
+            return None
+        row, path = found
+        content = path.read_bytes()
+        if len(content) != int(row["content_length"]):
+            return None  # the app reports a file that does not match its row
+        mime = str(row["mime_type"])
+        if mime.startswith("text/") and "charset=" not in mime.lower():
+            mime += "; charset=utf-8"  # as Starlette completes a text type
+        return 200, [*media_headers(row, path).items(), ("content-type", mime)], content
 
     def _create(self, request: httpx.Request) -> Reply:
         """``POST /v1/create`` in the app's order: token, body shape, values, sign-in, job."""

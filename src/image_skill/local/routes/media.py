@@ -23,16 +23,14 @@ from fastapi import APIRouter, Request, Response
 
 from image_skill.local.deps import Conn, Settings, command
 from image_skill.local.errors import ApiError, envelope_doc
+from image_skill.local.media_reply import find_media, media_headers
 from image_skill.local.routes.streaming import FileStream, Unsatisfiable, parse_range
 from image_skill.local.settings import LocalSettings
-from image_skill.local.store.assets import PREFIX_FOR_MIME, asset_file_path, get_asset_any_org
+from image_skill.local.store.assets import PREFIX_FOR_MIME
 
 router = APIRouter()
 logger = logging.getLogger("image_skill.local")
 
-SHA256_HEADER = "x-image-skill-sha256"
-CACHE_CONTROL = "private, max-age=31536000, immutable"
-_MAX_NAME = 300
 
 
 def _not_found(name: str) -> ApiError:
@@ -75,21 +73,12 @@ def media_head(request: Request, name: str, conn: Conn, settings: Settings) -> R
 def _serve(
     request: Request, name: str, conn: sqlite3.Connection, settings: LocalSettings
 ) -> Response:
-    asset_id, dot, ext = name.rpartition(".")
-    row = get_asset_any_org(conn, asset_id) if dot and len(name) <= _MAX_NAME else None
-    if row is None or asset_file_path(settings, row).suffix.lower() != "." + ext.lower():
+    found = find_media(conn, settings, name)
+    if found is None:
         raise _not_found(name)
-    path = asset_file_path(settings, row)
+    row, path = found
     size = int(row["content_length"])
-    headers = {
-        "content-length": str(size),
-        SHA256_HEADER: row["sha256"],
-        "etag": f'"{row["sha256"]}"',
-        "cache-control": CACHE_CONTROL,
-        "x-content-type-options": "nosniff",
-        "content-disposition": f'inline; filename="{path.name}"',
-        "accept-ranges": "bytes",
-    }
+    headers = media_headers(row, path)
     if request.headers.get("if-none-match") == headers["etag"]:
         del headers["content-length"]
         return Response(status_code=304, headers=headers)
