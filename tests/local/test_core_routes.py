@@ -13,13 +13,13 @@ from fastapi import FastAPI, Request
 from image_skill._constants import IN_PROCESS_ORIGIN
 from image_skill.local.app import create_app
 from image_skill.local.deps import media_base_url, public_base_url
-from image_skill.local.routes.core import (
+from image_skill.local.settings import LocalSettings
+from image_skill.local.signup_data import (
     MSG_AGENT_CONTACT,
     MSG_HUMAN_EMAIL,
     MSG_HUMAN_EMAIL_ALIAS,
     TOKEN_RETURNED_WARNING,
 )
-from image_skill.local.settings import LocalSettings
 from image_skill.local.transport import InProcessTransport
 
 EXIT = "x-image-skill-exit-code"

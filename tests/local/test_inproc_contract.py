@@ -105,6 +105,26 @@ def _run_sequence(client: httpx.Client, norm: Normaliser) -> list[dict[str, Any]
     for key in ("token", "token_prefix", "token_hint"):
         norm.secrets[signup[key]] = f"<{key}>"
     auth = {"authorization": f"Bearer {signup['token']}"}
+    signup_body = {"agent_name": "contract", "runtime": "pytest"}
+    for label, body in (
+        ("signup, anonymous", signup_body),
+        ("signup, rotated", {**signup_body, "agent_contact": "Contract@Example.com "}),
+        ("signup, legacy alias", {**signup_body, "human_email": "alias@example.com"}),
+        ("signup, discovery source", {**signup_body, "discovery_source": "pypi.readme"}),
+    ):
+        reply = send(label, "POST", "/v1/agent-signups", json=body).json()["data"]
+        for key in ("token", "token_prefix", "token_hint"):
+            if reply.get(key):  # an anonymous signup always returns its token
+                norm.secrets[reply[key]] = f"<{label} {key}>"
+    for label, body in (
+        ("signup, bad contact", {**signup_body, "agent_contact": "nobody"}),
+        ("signup, no name", {"runtime": "pytest"}),
+        ("signup, long runtime", {**signup_body, "runtime": "r" * 5000}),
+        ("signup, bad discovery source", {**signup_body, "discovery_source": "Not A Slug"}),
+        ("signup, unknown field", {**signup_body, "colour": "blue"}),
+    ):
+        send(label, "POST", "/v1/agent-signups", json=body)
+    send("signup, not JSON", "POST", "/v1/agent-signups", content=b"{")
     send("whoami", "GET", "/v1/whoami", headers=auth)
     send("whoami, unknown token", "GET", "/v1/whoami", headers={"authorization": "Bearer isk_r_x"})
     send("quota", "GET", "/v1/quota", headers=auth)
@@ -189,6 +209,9 @@ def test_in_process_and_served_replies_are_identical(
     # The sequence reached what it meant to: successes, and each kind of refusal.
     assert statuses["create"] == statuses["upload"] == statuses["media"] == 200
     assert statuses["media, range"] == 206
+    assert statuses["signup, anonymous"] == statuses["signup, rotated"] == 200
+    assert statuses["signup, bad contact"] == statuses["signup, not JSON"] == 400
+    assert statuses["signup, long runtime"] == statuses["signup, unknown field"] == 400
     assert statuses["media, not modified"] == 304
     assert statuses["media, unknown"] == statuses["media, wrong extension"] == 404
     assert statuses["models list, filtered"] == statuses["payment methods"] == 200

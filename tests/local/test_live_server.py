@@ -6,9 +6,9 @@ import httpx
 from fastapi import FastAPI, Request
 
 from image_skill.local.deps import media_base_url, public_base_url
-from image_skill.local.routes.core import TOKEN_RETURNED_WARNING
 from image_skill.local.server import serve_in_thread
 from image_skill.local.settings import LocalSettings
+from image_skill.local.signup_data import TOKEN_RETURNED_WARNING
 
 EXIT = "x-image-skill-exit-code"
 

@@ -173,14 +173,17 @@ def test_the_in_process_guide_and_listings_load_no_web_framework(tmp_path: Path)
 
 
 def test_an_in_process_create_that_saves_its_image_loads_no_web_framework(tmp_path: Path) -> None:
-    """The guide's next step, ``create ... --output DIR --api-base-url local``: the create
-    and the download of its media both take the fast path (signup still builds the app)."""
+    """The guide's next steps, ``signup ... --api-base-url local`` and ``create ... --output
+    DIR --api-base-url local``: the signup, the create and the download of its media all
+    take the fast path."""
     env = {
         "IMAGE_SKILL_LOCAL_DIR": str(tmp_path / "data"),
         "IMAGE_SKILL_CONFIG_PATH": str(tmp_path / "cfg" / "config.json"),
     }
     signup = ["signup", "--agent", "--agent-name", "budget", "--runtime", "t"]
-    assert "image_skill.local.app" in _loaded([*signup, "--api-base-url", "local"], tmp_path, env)
+    modules = _loaded([*signup, "--api-base-url", "local"], tmp_path, env)
+    assert "image_skill.local.direct" in modules
+    assert _packages(modules, ("fastapi", "starlette", "uvicorn")) == []
     out = tmp_path / "out"
     out.mkdir()
     argv = ["create", "--prompt", PROMPT, "--output", str(out), "--api-base-url", "local"]

@@ -1,20 +1,21 @@
-"""The in-process backend's fast path: the core read-only routes without the web framework.
+"""The in-process backend's fast path: the routes an agent uses most, without the web framework.
 
 Importing FastAPI costs more than everything else an in-process ``whoami`` does (about
 0.35 s of CPU: it builds its OpenAPI models with pydantic at import). The requests an agent
-makes most (``GET /healthz``, ``GET /v1/whoami``, ``GET /v1/quota``, ``POST /v1/create``,
-the model and payment-rail listings every guide reads, and the media a create downloads)
-need none of it: :class:`DirectRoutes` answers them with the code the FastAPI routes run
-(:mod:`image_skill.local.core_data`, :mod:`image_skill.local.listing_data`,
-:mod:`image_skill.local.media_reply`, :mod:`image_skill.local.body_check`,
+makes most need none of it: ``GET /healthz``, ``GET /v1/whoami``, ``GET /v1/quota``,
+``POST /v1/agent-signups``, ``POST /v1/create``, the model and payment-rail listings every
+guide reads, and the media a create downloads. :class:`DirectRoutes` answers them with the
+code the FastAPI routes run (:mod:`image_skill.local.core_data`,
+:mod:`image_skill.local.listing_data`, :mod:`image_skill.local.media_reply`,
+:mod:`image_skill.local.signup_data`, :mod:`image_skill.local.body_check`,
 :mod:`image_skill.local.create_flow`), the same token lookup and the same envelope and
 error helpers, with the status, headers and body bytes the app would send.
 
 Anything else, and any of these when a fault switch is on, returns ``None``: the transport
 then hands the request to the full app, which answers it as it answers every other one (so
 a 405 or a redirect always comes from there). A read-only route that hits an unexpected
-error declines too; a create answers ``500 LOCAL_BACKEND_FAILED`` itself, as the app's
-catch-all does (running it again could repeat its side effects).
+error declines too; a create or a signup answers ``500 LOCAL_BACKEND_FAILED`` itself, as
+the app's catch-all does (running it again could repeat its side effects).
 ``tests/local/test_inproc_contract.py`` holds the two paths to identical replies.
 """
 
@@ -117,6 +118,7 @@ class DirectRoutes:
             ("GET", "/v1/models"): self._models,
             ("GET", "/v1/payment-methods"): self._payment_methods,
             ("POST", "/v1/create"): self._create,
+            ("POST", "/v1/agent-signups"): self._signup,
         }
 
     def __call__(self, request: httpx.Request) -> Reply | None:
@@ -242,6 +244,41 @@ class DirectRoutes:
         if mime.startswith("text/") and "charset=" not in mime.lower():
             mime += "; charset=utf-8"  # as Starlette completes a text type
         return 200, [*media_headers(row, path).items(), ("content-type", mime)], content
+
+    def _signup(self, request: httpx.Request) -> Reply:
+        """``POST /v1/agent-signups`` in the app's order: body shape, fields, the signup."""
+        from image_skill.api.requests import SignupRequest
+        from image_skill.local.body_check import validate_body
+        from image_skill.local.signup_data import (
+            SIGNUP_COMMAND,
+            SIGNUP_MESSAGES,
+            signup_recovery,
+            signup_reply,
+        )
+
+        trace_id = new_trace_id()
+        base = self._base(request)
+        try:
+            body = validate_body(
+                SignupRequest,
+                request.content,
+                base=base,
+                recovery=signup_recovery,
+                messages=SIGNUP_MESSAGES,
+            )
+            conn = self.store.acquire()
+            try:
+                data, actor, warnings = signup_reply(
+                    conn, self.settings, body, base=base, trace_id=trace_id
+                )
+            finally:
+                self.store.release(conn)
+        except ApiError as err:
+            return _error(SIGNUP_COMMAND, err, trace_id)
+        except Exception:
+            logger.exception("unhandled error in local backend")
+            return _backend_failed(SIGNUP_COMMAND)
+        return _success(SIGNUP_COMMAND, data, actor, warnings, trace_id)
 
     def _create(self, request: httpx.Request) -> Reply:
         """``POST /v1/create`` in the app's order: token, body shape, values, sign-in, job."""

@@ -12,7 +12,7 @@ from image_skill.local.cli_commands import cli_command
 from image_skill.local.deps import Conn, CurrentActor, cli_base_of, command
 from image_skill.local.errors import envelope_doc, envelope_response, invalid_arguments
 from image_skill.local.routes.bodies import body_doc, json_body
-from image_skill.local.routes.core import EMAIL
+from image_skill.local.signup_data import EMAIL
 from image_skill.local.store.claims import request_claim
 from image_skill.local.store.db import redact_contact
 
