@@ -32,7 +32,6 @@ router = APIRouter()
 logger = logging.getLogger("image_skill.local")
 
 
-
 def _not_found(name: str) -> ApiError:
     shown = name if len(name) <= 80 else name[:80] + "…"
     return ApiError(404, "ASSET_NOT_FOUND", f"no media at /a/{shown}")
