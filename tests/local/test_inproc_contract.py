@@ -167,6 +167,18 @@ def _run_sequence(client: httpx.Client, norm: Normaliser) -> list[dict[str, Any]
         },
     ).json()["data"]
     send("upload without a token", "POST", "/v1/upload", json={})
+    edit = {"input_asset_id": uploaded["asset"]["asset_id"], "prompt": "make it green"}
+    send("edit, dry run", "POST", "/v1/edit", json={**edit, "dry_run": True}, headers=auth)
+    send("edit", "POST", "/v1/edit", json=edit, headers=auth)
+    send(
+        "edit, unknown input",
+        "POST",
+        "/v1/edit",
+        json={**edit, "input_asset_id": "x"},
+        headers=auth,
+    )
+    send("edit, bad body", "POST", "/v1/edit", json={"input_asset_id": 5}, headers=auth)
+    send("edit, anonymous", "POST", "/v1/edit", json=edit)
     send("job", "GET", f"/v1/jobs/{created['job_id']}", headers=auth)
     send("job, unknown", "GET", "/v1/jobs/job_000000000000000000000000", headers=auth)
     for asset in (created["assets"][0], uploaded["asset"]):
@@ -209,6 +221,8 @@ def test_in_process_and_served_replies_are_identical(
     # The sequence reached what it meant to: successes, and each kind of refusal.
     assert statuses["create"] == statuses["upload"] == statuses["media"] == 200
     assert statuses["media, range"] == 206
+    assert statuses["edit"] == statuses["edit, dry run"] == 200
+    assert statuses["edit, bad body"] == 400 and statuses["edit, anonymous"] == 401
     assert statuses["signup, anonymous"] == statuses["signup, rotated"] == 200
     assert statuses["signup, bad contact"] == statuses["signup, not JSON"] == 400
     assert statuses["signup, long runtime"] == statuses["signup, unknown field"] == 400

@@ -3,18 +3,19 @@
 Importing FastAPI costs more than everything else an in-process ``whoami`` does (about
 0.35 s of CPU: it builds its OpenAPI models with pydantic at import). The requests an agent
 makes most need none of it: ``GET /healthz``, ``GET /v1/whoami``, ``GET /v1/quota``,
-``POST /v1/agent-signups``, ``POST /v1/create``, the model and payment-rail listings every
-guide reads, and the media a create downloads. :class:`DirectRoutes` answers them with the
-code the FastAPI routes run (:mod:`image_skill.local.core_data`,
-:mod:`image_skill.local.listing_data`, :mod:`image_skill.local.media_reply`,
-:mod:`image_skill.local.signup_data`, :mod:`image_skill.local.body_check`,
-:mod:`image_skill.local.create_flow`), the same token lookup and the same envelope and
-error helpers, with the status, headers and body bytes the app would send.
+``POST /v1/agent-signups``, ``POST /v1/create`` and ``/v1/edit``, the model and
+payment-rail listings every guide reads, and the media a create downloads.
+:class:`DirectRoutes` answers them with the code the FastAPI routes run
+(:mod:`image_skill.local.core_data`, :mod:`image_skill.local.listing_data`,
+:mod:`image_skill.local.media_reply`, :mod:`image_skill.local.signup_data`,
+:mod:`image_skill.local.body_check`, :mod:`image_skill.local.create_flow`), the same token
+lookup and the same envelope and error helpers, with the status, headers and body bytes
+the app would send.
 
 Anything else, and any of these when a fault switch is on, returns ``None``: the transport
 then hands the request to the full app, which answers it as it answers every other one (so
 a 405 or a redirect always comes from there). A read-only route that hits an unexpected
-error declines too; a create or a signup answers ``500 LOCAL_BACKEND_FAILED`` itself, as
+error declines too; a job or a signup answers ``500 LOCAL_BACKEND_FAILED`` itself, as
 the app's catch-all does (running it again could repeat its side effects).
 ``tests/local/test_inproc_contract.py`` holds the two paths to identical replies.
 """
@@ -117,7 +118,8 @@ class DirectRoutes:
             ("GET", "/v1/quota"): self._quota,
             ("GET", "/v1/models"): self._models,
             ("GET", "/v1/payment-methods"): self._payment_methods,
-            ("POST", "/v1/create"): self._create,
+            ("POST", "/v1/create"): lambda request: self._job("create", request),
+            ("POST", "/v1/edit"): lambda request: self._job("edit", request),
             ("POST", "/v1/agent-signups"): self._signup,
         }
 
@@ -280,13 +282,13 @@ class DirectRoutes:
             return _backend_failed(SIGNUP_COMMAND)
         return _success(SIGNUP_COMMAND, data, actor, warnings, trace_id)
 
-    def _create(self, request: httpx.Request) -> Reply:
-        """``POST /v1/create`` in the app's order: token, body shape, values, sign-in, job."""
+    def _job(self, operation: str, request: httpx.Request) -> Reply:
+        """``POST /v1/create`` or ``/v1/edit`` in the app's order: token, body shape, values,
+        sign-in, job."""
         # Imported here: the job code (and pydantic, for the body) is for creates only.
         from image_skill.local.body_check import validate_body
         from image_skill.local.create_flow import MODELS, answer, command_label
 
-        operation = "create"
         command = command_label(operation)
         trace_id = new_trace_id()
         base = self._base(request)
