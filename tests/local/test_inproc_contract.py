@@ -167,6 +167,23 @@ def _run_sequence(client: httpx.Client, norm: Normaliser) -> list[dict[str, Any]
         },
     ).json()["data"]
     send("upload without a token", "POST", "/v1/upload", json={})
+    good = {
+        "source_kind": "local_path",
+        "filename": "cat.png",
+        "remote_origin": None,
+        "mime_type": "image/png",
+        "content_length": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes_base64": base64.b64encode(data).decode("ascii"),
+    }
+    for label, body in (
+        ("upload, wrong sha256", {**good, "sha256": "0" * 64}),
+        ("upload, type not allowed", {**good, "mime_type": "text/html"}),
+        ("upload, not base64", {**good, "bytes_base64": "%%%"}),
+        ("upload, missing field", {k: v for k, v in good.items() if k != "filename"}),
+    ):
+        send(label, "POST", "/v1/upload", json=body, headers=auth)
+    send("upload, not JSON", "POST", "/v1/upload", content=b"[", headers=auth)
     edit = {"input_asset_id": uploaded["asset"]["asset_id"], "prompt": "make it green"}
     send("edit, dry run", "POST", "/v1/edit", json={**edit, "dry_run": True}, headers=auth)
     send("edit", "POST", "/v1/edit", json=edit, headers=auth)
@@ -221,6 +238,8 @@ def test_in_process_and_served_replies_are_identical(
     # The sequence reached what it meant to: successes, and each kind of refusal.
     assert statuses["create"] == statuses["upload"] == statuses["media"] == 200
     assert statuses["media, range"] == 206
+    assert statuses["upload, wrong sha256"] == statuses["upload, not JSON"] == 400
+    assert statuses["upload, type not allowed"] == 422
     assert statuses["edit"] == statuses["edit, dry run"] == 200
     assert statuses["edit, bad body"] == 400 and statuses["edit, anonymous"] == 401
     assert statuses["signup, anonymous"] == statuses["signup, rotated"] == 200

@@ -190,3 +190,7 @@ def test_an_in_process_create_that_saves_its_image_loads_no_web_framework(tmp_pa
     modules = _loaded(argv, tmp_path, env)
     assert [p.suffix for p in out.iterdir()] == [".png"]
     assert _packages(modules, ("fastapi", "starlette", "uvicorn")) == []
+    # Uploading that image (what an edit of a local file does first) takes it too.
+    saved = next(out.iterdir())
+    modules = _loaded(["upload", str(saved), "--api-base-url", "local"], tmp_path, env)
+    assert _packages(modules, ("fastapi", "starlette", "uvicorn")) == []

@@ -3,19 +3,20 @@
 Importing FastAPI costs more than everything else an in-process ``whoami`` does (about
 0.35 s of CPU: it builds its OpenAPI models with pydantic at import). The requests an agent
 makes most need none of it: ``GET /healthz``, ``GET /v1/whoami``, ``GET /v1/quota``,
-``POST /v1/agent-signups``, ``POST /v1/create`` and ``/v1/edit``, the model and
-payment-rail listings every guide reads, and the media a create downloads.
+``POST /v1/agent-signups``, ``POST /v1/upload``, ``POST /v1/create`` and ``/v1/edit``, the
+model and payment-rail listings every guide reads, and the media a create downloads.
 :class:`DirectRoutes` answers them with the code the FastAPI routes run
 (:mod:`image_skill.local.core_data`, :mod:`image_skill.local.listing_data`,
 :mod:`image_skill.local.media_reply`, :mod:`image_skill.local.signup_data`,
-:mod:`image_skill.local.body_check`, :mod:`image_skill.local.create_flow`), the same token
+:mod:`image_skill.local.upload_data`, :mod:`image_skill.local.body_check`,
+:mod:`image_skill.local.create_flow`), the same token
 lookup and the same envelope and error helpers, with the status, headers and body bytes
 the app would send.
 
 Anything else, and any of these when a fault switch is on, returns ``None``: the transport
 then hands the request to the full app, which answers it as it answers every other one (so
 a 405 or a redirect always comes from there). A read-only route that hits an unexpected
-error declines too; a job or a signup answers ``500 LOCAL_BACKEND_FAILED`` itself, as
+error declines too; a job, a signup or an upload answers ``500 LOCAL_BACKEND_FAILED`` itself, as
 the app's catch-all does (running it again could repeat its side effects).
 ``tests/local/test_inproc_contract.py`` holds the two paths to identical replies.
 """
@@ -121,6 +122,7 @@ class DirectRoutes:
             ("POST", "/v1/create"): lambda request: self._job("create", request),
             ("POST", "/v1/edit"): lambda request: self._job("edit", request),
             ("POST", "/v1/agent-signups"): self._signup,
+            ("POST", "/v1/upload"): self._upload,
         }
 
     def __call__(self, request: httpx.Request) -> Reply | None:
@@ -281,6 +283,35 @@ class DirectRoutes:
             logger.exception("unhandled error in local backend")
             return _backend_failed(SIGNUP_COMMAND)
         return _success(SIGNUP_COMMAND, data, actor, warnings, trace_id)
+
+    def _upload(self, request: httpx.Request) -> Reply:
+        """``POST /v1/upload`` in the app's order: token, body shape, checks, the store."""
+        from image_skill.api.requests import UploadRequest
+        from image_skill.local.body_check import validate_body
+        from image_skill.local.upload_data import UPLOAD_COMMAND, upload_reply
+
+        trace_id = new_trace_id()
+        try:
+            actor = self._actor(request)
+            body = validate_body(UploadRequest, request.content, base=self._base(request))
+            conn = self.store.acquire()
+            try:
+                data = upload_reply(
+                    conn,
+                    self.settings,
+                    actor,
+                    body,
+                    trace_id=trace_id,
+                    media_base=self._media_base(request),
+                )
+            finally:
+                self.store.release(conn)
+        except ApiError as err:
+            return _error(UPLOAD_COMMAND, err, trace_id)
+        except Exception:
+            logger.exception("unhandled error in local backend")
+            return _backend_failed(UPLOAD_COMMAND)
+        return _success(UPLOAD_COMMAND, data, actor, None, trace_id)
 
     def _job(self, operation: str, request: httpx.Request) -> Reply:
         """``POST /v1/create`` or ``/v1/edit`` in the app's order: token, body shape, values,
