@@ -218,6 +218,27 @@ def _verdict(
     )
 
 
+#: Rows also timed from source alone (no ``.pyc`` for our package), their keys.
+NO_BYTECODE_KEYS = ("startup.version", "startup.whoami", "startup.guide")
+
+
+def no_bytecode_ms(args: list[str], env: dict[str, str], cwd: str, runs: int) -> float:
+    """Median ms of ``args`` run from a copy of ``src/`` with no bytecode, as an editable
+    install runs under ``PYTHONDONTWRITEBYTECODE=1`` (the dependencies keep theirs)."""
+    import shutil
+    import tempfile
+
+    import image_skill
+
+    source = Path(image_skill.__file__).parent
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(source, Path(tmp) / "image_skill", ignore=shutil.ignore_patterns("*.pyc"))
+        plain = {**env, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
+        command = [PYTHON, "-c", "import sys; from image_skill.cli import main; sys.exit(main())"]
+        samples = [run_child([*command, *args], plain, cwd=cwd).seconds for _ in range(runs)]
+    return round(statistics.median(samples) * 1000, 1)
+
+
 def measure(runs: int) -> list[Figure]:
     node = node_cli()
     figures: list[Figure] = []
@@ -239,6 +260,8 @@ def measure(runs: int) -> list[Figure]:
             )
             figure = _verdict(key, label, target, "", ours, theirs, node_floor)
             figure.extra["profile"] = import_profile(args, env, cwd)
+            if key in NO_BYTECODE_KEYS:
+                figure.extra["no_bytecode_ms"] = no_bytecode_ms(args, env, cwd, max(3, runs // 2))
             if node and key == "startup.guide":
                 mine = run_child([*cli(), *args], env, cwd=cwd)
                 note = guide_stages(mine, run_child([*node, *args], env, cwd=cwd))
