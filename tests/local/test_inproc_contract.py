@@ -151,22 +151,6 @@ def _run_sequence(client: httpx.Client, norm: Normaliser) -> list[dict[str, Any]
     send("create, not JSON", "POST", "/v1/create", content=b"{", headers=auth)
     send("create, unknown field", "POST", "/v1/create", json={**prompt, "colour": 1}, headers=auth)
     data = _png()
-    uploaded = send(
-        "upload",
-        "POST",
-        "/v1/upload",
-        headers=auth,
-        json={
-            "source_kind": "local_path",
-            "filename": "cat.png",
-            "remote_origin": None,
-            "mime_type": "image/png",
-            "content_length": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "bytes_base64": base64.b64encode(data).decode("ascii"),
-        },
-    ).json()["data"]
-    send("upload without a token", "POST", "/v1/upload", json={})
     good = {
         "source_kind": "local_path",
         "filename": "cat.png",
@@ -176,6 +160,8 @@ def _run_sequence(client: httpx.Client, norm: Normaliser) -> list[dict[str, Any]
         "sha256": hashlib.sha256(data).hexdigest(),
         "bytes_base64": base64.b64encode(data).decode("ascii"),
     }
+    uploaded = send("upload", "POST", "/v1/upload", headers=auth, json=good).json()["data"]
+    send("upload without a token", "POST", "/v1/upload", json={})
     for label, body in (
         ("upload, wrong sha256", {**good, "sha256": "0" * 64}),
         ("upload, type not allowed", {**good, "mime_type": "text/html"}),
