@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("image_skill.local")
 
 Reply = tuple[int, list[tuple[str, str]], bytes]
+#: What a writing route's work gives: the reply's data, its actor and its warnings.
+Written = tuple[Any, "Actor | None", "list[str] | None"]
 
 
 def _reply(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
@@ -260,9 +262,9 @@ class DirectRoutes:
             signup_reply,
         )
 
-        trace_id = new_trace_id()
         base = self._base(request)
-        try:
+
+        def work(conn: sqlite3.Connection, trace_id: str) -> Written:
             body = validate_body(
                 SignupRequest,
                 request.content,
@@ -270,19 +272,9 @@ class DirectRoutes:
                 recovery=signup_recovery,
                 messages=SIGNUP_MESSAGES,
             )
-            conn = self.store.acquire()
-            try:
-                data, actor, warnings = signup_reply(
-                    conn, self.settings, body, base=base, trace_id=trace_id
-                )
-            finally:
-                self.store.release(conn)
-        except ApiError as err:
-            return _error(SIGNUP_COMMAND, err, trace_id)
-        except Exception:
-            logger.exception("unhandled error in local backend")
-            return _backend_failed(SIGNUP_COMMAND)
-        return _success(SIGNUP_COMMAND, data, actor, warnings, trace_id)
+            return signup_reply(conn, self.settings, body, base=base, trace_id=trace_id)
+
+        return self._writing(SIGNUP_COMMAND, work)
 
     def _upload(self, request: httpx.Request) -> Reply:
         """``POST /v1/upload`` in the app's order: token, body shape, checks, the store."""
@@ -290,28 +282,16 @@ class DirectRoutes:
         from image_skill.local.body_check import validate_body
         from image_skill.local.upload_data import UPLOAD_COMMAND, upload_reply
 
-        trace_id = new_trace_id()
-        try:
+        def work(conn: sqlite3.Connection, trace_id: str) -> Written:
             actor = self._actor(request)
             body = validate_body(UploadRequest, request.content, base=self._base(request))
-            conn = self.store.acquire()
-            try:
-                data = upload_reply(
-                    conn,
-                    self.settings,
-                    actor,
-                    body,
-                    trace_id=trace_id,
-                    media_base=self._media_base(request),
-                )
-            finally:
-                self.store.release(conn)
-        except ApiError as err:
-            return _error(UPLOAD_COMMAND, err, trace_id)
-        except Exception:
-            logger.exception("unhandled error in local backend")
-            return _backend_failed(UPLOAD_COMMAND)
-        return _success(UPLOAD_COMMAND, data, actor, None, trace_id)
+            media_base = self._media_base(request)
+            data = upload_reply(
+                conn, self.settings, actor, body, trace_id=trace_id, media_base=media_base
+            )
+            return data, actor, None
+
+        return self._writing(UPLOAD_COMMAND, work)
 
     def _job(self, operation: str, request: httpx.Request) -> Reply:
         """``POST /v1/create`` or ``/v1/edit`` in the app's order: token, body shape, values,
@@ -320,24 +300,34 @@ class DirectRoutes:
         from image_skill.local.body_check import validate_body
         from image_skill.local.create_flow import MODELS, answer, command_label
 
-        command = command_label(operation)
-        trace_id = new_trace_id()
         base = self._base(request)
+
+        def work(conn: sqlite3.Connection, trace_id: str) -> Written:
+            actor = self._maybe_actor(conn, request)
+            body = validate_body(MODELS[operation], request.content, base=base)
+            outcome = answer(
+                operation,
+                body,
+                conn=conn,
+                settings=self.settings,
+                actor=actor,
+                trace_id=trace_id,
+                media_base=self._media_base(request),
+                base=base,
+            )
+            return outcome.data, actor, outcome.warnings
+
+        return self._writing(command_label(operation), work)
+
+    def _writing(self, command: str, work: Callable[[sqlite3.Connection, str], Written]) -> Reply:
+        """Run a route that may write, on a pooled connection: its refusal as the app sends
+        it, and any other failure as the app's ``500`` (never declined to the app: running
+        it again could repeat what it already wrote)."""
+        trace_id = new_trace_id()
         try:
             conn = self.store.acquire()
             try:
-                actor = self._maybe_actor(conn, request)
-                body = validate_body(MODELS[operation], request.content, base=base)
-                outcome = answer(
-                    operation,
-                    body,
-                    conn=conn,
-                    settings=self.settings,
-                    actor=actor,
-                    trace_id=trace_id,
-                    media_base=self._media_base(request),
-                    base=base,
-                )
+                data, actor, warnings = work(conn, trace_id)
             finally:
                 self.store.release(conn)
         except ApiError as err:
@@ -345,4 +335,4 @@ class DirectRoutes:
         except Exception:
             logger.exception("unhandled error in local backend")
             return _backend_failed(command)
-        return _success(command, outcome.data, actor, outcome.warnings, trace_id)
+        return _success(command, data, actor, warnings, trace_id)
