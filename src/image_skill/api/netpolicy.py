@@ -34,7 +34,6 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 __all__ = [
@@ -250,12 +249,11 @@ def _name_class(name: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class NetworkPolicy:
+class NetworkPolicy(NamedTuple):
     """Which destinations a user-URL fetch may reach; see the module docstring."""
 
     allow_private: bool = False
-    allowed_origins: Collection[Origin] = field(default_factory=frozenset)
+    allowed_origins: Collection[Origin] = frozenset()
     resolver: Resolver = system_resolver
 
     def vet(self, scheme: str, host: str, port: int | None) -> Destination:
