@@ -78,3 +78,30 @@ def guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetGuard]:
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", connect)
     yield state
+
+
+#: The flag that lets URL inputs and downloads reach loopback and private addresses.
+OPT_IN = "--allow-private-network"
+#: Address classes that flag opens; the others (metadata, multicast ...) stay refused.
+PRIVATE_CLASSES = ("loopback", "private", "link_local", "shared", "unspecified")
+
+
+def assert_address_refused(envelope: dict[str, Any], address_class: str, what: str) -> Any:
+    """The envelope is an address-policy refusal of ``address_class`` (``INVALID_ARGUMENTS``,
+    the message starting ``refused to {what}: ``, the opt-in in the recovery exactly when it
+    would help); its recovery."""
+    error = envelope["error"]
+    assert error["code"] == "INVALID_ARGUMENTS"
+    assert error["message"].startswith(f"refused to {what}: ")
+    assert error["retryable"] is False
+    recovery = error["recovery"]
+    assert isinstance(recovery, dict)
+    assert recovery["address_class"] == address_class
+    if address_class in PRIVATE_CLASSES:
+        assert recovery["opt_in_flag"] == OPT_IN
+        assert recovery["opt_in_env"] == "IMAGE_SKILL_ALLOW_PRIVATE_NETWORK"
+        assert OPT_IN in recovery["fix"]
+    else:
+        assert "opt_in_flag" not in recovery
+        assert f"refused even with {OPT_IN}" in recovery["fix"]
+    return recovery

@@ -23,12 +23,10 @@ import pytest
 import nettools
 from clitools import SIGNUP, CliResult, invoke
 from faults import Fault, FaultServer, ProxiedReply
-from nettools import NetGuard
+from nettools import OPT_IN, NetGuard, assert_address_refused
 from proxiedtools import ProxiedBackend, signed_up_backend
 
 guard = nettools.guard
-OPT_IN = "--allow-private-network"
-PRIVATE_CLASSES = ("loopback", "private", "link_local", "shared", "unspecified")
 
 
 Backend = ProxiedBackend
@@ -78,19 +76,7 @@ def _sha256(path: Path) -> str:
 
 def assert_refused(res: CliResult, address_class: str) -> dict[str, Any]:
     assert (res.exit_code, res.code) == (2, "INVALID_ARGUMENTS"), res.stdout
-    error = res.json["error"]
-    assert "refused to download the asset: " in error["message"]
-    assert error["retryable"] is False
-    recovery = error["recovery"]
-    assert recovery["address_class"] == address_class
-    if address_class in PRIVATE_CLASSES:
-        assert recovery["opt_in_flag"] == OPT_IN
-        assert recovery["opt_in_env"] == "IMAGE_SKILL_ALLOW_PRIVATE_NETWORK"
-        assert OPT_IN in recovery["fix"]
-    else:
-        assert "opt_in_flag" not in recovery
-        assert f"refused even with {OPT_IN}" in recovery["fix"]
-    assert isinstance(recovery, dict)
+    recovery: dict[str, Any] = assert_address_refused(res.json, address_class, "download the asset")
     return recovery
 
 

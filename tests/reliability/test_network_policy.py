@@ -16,7 +16,7 @@ import nettools
 import spendtools
 from clitools import CliResult, invoke
 from faults import Fault, FaultServer
-from nettools import NetGuard
+from nettools import OPT_IN, NetGuard, assert_address_refused
 from spendtools import LOCAL, png
 
 guard = nettools.guard
@@ -24,7 +24,6 @@ account = spendtools.account
 
 PNG = png(24, 16)
 SECRET = b"\x89PNG\r\n\x1a\n" + b"TOP-SECRET-" * 40
-OPT_IN = "--allow-private-network"
 
 
 @pytest.fixture
@@ -39,21 +38,12 @@ def site() -> Iterator[FaultServer]:
 
 def assert_refused(res: CliResult, address_class: str) -> dict[str, object]:
     assert (res.exit_code, res.code) == (2, "INVALID_ARGUMENTS"), res.stdout
-    error = res.json["error"]
-    assert error["message"].startswith("refused to fetch the URL input: ")
-    recovery = error["recovery"]
-    assert recovery["address_class"] == address_class
-    if address_class in ("loopback", "private", "link_local", "shared", "unspecified"):
-        assert recovery["opt_in_flag"] == OPT_IN
-        assert recovery["opt_in_env"] == "IMAGE_SKILL_ALLOW_PRIVATE_NETWORK"
-        assert OPT_IN in recovery["fix"]
-    else:
-        assert "opt_in_flag" not in recovery
-        assert f"refused even with {OPT_IN}" in recovery["fix"]
+    recovery: dict[str, object] = assert_address_refused(
+        res.json, address_class, "fetch the URL input"
+    )
     # the only stderr line allowed is the documented one-time notice for a --token token
     other = [ln for ln in res.stderr.splitlines() if not ln.startswith('{"token_on_command_line"')]
     assert other == []
-    assert isinstance(recovery, dict)
     return recovery
 
 
