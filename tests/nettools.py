@@ -88,11 +88,11 @@ PRIVATE_CLASSES = ("loopback", "private", "link_local", "shared", "unspecified")
 
 def assert_address_refused(envelope: dict[str, Any], address_class: str, what: str) -> Any:
     """The envelope is an address-policy refusal of ``address_class`` (``INVALID_ARGUMENTS``,
-    the message starting ``refused to {what}: ``, the opt-in in the recovery exactly when it
+    the message holding ``refused to {what}: ``, the opt-in in the recovery exactly when it
     would help); its recovery."""
     error = envelope["error"]
     assert error["code"] == "INVALID_ARGUMENTS"
-    assert error["message"].startswith(f"refused to {what}: ")
+    assert f"refused to {what}: " in error["message"]
     assert error["retryable"] is False
     recovery = error["recovery"]
     assert isinstance(recovery, dict)

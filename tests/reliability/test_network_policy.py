@@ -41,6 +41,7 @@ def assert_refused(res: CliResult, address_class: str) -> dict[str, object]:
     recovery: dict[str, object] = assert_address_refused(
         res.json, address_class, "fetch the URL input"
     )
+    assert res.json["error"]["message"].startswith("refused to fetch the URL input: ")
     # the only stderr line allowed is the documented one-time notice for a --token token
     other = [ln for ln in res.stderr.splitlines() if not ln.startswith('{"token_on_command_line"')]
     assert other == []
